@@ -1,0 +1,80 @@
+"""Demo data for the quickstart and the tests: agencies and one user per role.
+
+The codes follow QCVN 102:2016; the provincial and commune codes are illustrative.
+"""
+
+from django.db import transaction
+
+from portal.models import Agency, StaffRole, User
+
+DEMO_PASSWORD = "DemoPortal@2026"  # noqa: S105 - printed by `make run`; demo accounts only
+
+AGENCIES = [
+    # code, name, short name, level, parent code
+    ("000.00.00.G03", "Bộ Giáo dục và Đào tạo", "Bộ GD&ĐT", Agency.Level.MINISTRY, None),
+    ("000.00.12.H26", "Sở Giáo dục và Đào tạo Hà Nội", "Sở GD&ĐT Hà Nội", Agency.Level.PROVINCE,
+     "000.00.00.G03"),
+    ("000.25.12.H26", "Ủy ban nhân dân phường Ba Đình", "UBND phường Ba Đình",
+     Agency.Level.COMMUNE, "000.00.12.H26"),
+]  # fmt: skip
+
+PROVINCE = "000.00.12.H26"
+
+USERS = [
+    # email, full name, agency code, roles, Django admin access
+    ("admin@demo.dvc.vn", "Quản trị hệ thống", None, [], True),
+    ("congdan@demo.dvc.vn", "Nguyễn Văn An", None, [], False),
+    ("motcua@demo.dvc.vn", "Trần Thị Bình", PROVINCE, [StaffRole.Role.DESK], False),
+    ("chuyenvien@demo.dvc.vn", "Lê Văn Cường", PROVINCE, [StaffRole.Role.SPECIALIST], False),
+    ("lanhdao@demo.dvc.vn", "Phạm Thị Dung", PROVINCE, [StaffRole.Role.LEADER], False),
+    ("quantri.so@demo.dvc.vn", "Hoàng Văn Em", PROVINCE, [StaffRole.Role.AGENCY_ADMIN], True),
+]
+
+CITIZEN_PROFILE = {
+    "phone": "0912345678",
+    "citizen_id": "001090012345",
+    "gender": User.Gender.MALE,
+    "address": "12 Phố Điện Biên Phủ, phường Ba Đình, Hà Nội",
+}
+
+
+@transaction.atomic
+def seed() -> list[tuple[str, str]]:
+    """Create or refresh the demo data; running it again changes nothing. Returns the logins."""
+    import datetime
+
+    by_code = {}
+    for code, name, short_name, level, parent in AGENCIES:
+        agency, _ = Agency.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "short_name": short_name,
+                "level": level,
+                "parent": by_code.get(parent),
+            },
+        )
+        by_code[code] = agency
+
+    logins = []
+    for email, full_name, agency_code, roles, is_staff in USERS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User(email=email)
+            user.set_password(DEMO_PASSWORD)
+        user.full_name = full_name
+        user.agency = by_code.get(agency_code)
+        user.is_staff = is_staff
+        user.is_superuser = email.startswith("admin@")
+        if agency_code is None and not is_staff:
+            for field, value in CITIZEN_PROFILE.items():
+                setattr(user, field, value)
+            user.date_of_birth = datetime.date(1990, 5, 17)
+        user.save()
+        for role in roles:
+            StaffRole.objects.get_or_create(user=user, role=role)
+        label = ", ".join(str(StaffRole.Role(r).label) for r in roles) or (
+            "superuser" if user.is_superuser else "citizen"
+        )
+        logins.append((email, label))
+    return logins

@@ -1,0 +1,150 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template import loader
+from django.utils.translation import gettext_lazy as _
+
+from portal import citizen_id
+from portal.models import User
+
+
+class _ProfileFieldsMixin:
+    """Cross-field checks of the citizen ID number against the date of birth and gender."""
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        clash = User.objects.filter(email__iexact=email)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(
+                _("An account with this email address already exists."), code="duplicate_email"
+            )
+        return email
+
+    def clean_citizen_id(self):
+        number = (self.cleaned_data.get("citizen_id") or "").strip() or None
+        if number:
+            clash = User.objects.filter(citizen_id=number)
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise ValidationError(
+                    _("An account with this citizen ID number already exists."),
+                    code="duplicate_citizen_id",
+                )
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        number = cleaned.get("citizen_id")
+        if number:
+            for error in citizen_id.check_consistent(
+                number,
+                date_of_birth=cleaned.get("date_of_birth"),
+                gender=cleaned.get("gender") or None,
+            ):
+                self.add_error("citizen_id", error)
+        return cleaned
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class RegistrationForm(_ProfileFieldsMixin, forms.ModelForm):
+    """A citizen creates an account. Staff accounts are made by an administrator."""
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["full_name", "email", "phone", "citizen_id", "date_of_birth", "gender"]
+        widgets = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "citizen_id": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 12}),
+            "date_of_birth": DateInput(attrs={"autocomplete": "bday"}),
+        }
+
+    def clean_password2(self):
+        first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if first and second and first != second:
+            raise ValidationError(_("The two passwords do not match."), code="password_mismatch")
+        return second
+
+    def _post_clean(self):
+        super()._post_clean()
+        password = self.cleaned_data.get("password1")
+        if password:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except ValidationError as error:
+                self.add_error("password1", error)
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        if commit:
+            user.save()
+        return user
+
+
+class ProfileForm(_ProfileFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = [
+            "full_name",
+            "email",
+            "phone",
+            "citizen_id",
+            "date_of_birth",
+            "gender",
+            "address",
+            "language",
+        ]
+        widgets = {"date_of_birth": DateInput()}
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the email goes out through the Celery `notifications` queue."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        from portal.tasks import send_email_task
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        html = (
+            loader.render_to_string(html_email_template_name, context)
+            if html_email_template_name
+            else None
+        )
+        sender = from_email or settings.DEFAULT_FROM_EMAIL
+        transaction.on_commit(
+            lambda: send_email_task.delay(subject, body, sender, [to_email], html)
+        )

@@ -1,0 +1,267 @@
+import re
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal import citizen_id
+
+# QCVN 102:2016/BTTTT: LLL.KK.JJ.XNN, read right to left; level 1 is a letter and two digits
+# (G = ministries, H = provinces), unused levels are zeros.
+AGENCY_CODE_RE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
+
+
+class Agency(models.Model):
+    class Level(models.TextChoices):
+        MINISTRY = "ministry", _("Ministry")
+        PROVINCE = "province", _("Provincial department")
+        COMMUNE = "commune", _("Commune People's Committee")
+
+    LEVEL_ORDER = {Level.MINISTRY: 0, Level.PROVINCE: 1, Level.COMMUNE: 2}
+
+    code = models.CharField(
+        _("agency code"),
+        max_length=35,
+        unique=True,
+        validators=[
+            RegexValidator(
+                AGENCY_CODE_RE,
+                _("Use the QCVN 102:2016 form LLL.KK.JJ.XNN, for example 000.00.00.G03."),
+            )
+        ],
+        help_text=_("QCVN 102:2016 code, for example 000.00.00.G03"),
+    )
+    name = models.CharField(_("name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=64, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    def clean(self):
+        if self.parent_id is None:
+            if self.level != self.Level.MINISTRY:
+                raise ValidationError({"parent": _("Only a ministry stands at the top of the tree.")})
+            return
+        if self.parent_id == self.pk or (self.pk and self.pk in self.parent.ancestor_ids()):
+            raise ValidationError({"parent": _("An agency cannot be placed under itself.")})
+        if self.LEVEL_ORDER[self.level] <= self.LEVEL_ORDER[self.parent.level]:
+            raise ValidationError(
+                {"parent": _("The parent agency must be at a higher level than this one.")}
+            )
+
+    def ancestor_ids(self) -> list[int]:
+        ids, node = [], self.parent
+        while node is not None:
+            ids.append(node.pk)
+            node = node.parent
+        return ids
+
+    def descendant_ids(self) -> set[int]:
+        """Every agency below this one (the tree is at most three levels deep)."""
+        found, frontier = set(), {self.pk}
+        while frontier:
+            frontier = set(
+                Agency.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            ) - found
+            found |= frontier
+        return found
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **fields):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **fields):
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Everyone who logs in: citizens (no agency) and staff (one agency, one or more roles)."""
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    phone = models.CharField(
+        _("phone"),
+        max_length=16,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^(\+84|0)\d{9,10}$",
+                _("Enter a Vietnamese phone number, for example 0912345678 or +84912345678."),
+            )
+        ],
+    )
+    citizen_id = models.CharField(
+        _("citizen ID number"),
+        max_length=12,
+        null=True,
+        blank=True,
+        validators=[citizen_id.validate_citizen_id],
+        help_text=_("12 digits, as on the chip-based citizen identity card (CCCD)"),
+    )
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, default="vi", choices=[("vi", "Tiếng Việt"), ("en", "English")]
+    )
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text=_("Staff only: the agency this officer works for"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("admin site access"),
+        default=False,
+        help_text=_("Whether the user can log into the Django admin site"),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(
+                fields=["citizen_id"],
+                condition=models.Q(citizen_id__isnull=False),
+                name="user_citizen_id_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.citizen_id = (self.citizen_id or "").strip() or None
+        if self.citizen_id:
+            errors = citizen_id.check_consistent(
+                self.citizen_id, date_of_birth=self.date_of_birth, gender=self.gender or None
+            )
+            if errors:
+                raise ValidationError({"citizen_id": errors})
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split()[-1] if self.full_name else self.email
+
+    @property
+    def is_officer(self) -> bool:
+        return self.agency_id is not None and bool(self.role_names)
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        cached = getattr(self, "_role_names", None)
+        if cached is None:
+            cached = frozenset(self.roles.values_list("role", flat=True)) if self.pk else frozenset()
+            self._role_names = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_names & set(roles))
+
+
+class StaffRole(models.Model):
+    """One role of an officer in the agency the officer belongs to."""
+
+    class Role(models.TextChoices):
+        DESK = "desk", _("Desk officer")
+        SPECIALIST = "specialist", _("Specialist")
+        LEADER = "leader", _("Leader")
+        AGENCY_ADMIN = "agency_admin", _("Agency administrator")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="staffrole_user_role_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user.email}: {self.get_role_display()}"
+
+    def clean(self):
+        if self.user_id and self.user.agency_id is None:
+            raise ValidationError(_("Only a user who belongs to an agency can hold a staff role."))
+
+
+class CalendarDay(models.Model):
+    """An administrator's correction to the statutory holidays: an extra day off, or a weekend
+    day worked in exchange (e.g. 2025: Friday 2/5 off, Saturday 26/4 worked)."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "off", _("Day off")
+        WORKING_DAY = "work", _("Working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    name = models.CharField(_("reason"), max_length=255)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("work calendar")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} {self.get_kind_display()}: {self.name}"

@@ -1,0 +1,21 @@
+import os
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_email_task(
+    subject: str, body: str, from_email: str | None, to: list[str], html: str | None = None
+) -> None:
+    """Send one email. Runs on the `notifications` queue; retried when the SMTP server is away."""
+    message = EmailMultiAlternatives(subject, body, from_email, to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()
+
+
+@shared_task
+def ping_task(token: str) -> dict:
+    """Round-trip check for operators and the integration tests: echoes who answered."""
+    return {"token": token, "pid": os.getpid()}

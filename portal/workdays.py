@@ -1,0 +1,233 @@
+"""Working days and working time for statutory deadlines (DOMAIN.md §5).
+
+A working day is a weekday that is not a public holiday, or a weekend day worked in exchange.
+Public holidays come from the `holidays` package (New Year, five days of Tết, Hùng Kings' day,
+30/4, 1/5, 2/9 with its adjacent day, days in lieu and the government's swapped days it knows);
+administrators correct that list with `CalendarDay` rows (extra days off, make-up working days).
+
+Working time runs only inside the office hours of working days (settings.OFFICE_HOURS, 8 hours a
+day), so "N working days" is N × 8 working hours counted from the moment the clock starts:
+a dossier accepted on Friday at 16:00 with one working day is due on Monday at 16:00.
+
+All functions take and return aware datetimes; they work in the portal's time zone.
+"""
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.conf import settings
+
+HOURS_PER_DAY = 8
+WORKING_DAY = dt.timedelta(hours=HOURS_PER_DAY)
+
+UNIT_WORKING_DAYS = "working_days"
+UNIT_WORKING_HOURS = "working_hours"
+UNIT_SAME_DAY = "same_day"
+
+EARLY, ON_TIME, LATE = "early", "on_time", "late"
+
+# A deadline search never walks further than this; a calendar with no working day for a year is
+# a data error, not a deadline.
+_MAX_DAYS_SCANNED = 3660
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _parse_time(text: str) -> dt.time:
+    hours, minutes = text.strip().split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+@lru_cache(maxsize=8)
+def _blocks(spec: tuple[str, ...]) -> tuple[tuple[dt.time, dt.time], ...]:
+    blocks = []
+    for item in spec:
+        start, end = (_parse_time(part) for part in item.split("-"))
+        if end <= start:
+            raise ValueError(f"OFFICE_HOURS block {item!r} ends before it starts")
+        blocks.append((start, end))
+    blocks.sort()
+    for (_, end), (start, _) in zip(blocks, blocks[1:], strict=False):
+        if start < end:
+            raise ValueError("OFFICE_HOURS blocks overlap")
+    return tuple(blocks)
+
+
+def office_blocks() -> tuple[tuple[dt.time, dt.time], ...]:
+    """The office-hour blocks of a working day, e.g. ((07:30, 11:30), (13:00, 17:00))."""
+    return _blocks(tuple(settings.OFFICE_HOURS))
+
+
+def same_day_cutoff() -> dt.time:
+    return _parse_time(settings.SAME_DAY_CUTOFF)
+
+
+@lru_cache(maxsize=64)
+def _statutory(year: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    vn = holidays.country_holidays("VN", years=year)
+    days_off = frozenset(day for day in vn if day.year == year)
+    worked_weekends = frozenset(day for day in vn.weekend_workdays if day.year == year)
+    return days_off, worked_weekends
+
+
+class WorkCalendar:
+    """Statutory holidays plus the administrators' corrections, read once per year touched.
+
+    Make one per request or task (it does not see rows saved after it read a year).
+    """
+
+    def __init__(self):
+        self._overrides: dict[int, dict[dt.date, str]] = {}
+
+    def _overrides_for(self, year: int) -> dict[dt.date, str]:
+        if year not in self._overrides:
+            from portal.models import CalendarDay
+
+            self._overrides[year] = dict(
+                CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
+            )
+        return self._overrides[year]
+
+    def is_working_day(self, day: dt.date) -> bool:
+        override = self._overrides_for(day.year).get(day)
+        if override is not None:
+            return override == "work"
+        days_off, worked_weekends = _statutory(day.year)
+        if day in worked_weekends:
+            return True
+        return day.weekday() < 5 and day not in days_off
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """The first working day strictly after `day`."""
+        for offset in range(1, _MAX_DAYS_SCANNED):
+            candidate = day + dt.timedelta(days=offset)
+            if self.is_working_day(candidate):
+                return candidate
+        raise ValueError(f"no working day within ten years after {day}")
+
+    # --- instants ---------------------------------------------------------------------------
+
+    def _at(self, day: dt.date, time: dt.time) -> dt.datetime:
+        return dt.datetime.combine(day, time, tzinfo=_tz())
+
+    def clock_start(self, instant: dt.datetime) -> dt.datetime:
+        """The first working instant at or after `instant`.
+
+        Inside office hours the clock starts at once; during a break it starts when the next block
+        opens; after hours, on a weekend or on a holiday it starts when the next working day opens.
+        """
+        local = instant.astimezone(_tz())
+        day = local.date()
+        if self.is_working_day(day):
+            for start, end in office_blocks():
+                if local.time() < end:
+                    return max(local, self._at(day, start))
+        return self._at(self.next_working_day(day), office_blocks()[0][0])
+
+    def add_working_time(self, start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+        """The instant when `amount` of working time has run from `start`."""
+        if amount < dt.timedelta(0):
+            raise ValueError("working time to add must not be negative")
+        current = self.clock_start(start)
+        remaining = amount
+        day = current.date()
+        for _ in range(_MAX_DAYS_SCANNED):
+            for block_start, block_end in office_blocks():
+                opens, closes = self._at(day, block_start), self._at(day, block_end)
+                if closes <= current:
+                    continue
+                current = max(current, opens)
+                available = closes - current
+                if remaining <= available:
+                    return current + remaining
+                remaining -= available
+                current = closes
+            day = self.next_working_day(day)
+            current = self._at(day, office_blocks()[0][0])
+        raise ValueError("deadline further than ten years away")
+
+    def add_working_days(self, start: dt.datetime, days: int | float) -> dt.datetime:
+        return self.add_working_time(start, WORKING_DAY * days)
+
+    def add_working_hours(self, start: dt.datetime, hours: int | float) -> dt.datetime:
+        return self.add_working_time(start, dt.timedelta(hours=hours))
+
+    def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """Working time that runs from `start` to `end` (zero when end is not after start)."""
+        if end <= start:
+            return dt.timedelta(0)
+        start_local, end_local = start.astimezone(_tz()), end.astimezone(_tz())
+        total = dt.timedelta(0)
+        day = start_local.date()
+        while day <= end_local.date():
+            if self.is_working_day(day):
+                for block_start, block_end in office_blocks():
+                    lo = max(start_local, self._at(day, block_start))
+                    hi = min(end_local, self._at(day, block_end))
+                    if hi > lo:
+                        total += hi - lo
+            day += dt.timedelta(days=1)
+        return total
+
+    def due_at(self, start: dt.datetime, amount: int | float, unit: str) -> dt.datetime:
+        """The due instant of a time limit of `amount` `unit`s that starts at `start`.
+
+        - working days and working hours: counted from when the clock starts (after-hours and
+          holiday submissions count from the next working day's opening);
+        - same day: due at closing time that day if the clock starts by the cut-off (15:00),
+          else at closing time of the next working day (Decree 23/2015).
+        """
+        if unit == UNIT_WORKING_DAYS:
+            return self.add_working_days(start, amount)
+        if unit == UNIT_WORKING_HOURS:
+            return self.add_working_hours(start, amount)
+        if unit == UNIT_SAME_DAY:
+            clock = self.clock_start(start)
+            day = clock.date()
+            if clock.astimezone(_tz()).time() > same_day_cutoff():
+                day = self.next_working_day(day)
+            return self._at(day, office_blocks()[-1][1])
+        raise ValueError(f"unknown time-limit unit {unit!r}")
+
+
+def classify(finished_at: dt.datetime, due_at: dt.datetime) -> str:
+    """Early (finished on a day before the due day), on time (on the due day, by the due time)
+    or late (after the due time): the classes of Decision 766/QĐ-TTg."""
+    if finished_at > due_at:
+        return LATE
+    if finished_at.astimezone(_tz()).date() < due_at.astimezone(_tz()).date():
+        return EARLY
+    return ON_TIME
+
+
+# Module-level shortcuts, each reading the calendar afresh.
+def is_working_day(day: dt.date) -> bool:
+    return WorkCalendar().is_working_day(day)
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    return WorkCalendar().next_working_day(day)
+
+
+def clock_start(instant: dt.datetime) -> dt.datetime:
+    return WorkCalendar().clock_start(instant)
+
+
+def add_working_days(start: dt.datetime, days: int | float) -> dt.datetime:
+    return WorkCalendar().add_working_days(start, days)
+
+
+def add_working_hours(start: dt.datetime, hours: int | float) -> dt.datetime:
+    return WorkCalendar().add_working_hours(start, hours)
+
+
+def working_time_between(start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+    return WorkCalendar().working_time_between(start, end)
+
+
+def due_at(start: dt.datetime, amount: int | float, unit: str) -> dt.datetime:
+    return WorkCalendar().due_at(start, amount, unit)
