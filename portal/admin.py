@@ -23,8 +23,22 @@ class AgencyAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+class StaffRoleFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        has_roles = any(
+            form.cleaned_data and not form.cleaned_data.get("DELETE") for form in self.forms
+        )
+        if has_roles and self.instance.agency_id is None:
+            raise forms.ValidationError(
+                _("Only a user who belongs to an agency can hold a staff role."),
+                code="role_without_agency",
+            )
+
+
 class StaffRoleInline(admin.TabularInline):
     model = StaffRole
+    formset = StaffRoleFormSet
     extra = 1
 
 
@@ -77,6 +91,8 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if _own_agency_only(request):
+            if request.user.agency_id is None:  # staff of no agency manage nobody
+                return queryset.none()
             queryset = queryset.filter(agency_id=request.user.agency_id, is_superuser=False)
         return queryset
 
@@ -97,11 +113,13 @@ class UserAdmin(DjangoUserAdmin):
             kwargs["empty_label"] = None
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
+    def save_form(self, request, form, change):
+        # Before the role inlines are validated, which need the user's agency.
+        obj = super().save_form(request, form, change)
         if _own_agency_only(request):
             obj.agency_id = request.user.agency_id
             obj.is_superuser = False
-        super().save_model(request, obj, form, change)
+        return obj
 
 
 _PRIVILEGED = {"is_superuser", "groups", "user_permissions"}

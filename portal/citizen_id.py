@@ -34,8 +34,9 @@ PROVINCE_CODES = {
     "094": "Sóc Trăng", "095": "Bạc Liêu", "096": "Cà Mau",
 }  # fmt: skip
 
-_SHAPE = re.compile(r"\d{12}")
-_LEGACY_CMND = re.compile(r"\d{9}")
+# [0-9], not \d: \d also matches other scripts' digits (e.g. fullwidth ones), which int() reads.
+_SHAPE = re.compile(r"[0-9]{12}")
+_LEGACY_CMND = re.compile(r"[0-9]{9}")
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,18 @@ class _ProfileFieldsMixin:
                 self.add_error("citizen_id", error)
         return cleaned
 
+    def _post_clean(self):
+        if not self.has_error("citizen_id"):
+            return super()._post_clean()
+        # The entered number was rejected, so the instance still holds the stored one; User.clean
+        # would check that against the new date of birth and gender, repeating or inventing errors
+        # about a number the user is not entering.
+        stored, self.instance.citizen_id = self.instance.citizen_id, None
+        try:
+            return super()._post_clean()
+        finally:
+            self.instance.citizen_id = stored
+
 
 class DateInput(forms.DateInput):
     input_type = "date"

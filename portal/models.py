@@ -13,7 +13,8 @@ from portal import citizen_id
 
 # QCVN 102:2016/BTTTT: LLL.KK.JJ.XNN, read right to left; level 1 is a letter and two digits
 # (G = ministries, H = provinces), unused levels are zeros.
-AGENCY_CODE_RE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
+# Anchored: RegexValidator uses search(), so an unanchored pattern accepts any text around it.
+AGENCY_CODE_RE = re.compile(r"\A[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}\Z")
 
 
 class Agency(models.Model):
@@ -63,7 +64,9 @@ class Agency(models.Model):
     def clean(self):
         if self.parent_id is None:
             if self.level != self.Level.MINISTRY:
-                raise ValidationError({"parent": _("Only a ministry stands at the top of the tree.")})
+                raise ValidationError(
+                    {"parent": _("Only a ministry stands at the top of the tree.")}
+                )
             return
         if self.parent_id == self.pk or (self.pk and self.pk in self.parent.ancestor_ids()):
             raise ValidationError({"parent": _("An agency cannot be placed under itself.")})
@@ -74,7 +77,7 @@ class Agency(models.Model):
 
     def ancestor_ids(self) -> list[int]:
         ids, node = [], self.parent
-        while node is not None:
+        while node is not None and node.pk not in ids:  # stop at a cycle instead of looping
             ids.append(node.pk)
             node = node.parent
         return ids
@@ -83,9 +86,10 @@ class Agency(models.Model):
         """Every agency below this one (the tree is at most three levels deep)."""
         found, frontier = set(), {self.pk}
         while frontier:
-            frontier = set(
-                Agency.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-            ) - found
+            frontier = (
+                set(Agency.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+                - found
+            )
             found |= frontier
         return found
 
@@ -129,12 +133,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         validators=[
             RegexValidator(
-                r"^(\+84|0)\d{9,10}$",
+                r"\A(\+84|0)[0-9]{9,10}\Z",
                 _("Enter a Vietnamese phone number, for example 0912345678 or +84912345678."),
             )
         ],
     )
-    citizen_id = models.CharField(
+    # NULL, not "", when absent: uniqueness applies only to numbers actually given.
+    citizen_id = models.CharField(  # noqa: DJ001
         _("citizen ID number"),
         max_length=12,
         null=True,
@@ -211,7 +216,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     def role_names(self) -> frozenset[str]:
         cached = getattr(self, "_role_names", None)
         if cached is None:
-            cached = frozenset(self.roles.values_list("role", flat=True)) if self.pk else frozenset()
+            roles = self.roles.values_list("role", flat=True) if self.pk else ()
+            cached = frozenset(roles)
             self._role_names = cached
         return cached
 

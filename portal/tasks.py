@@ -17,5 +17,8 @@ def send_email_task(
 
 @shared_task
 def ping_task(token: str) -> dict:
-    """Round-trip check for operators and the integration tests: echoes who answered."""
-    return {"token": token, "pid": os.getpid()}
+    """Round-trip check for operators and the integration tests: who answered, and whether that
+    worker reaches the database."""
+    from portal import health
+
+    return {"token": token, "pid": os.getpid(), "database": health.check("database")["ok"]}

@@ -36,7 +36,8 @@ def register(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Your account has been created. Welcome!"))
         return redirect(_safe_next(request) or "home")
-    return render(request, "registration/register.html", {"form": form, "next": _safe_next(request)})
+    context = {"form": form, "next": _safe_next(request)}
+    return render(request, "registration/register.html", context)
 
 
 @login_required

@@ -14,6 +14,7 @@ All functions take and return aware datetimes; they work in the portal's time zo
 
 import datetime as dt
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -51,7 +52,7 @@ def _blocks(spec: tuple[str, ...]) -> tuple[tuple[dt.time, dt.time], ...]:
             raise ValueError(f"OFFICE_HOURS block {item!r} ends before it starts")
         blocks.append((start, end))
     blocks.sort()
-    for (_, end), (start, _) in zip(blocks, blocks[1:], strict=False):
+    for (_, end), (start, _) in pairwise(blocks):
         if start < end:
             raise ValueError("OFFICE_HOURS blocks overlap")
     return tuple(blocks)

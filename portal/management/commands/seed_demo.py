@@ -8,6 +8,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = demo.seed()
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins (password: %s):" % demo.DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Demo logins (password: {demo.DEMO_PASSWORD}):")
+        )
         for email, role in logins:
             self.stdout.write(f"  {email:<28} {role}")
