@@ -9,6 +9,7 @@ MO := locale/vi/LC_MESSAGES/django.mo
 # The test suite's services (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvc_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+TEST_CACHE_URL ?= redis://127.0.0.1:6379/2
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvc_bench
 PYTEST_ARGS ?=
 
@@ -25,7 +26,8 @@ run: deps
 
 ## test: the whole suite against PostgreSQL, Redis, a Celery worker and headless Chromium
 test: deps-test services
-	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" CACHE_URL="$(TEST_CACHE_URL)" \
+	  $(PY) -m pytest $(PYTEST_ARGS)
 
 ## check: lint, formatting, migrations in step with models, every message translated
 check: deps

@@ -113,12 +113,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache ------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Clearing a Redis cache flushes its whole database: give the cache its own database number.
+CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
 
-if REDIS_URL:
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "dvc",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
