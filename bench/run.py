@@ -7,6 +7,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 subprocess.run([sys.executable, str(HERE.parent / "manage.py"), "migrate", "-v0"], check=True)
 
-for script in ("bench_workdays.py", "bench_http.py"):
+for script in ("bench_workdays.py", "bench_http.py", "catalogue.py"):
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)

@@ -8,6 +8,7 @@ from django.db import transaction
 from portal.models import Agency, StaffRole, User
 
 DEMO_PASSWORD = "DemoPortal@2026"  # noqa: S105 - printed by `make run`; demo accounts only
+SUPERUSER_EMAIL = "admin@demo.dvc.vn"
 
 AGENCIES = [
     # code, name, short name, level, parent code
@@ -22,7 +23,7 @@ PROVINCE = "000.00.12.H26"
 
 USERS = [
     # email, full name, agency code, roles, Django admin access
-    ("admin@demo.dvc.vn", "Quản trị hệ thống", None, [], True),
+    (SUPERUSER_EMAIL, "Quản trị hệ thống", None, [], True),
     ("congdan@demo.dvc.vn", "Nguyễn Văn An", None, [], False),
     ("motcua@demo.dvc.vn", "Trần Thị Bình", PROVINCE, [StaffRole.Role.DESK], False),
     ("chuyenvien@demo.dvc.vn", "Lê Văn Cường", PROVINCE, [StaffRole.Role.SPECIALIST], False),

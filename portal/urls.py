@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import api, views
 from portal.forms import QueuedPasswordResetForm
+from procedures import api as procedures_api
 
 auth_patterns = [
     path(
@@ -50,13 +51,19 @@ auth_patterns = [
 api_patterns = [
     path("auth/token/", api.TokenApi.as_view(), name="api-token"),
     path("me/", api.MeApi.as_view(), name="api-me"),
+    path("procedures/", procedures_api.procedure_list_api, name="api-procedures"),
+    path("procedures/<str:code>/", procedures_api.procedure_detail_api, name="api-procedure"),
+    path("fields/", procedures_api.FieldListApi.as_view(), name="api-fields"),
+    path("agencies/", procedures_api.AgencyListApi.as_view(), name="api-agencies"),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("account/", include(auth_patterns)),
+    path("procedures/", include("procedures.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("language/<str:code>/", views.switch_language, name="switch_language"),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -55,3 +57,23 @@ def profile(request):
 def healthz(request):
     result = health.run_checks()
     return JsonResponse(result, status=200 if result["status"] == "ok" else 503)
+
+
+@require_GET
+def switch_language(request, code: str):
+    """The language switch: a plain link, so that public pages need no CSRF token and can be
+    cached. A logged-in user's choice is also saved on the account (emails follow it)."""
+    target = _safe_next(request) or "/"
+    response = redirect(target)
+    if code in dict(settings.LANGUAGES) and check_for_language(code):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+        if request.user.is_authenticated and request.user.language != code:
+            request.user.language = code
+            request.user.save(update_fields=["language"])
+    return response

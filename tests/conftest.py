@@ -8,6 +8,23 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test starts with an empty in-process cache: cached pages and counters from one test
+    must not leak into the next (their transactions roll back, so no generation is bumped)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tests",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_in_process(settings):
     """Unit tests run tasks in-process; tests/integration starts a real worker instead."""
     from portal.celery import app

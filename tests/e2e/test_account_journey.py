@@ -20,12 +20,12 @@ def test_home_languages_register_logout_login(page, live_server):
         "Dịch vụ công trực tuyến ngành Giáo dục"
     )
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Online public services of the education sector"
     )
-    page.get_by_role("button", name="Tiếng Việt").click()
+    page.get_by_role("link", name="Tiếng Việt").click()
     expect(page.locator("html")).to_have_attribute("lang", "vi")
 
     nav = page.get_by_role("navigation", name="Trình đơn chính")

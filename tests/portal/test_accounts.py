@@ -599,8 +599,8 @@ def test_language_switch_to_english(client):
     assert response.headers["Content-Language"] == "en"
     assert '<html lang="en">' in html
     assert "Online public services of the education sector" in html
-    assert re.search(r'<button [^>]*value="en"[^>]*aria-pressed="true"', html)
-    assert re.search(r'<button [^>]*value="vi"[^>]*aria-pressed="false"', html)
+    assert re.search(r'<a href="/language/en/[^"]*"[^>]*aria-current="true"', html)
+    assert re.search(r'<a href="/language/vi/[^"]*" lang="vi" hreflang="vi"\s*>', html)
 
     # Django's own catalogue has Vietnamese for this message, so it shows the switch took effect
     # on translated text too, not only on the lang attribute.

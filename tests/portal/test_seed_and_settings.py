@@ -26,7 +26,7 @@ def _fast_password_hasher(settings):
 
 def seed() -> str:
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--without-catalogue", stdout=out)
     return out.getvalue()
 
 

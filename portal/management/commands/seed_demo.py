@@ -1,13 +1,29 @@
 from django.core.management.base import BaseCommand
 
 from portal import demo
+from portal.models import User
+from procedures import seed as procedures_seed
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo agencies and one demo user per role (idempotent)."
+    help = (
+        "Create or refresh the demo agencies, one demo user per role and the demo procedure "
+        "catalogue (idempotent)."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--without-catalogue",
+            action="store_true",
+            help="Only agencies and users (the catalogue renders ~35 form PDFs on first load)",
+        )
+
+    def handle(self, *args, without_catalogue: bool = False, **options):
         logins = demo.seed()
+        if not without_catalogue:
+            admin = User.objects.get(email=demo.SUPERUSER_EMAIL)
+            added = procedures_seed.seed(actor=admin)
+            self.stdout.write(f"Procedure catalogue: {added} demo procedures published.")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Demo logins (password: {demo.DEMO_PASSWORD}):")
         )

@@ -1,0 +1,277 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from portal.models import Agency
+from procedures import form_schema
+from procedures.search import fold
+
+
+class Field(models.Model):
+    """A field of procedures (lĩnh vực), e.g. "Văn bằng, chứng chỉ"."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("field")
+        verbose_name_plural = _("fields")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Procedure(models.Model):
+    """The identity of a procedure as one agency announced it: the catalogue is keyed by
+    (code, agency, version). What it says lives in its versions."""
+
+    code = models.CharField(
+        _("procedure code"), max_length=64, help_text=_("As announced, e.g. 2.001914")
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="procedures"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "agency"], name="procedure_code_agency_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.code} ({self.agency.code})"
+
+    @property
+    def service_code(self) -> str:
+        """The provincial service code: the procedure code followed by the agency's code."""
+        return f"{self.code}.{self.agency.code}"
+
+
+class ProcedureVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    class ServiceLevel(models.IntegerChoices):
+        LEVEL_1 = 1, _("Level 1")
+        LEVEL_2 = 2, _("Level 2")
+        LEVEL_3 = 3, _("Level 3")
+        LEVEL_4 = 4, _("Level 4")
+
+    class ImplementingLevel(models.TextChoices):
+        MINISTRY = "ministry", _("Ministry")
+        PROVINCE = "province", _("Province")
+        COMMUNE = "commune", _("Commune")
+
+    class ApplicantType(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individuals")
+        ORGANIZATION = "organization", _("Organisations")
+        BOTH = "both", _("Individuals and organisations")
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=False)
+    effective_date = models.DateField(_("effective date"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    name = models.CharField(_("name"), max_length=500)
+    field = models.ForeignKey(
+        Field, verbose_name=_("field"), on_delete=models.PROTECT, related_name="versions"
+    )
+    implementing_level = models.CharField(
+        _("implementing level"), max_length=16, choices=ImplementingLevel.choices
+    )
+    implementing_agency = models.CharField(_("implementing agency"), max_length=500, blank=True)
+    competent_agency = models.CharField(_("competent agency"), max_length=500, blank=True)
+    coordinating_agency = models.CharField(_("co-operating agency"), max_length=500, blank=True)
+    applicant_type = models.CharField(
+        _("applicant type"), max_length=16, choices=ApplicantType.choices, default="individual"
+    )
+    applicants = models.TextField(_("applicants"), blank=True)
+    steps = models.TextField(_("steps"), blank=True)
+    result = models.TextField(_("result"), blank=True)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    requirements = models.TextField(_("requirements and conditions"), blank=True)
+    announcing_decision = models.CharField(_("announcing decision"), max_length=500, blank=True)
+    service_level = models.PositiveSmallIntegerField(
+        _("service level"),
+        choices=ServiceLevel.choices,
+        default=ServiceLevel.LEVEL_1,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+    )
+    form_schema = models.JSONField(
+        _("online form schema"),
+        default=list,
+        blank=True,
+        validators=[form_schema.validate_schema],
+        help_text=_("Level 3 and 4: the fields of the online application form"),
+    )
+    search_text = models.TextField(editable=False, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("procedure version")
+        verbose_name_plural = _("procedure versions")
+        ordering = ["procedure__code", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure", "number"], name="procedureversion_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["procedure"],
+                condition=models.Q(status="published"),
+                name="procedureversion_one_published",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "service_level"])]
+
+    def __str__(self):
+        return f"{self.procedure.code} v{self.number} — {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold(f"{self.procedure.code} {self.name}")
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    # --- transitions: state and guards only (procedures/services.py does the rest) ------------
+
+    @transition(field=status, source=Status.DRAFT, target=Status.PUBLISHED)
+    def publish(self):
+        self.published_at = timezone.now()
+        if self.effective_date is None:
+            self.effective_date = timezone.localdate()
+
+    @transition(field=status, source=Status.PUBLISHED, target=Status.ARCHIVED)
+    def archive(self):
+        self.archived_at = timezone.now()
+
+    # --- what the level offers ------------------------------------------------------------------
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def online_level_label(self) -> str:
+        """The Decree 42/2022 label of the level (DOMAIN.md §1)."""
+        if self.service_level >= 4:
+            return str(_("Fully online"))
+        if self.service_level == 3:
+            return str(_("Partly online"))
+        return str(_("Information online"))
+
+    @property
+    def offers_forms(self) -> bool:
+        return self.service_level >= 2
+
+    @property
+    def offers_online_filing(self) -> bool:
+        return self.service_level >= 3
+
+    @property
+    def offers_online_payment(self) -> bool:
+        return self.service_level >= 4
+
+
+class Channel(models.Model):
+    """A way to file (cách thức thực hiện) with its time limit and fee."""
+
+    class Kind(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        POST = "post", _("By post")
+
+    class TimeUnit(models.TextChoices):
+        WORKING_DAYS = "working_days", _("working days")
+        WORKING_HOURS = "working_hours", _("working hours")
+        SAME_DAY = "same_day", _("same day")
+
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="channels")
+    kind = models.CharField(_("channel"), max_length=16, choices=Kind.choices)
+    time_amount = models.DecimalField(
+        _("time limit"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Empty for same-day procedures"),
+    )
+    time_unit = models.CharField(
+        _("time unit"), max_length=16, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
+    )
+    fee_vnd = models.PositiveBigIntegerField(
+        _("fee (VND)"), null=True, blank=True, help_text=_("0 when free; empty when not stated")
+    )
+    fee_note = models.CharField(_("fee note"), max_length=500, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.time_limit_display}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.time_unit != self.TimeUnit.SAME_DAY and not self.time_amount:
+            raise ValidationError({"time_amount": _("Give the time limit.")})
+
+    @property
+    def time_limit_display(self) -> str:
+        if self.time_unit == self.TimeUnit.SAME_DAY:
+            return str(_("within the day"))
+        amount = self.time_amount.normalize() if self.time_amount is not None else "?"
+        return f"{amount:f} {self.get_time_unit_display()}" if amount != "?" else "?"
+
+
+def template_upload_to(instance, filename: str) -> str:
+    return f"procedures/templates/{instance.version.procedure_id}/{filename}"
+
+
+class RequiredDocument(models.Model):
+    """A document of the dossier (thành phần hồ sơ)."""
+
+    version = models.ForeignKey(
+        ProcedureVersion, on_delete=models.CASCADE, related_name="documents"
+    )
+    case = models.CharField(
+        _("case"), max_length=255, blank=True, help_text=_("Groups documents by case, if any")
+    )
+    name = models.CharField(_("document"), max_length=1000)
+    originals = models.PositiveSmallIntegerField(_("originals"), default=1)
+    copies = models.PositiveSmallIntegerField(_("copies"), default=0)
+    required = models.BooleanField(_("required"), default=True)
+    needs_template = models.BooleanField(
+        _("has a form"), default=False, help_text=_("The applicant fills in a published form")
+    )
+    template = models.FileField(
+        _("form template"), upload_to=template_upload_to, blank=True, max_length=300
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
