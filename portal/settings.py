@@ -152,7 +152,12 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-documents": {
+        "task": "signing.tasks.sweep_pending_documents_task",
+        "schedule": 300.0,
+    },
+}
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
@@ -215,6 +220,25 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# --- Signed documents (signing/) ---------------------------------------------------------------
+# Key-encryption key for the stored private keys: base64 of 32 random bytes. Required in
+# production; in development it is derived from SECRET_KEY when unset.
+SIGNING_KEK = env.str("SIGNING_KEK", default="")
+# The key it replaces, while `rotate_signing_kek` re-encrypts the stored keys.
+SIGNING_KEK_OLD = env.str("SIGNING_KEK_OLD", default="")
+# An RFC 3161 timestamp server: signatures become PAdES B-T instead of B-B.
+SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
+SIGNING_DEMO_PKI_DIR = Path(env.str("SIGNING_DEMO_PKI_DIR", default=str(BASE_DIR / "var" / "pki")))
+# PEM files of the roots that verification trusts (the demo root in development).
+SIGNING_TRUST_ROOTS = env.list(
+    "SIGNING_TRUST_ROOTS",
+    default=[] if PRODUCTION else [str(SIGNING_DEMO_PKI_DIR / "demo-root.pem")],
+)
+# Documents still pending after this many minutes are re-enqueued by the sweeper.
+SIGNING_SWEEP_AFTER_MINUTES = env.int("SIGNING_SWEEP_AFTER_MINUTES", default=10)
+if PRODUCTION and not SIGNING_KEK:
+    raise ImproperlyConfigured("PORTAL_ENV=production needs SIGNING_KEK (see .env.example)")
+
 # --- Email -------------------------------------------------------------------------------------
 # EMAIL_URL: smtp+tls://user:password@host:587, consolemail://, or filemail:///absolute/dir
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -242,7 +266,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_THROTTLE_RATES": {"auth": env.str("API_AUTH_THROTTLE", default="10/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env.str("API_AUTH_THROTTLE", default="10/min"),
+        "anon": env.str("API_ANON_THROTTLE", default="60/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dvc-portal API",

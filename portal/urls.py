@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from portal import api, views
 from portal.forms import QueuedPasswordResetForm
 from procedures import api as procedures_api
+from signing import api as signing_api
 
 auth_patterns = [
     path(
@@ -55,12 +56,15 @@ api_patterns = [
     path("procedures/<str:code>/", procedures_api.procedure_detail_api, name="api-procedure"),
     path("fields/", procedures_api.FieldListApi.as_view(), name="api-fields"),
     path("agencies/", procedures_api.AgencyListApi.as_view(), name="api-agencies"),
+    path("verify/", signing_api.VerifyUploadApi.as_view(), name="api-verify-upload"),
+    path("verify/<str:code>/", signing_api.VerifyCodeApi.as_view(), name="api-verify"),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("account/", include(auth_patterns)),
     path("procedures/", include("procedures.urls")),
+    path("verify/", include("signing.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("language/<str:code>/", views.switch_language, name="switch_language"),

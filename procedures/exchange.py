@@ -295,7 +295,7 @@ def _parse_fee(text: str) -> int | None:
     folded = fold(text.replace(",", "."))
     if folded == "":
         return None
-    if text.strip().startswith(("-", "−")):
+    if text.strip().startswith(("-", "\u2212")):  # hyphen-minus or the minus sign
         raise ValueError(_("the fee “%(value)s” is not an amount in đồng") % {"value": text})
     if folded in {"khong", "mien phi", "khong thu", "0", "free", "none"}:
         return 0

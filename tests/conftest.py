@@ -25,6 +25,13 @@ def _fresh_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _demo_pki_in_tmp(settings, tmp_path):
+    """`seed_demo` makes a demo PKI; in tests it lives in the test's own folder."""
+    settings.SIGNING_DEMO_PKI_DIR = tmp_path / "pki"
+    settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "pki" / "demo-root.pem")]
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_in_process(settings):
     """Unit tests run tasks in-process; tests/integration starts a real worker instead."""
     from portal.celery import app

@@ -39,9 +39,19 @@ def test_seed_demo_is_idempotent():
     first_output = seed()
     first = counts()
     assert first == (len(demo.AGENCIES), len(demo.USERS), 4)
+    from signing.models import SigningCertificate
+
+    certificates = SigningCertificate.objects.count()
+    assert certificates == len(demo.AGENCIES)  # the demo PKI: one per agency
     second_output = seed()
     assert counts() == first
-    assert second_output == first_output
+    assert SigningCertificate.objects.count() == certificates
+
+    def logins(output):
+        return output[output.index("Demo data ready") :]
+
+    assert logins(second_output) == logins(first_output)
+    assert "certificate for" in first_output and "certificate for" not in second_output
 
 
 @pytest.mark.django_db
@@ -248,6 +258,9 @@ _SETTINGS_VARS = {
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "EMAIL_URL",
+    "SIGNING_KEK",
+    "SIGNING_KEK_OLD",
+    "CACHE_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by tests/conftest.py for Playwright; never in production
 }
 
@@ -255,6 +268,7 @@ _SETTINGS_VARS = {
 def manage(*args: str, **env_vars: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARS}
     env["PORTAL_ENV"] = "production"
+    env["SIGNING_KEK"] = "c2lnbmluZy1rZWstZm9yLXNldHRpbmdzLXRlc3RzISE="
     env.update(env_vars)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -317,6 +331,14 @@ def test_production_refuses_debug():
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DEBUG" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_signing_kek():
+    result = manage(
+        "check", SECRET_KEY=random_secret_key(), ALLOWED_HOSTS="portal.example.vn", SIGNING_KEK=""
+    )
+    assert result.returncode != 0
+    assert "SIGNING_KEK" in result.stderr
 
 
 def test_unknown_portal_env_is_refused():

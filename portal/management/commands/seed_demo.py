@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from portal import demo
@@ -20,6 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, without_catalogue: bool = False, **options):
         logins = demo.seed()
+        call_command("make_demo_pki", stdout=self.stdout)
         if not without_catalogue:
             admin = User.objects.get(email=demo.SUPERUSER_EMAIL)
             added = procedures_seed.seed(actor=admin)

@@ -1,0 +1,204 @@
+"""Signed documents: what rendering, signing and the whole Celery path cost, in one run.
+
+For a one-page slip and a five-page result it measures, per document:
+- render only: Django template + WeasyPrint in this process (warm: fonts loaded once);
+- sign only: pyHanko PAdES of an already rendered PDF, key loaded once;
+- the whole path: `document_request` → Redis → one Celery worker process (concurrency 1, warm)
+  → render + sign + store → `signed`, timed from the first enqueue to the last signed document.
+Writes ms per document and documents/s to bench/RESULTS.md (the "Documents" section).
+Goal (issue 4): the whole path costs at most 1.25 × rendering alone.
+
+    DATABASE_URL=postgres://… REDIS_URL=redis://… python bench/documents.py
+"""
+
+import datetime as dt
+import os
+import platform
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DIR = Path(tempfile.mkdtemp(prefix="dvc-bench-docs-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ["MEDIA_ROOT"] = str(BENCH_DIR / "media")
+os.environ["SIGNING_DEMO_PKI_DIR"] = str(BENCH_DIR / "pki")
+os.environ["SIGNING_TRUST_ROOTS"] = str(BENCH_DIR / "pki" / "demo-root.pem")
+os.environ.setdefault("SIGNING_KEK", "Ym9uY2gtb25seS1iZW5jaC1vbmx5LWJlbmNoLW9ubHk=")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+
+from portal.celery import app as celery_app  # noqa: E402
+from portal.models import Agency  # noqa: E402
+from signing import certificates, pdfsign, render, services  # noqa: E402
+from signing.models import Document  # noqa: E402
+
+COUNT = int(os.environ.get("BENCH_DOCUMENTS", "20"))
+BIN = Path(sys.executable).parent
+
+
+def slip_context(pages: int) -> dict:
+    rows = [[i, f"Bản sao văn bằng tốt nghiệp trung học phổ thông số {1000 + i}", "01", "Bản sao"]
+            for i in range(1, 8 if pages == 1 else 150)]  # fmt: skip
+    return {
+        "recipient": "Bà Trần Thị Bình, số 12 phố Điện Biên Phủ, phường Ba Đình, Hà Nội",
+        "paragraphs": [
+            "Bộ phận Tiếp nhận và Trả kết quả Sở Giáo dục và Đào tạo đã tiếp nhận hồ sơ "
+            "đề nghị cấp bản sao văn bằng, chứng chỉ từ sổ gốc của bà Trần Thị Bình.",
+            "Thời gian nhận hồ sơ: 09 giờ 15 phút, ngày 28/11/2026. Thời gian trả kết quả: "
+            "16 giờ 00 phút, ngày 02/12/2026.",
+        ],
+        "headings": ["STT", "Tên giấy tờ", "Số lượng", "Loại"],
+        "rows": rows,
+        "closing": ["Vào Sổ theo dõi hồ sơ, Quyển số 03, Số thứ tự 975."],
+    }
+
+
+def _context(document: Document) -> dict:
+    now = dt.datetime.now().astimezone().replace(microsecond=0)
+    url = f"http://127.0.0.1:8000/verify/{document.verification_code}/"
+    return {**document.context, "document": document, "agency": document.agency,
+            "signer": "Sở Giáo dục và Đào tạo", "signed_at": now,
+            "signed_at_iso": now.isoformat(), "verify_url": url, "qr_src": "qr:" + url}  # fmt: skip
+
+
+def setup_agency() -> Agency:
+    call_command("migrate", verbosity=0)
+    agency, _ = Agency.objects.get_or_create(
+        code="000.00.98.H98",
+        defaults={"name": "Sở Giáo dục và Đào tạo (benchmark)", "level": Agency.Level.PROVINCE},
+    )
+    Document.objects.filter(agency=agency).delete()
+    agency.certificates.all().delete()
+    call_command("make_demo_pki", "--dir", os.environ["SIGNING_DEMO_PKI_DIR"],
+                 "--agency", agency.code, verbosity=0)  # fmt: skip
+    return agency
+
+
+def in_process(agency: Agency, pages: int) -> tuple[list[float], list[float]]:
+    document = Document(kind="bench", title="Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+                        template="documents/notice.html", context=slip_context(pages),
+                        agency=agency)  # fmt: skip
+    certificate = certificates.certificate_for_signing(agency)
+    html = render.render_html(document.template, _context(document))
+    pdf = render.render_pdf(html)  # warm-up: fonts, key
+    pdfsign.sign_pdf(pdf, certificate=certificate, reason="bench", location="bench")
+    render_ms, sign_ms = [], []
+    for _ in range(COUNT):
+        start = time.perf_counter()
+        pdf = render.render_pdf(render.render_html(document.template, _context(document)))
+        render_ms.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        pdfsign.sign_pdf(pdf, certificate=certificate, reason="bench", location="bench")
+        sign_ms.append((time.perf_counter() - start) * 1000)
+    return render_ms, sign_ms
+
+
+def through_celery(agency: Agency, pages: int, log: Path) -> float:
+    """ms per document through a warm single-process worker."""
+    celery_app.conf.task_always_eager = False
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    argv = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", "documents",
+            "--concurrency", "1", "--pool", "prefork", "-l", "info"]  # fmt: skip
+    with log.open("wb") as out:
+        worker = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)  # fmt: skip
+    try:
+        # Warm the worker with one document before timing.
+        stamp = int(time.time()) % 1_000_000 * 1000  # fits the revision column
+        with transaction.atomic():
+            warm = services.document_request(kind="bench-warm", title="Khởi động",
+                                             template="documents/notice.html",
+                                             context=slip_context(pages), agency=agency,
+                                             revision=stamp)  # fmt: skip
+        _wait([warm.pk], timeout=120)
+        start = time.perf_counter()
+        with transaction.atomic():
+            ids = [
+                services.document_request(kind=f"bench-{pages}", title="Giấy tiếp nhận hồ sơ",
+                                          template="documents/notice.html",
+                                          context=slip_context(pages), agency=agency,
+                                          revision=stamp + i).pk
+                for i in range(1, COUNT + 1)
+            ]  # fmt: skip
+        _wait(ids, timeout=600)
+        return (time.perf_counter() - start) * 1000 / COUNT
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+def _wait(ids: list[int], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = set(Document.objects.filter(pk__in=ids).values_list("status", flat=True))
+        if states == {"signed"}:
+            return
+        if "failed" in states:
+            raise RuntimeError(Document.objects.filter(pk__in=ids, status="failed").first().error)
+        time.sleep(0.05)
+    raise RuntimeError("documents were not signed in time")
+
+
+def run() -> dict:
+    agency = setup_agency()
+    results = {}
+    for label, pages in (("one-page slip", 1), ("five-page result", 5)):
+        render_ms, sign_ms = in_process(agency, pages)
+        celery_ms = through_celery(agency, pages, BENCH_DIR / f"worker-{pages}.log")
+        sample = Document.objects.filter(agency=agency, kind=f"bench-{pages}").first()
+        from pyhanko.pdf_utils.reader import PdfFileReader
+
+        with sample.pdf.open("rb") as handle:
+            page_count = len(PdfFileReader(handle).root["/Pages"]["/Kids"])
+        render_p50 = statistics.median(render_ms)
+        results[label] = {
+            "pages": page_count,
+            "render_ms": round(render_p50, 1),
+            "sign_ms": round(statistics.median(sign_ms), 1),
+            "path_ms": round(celery_ms, 1),
+            "path_docs_per_s": round(1000 / celery_ms, 2),
+            "ratio": round(celery_ms / render_p50, 2),
+        }
+    return results
+
+
+def write_results(results: dict) -> str:
+    lines = [
+        "## Documents (bench/documents.py)",
+        "",
+        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
+        f"({os.cpu_count()} cores); {COUNT} documents per figure; ECDSA P-256 demo certificate; "
+        "one warm Celery worker (concurrency 1) on Redis and PostgreSQL.",
+        "",
+        "| document | pages | render only (ms) | sign only (ms) | whole path (ms/doc) | "
+        "docs/s | × render |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, r in results.items():
+        lines.append(f"| {label} | {r['pages']} | {r['render_ms']} | {r['sign_ms']} | "
+                     f"{r['path_ms']} | {r['path_docs_per_s']} | {r['ratio']} |")  # fmt: skip
+    worst = max(r["ratio"] for r in results.values())
+    verdict = "met" if worst <= 1.25 else "NOT met"
+    lines += ["", f"Goal (whole path ≤ 1.25 × render alone): **{verdict}** (worst {worst}).", ""]
+    section = "\n".join(lines)
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
+    text = re.sub(r"## Documents \(bench/documents\.py\).*?(?=\n## |\Z)", "", text, flags=re.S)
+    path.write_text(text.rstrip() + "\n\n" + section)
+    return section
+
+
+if __name__ == "__main__":
+    print(write_results(run()))

@@ -1,0 +1,80 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from signing import selectors, verify
+from signing.forms import VerifyForm
+from signing.models import Document
+
+
+class SignedDocumentOutput(serializers.Serializer):
+    verification_code = serializers.CharField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    agency = serializers.CharField(source="agency.code")
+    agency_name = serializers.CharField(source="agency.name")
+    status = serializers.CharField()
+    signer = serializers.CharField()
+    certificate_serial = serializers.CharField()
+    signed_at = serializers.DateTimeField(allow_null=True)
+    sha256 = serializers.CharField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, document) -> str | None:
+        if document.status != Document.Status.SIGNED:
+            return None
+        from django.urls import reverse
+
+        url = reverse("signing:download", args=[document.verification_code])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class VerdictOutput(serializers.Serializer):
+    verdict = serializers.CharField(source="code")
+    message = serializers.CharField()
+    sha256 = serializers.CharField()
+    signer = serializers.CharField()
+    signed_at = serializers.CharField()
+    details = serializers.ListField(child=serializers.CharField())
+    document = SignedDocumentOutput(allow_null=True)
+
+
+class VerifyCodeApi(APIView):
+    """A document by its verification code (what its QR code opens)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: SignedDocumentOutput})
+    def get(self, request, code: str):
+        document = selectors.document_get_public(code=code)
+        if document is None:
+            return Response({"detail": verify.UNKNOWN_CODE}, status=status.HTTP_404_NOT_FOUND)
+        return Response(SignedDocumentOutput(document, context={"request": request}).data)
+
+
+class VerifyUploadInput(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class VerifyUploadApi(APIView):
+    """Check a PDF: issued by us, unchanged, validly signed by a trusted certificate?"""
+
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(
+        request={"multipart/form-data": VerifyUploadInput}, responses={200: VerdictOutput}
+    )
+    def post(self, request):
+        form = VerifyForm(data={}, files=request.FILES)
+        if not form.is_valid() or not form.cleaned_data.get("file"):
+            return Response(
+                form.errors or {"file": ["required"]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        verdict = verify.verify_pdf(form.cleaned_data["file"].read())
+        return Response(VerdictOutput(verdict, context={"request": request}).data)

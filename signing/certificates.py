@@ -1,0 +1,169 @@
+"""Signing certificates: import from PKCS#12, check before use, load the signer in the worker."""
+
+import datetime as dt
+import functools
+import hashlib
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from signing import keys
+from signing.models import SigningCertificate
+
+MAX_P12_BYTES = 64 * 1024
+
+
+def _name(cert: x509.Certificate, attr=NameOID.COMMON_NAME) -> str:
+    values = cert.subject.get_attributes_for_oid(attr)
+    return values[0].value if values else cert.subject.rfc4514_string()
+
+
+def usability_errors(cert: x509.Certificate, *, at: dt.datetime | None = None) -> list[str]:
+    """Why this certificate must not sign now (empty when it may)."""
+    at = at or timezone.now()
+    errors = []
+    if at < cert.not_valid_before_utc:
+        errors.append(
+            _("The certificate is not valid before %(date)s.")
+            % {"date": timezone.localtime(cert.not_valid_before_utc).strftime("%d/%m/%Y %H:%M")}
+        )
+    if at > cert.not_valid_after_utc:
+        errors.append(
+            _("The certificate expired on %(date)s.")
+            % {"date": timezone.localtime(cert.not_valid_after_utc).strftime("%d/%m/%Y %H:%M")}
+        )
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        if not (usage.digital_signature or usage.content_commitment):
+            errors.append(_("The certificate is not for digital signatures (key usage)."))
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        allowed = {
+            ExtendedKeyUsageOID.EMAIL_PROTECTION,
+            ExtendedKeyUsageOID.CODE_SIGNING,
+            ExtendedKeyUsageOID.CLIENT_AUTH,
+            x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12"),  # document signing (Microsoft)
+            x509.ObjectIdentifier("1.2.840.113583.1.1.5"),  # Adobe authentic documents trust
+            ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
+        }
+        if not allowed & set(eku):
+            errors.append(_("The certificate is not for signing documents (extended key usage)."))
+    except x509.ExtensionNotFound:
+        pass
+    return errors
+
+
+@transaction.atomic
+def certificate_import(
+    *, agency, data: bytes, passphrase: str, name: str = ""
+) -> SigningCertificate:
+    """Import a PKCS#12 file; the key is encrypted under the KEK before it is stored.
+    Raises ValidationError with a clear message, storing nothing, when anything is wrong."""
+    if not data or len(data) > MAX_P12_BYTES:
+        raise ValidationError(_("Upload a PKCS#12 file (.p12 or .pfx) of at most 64 KB."))
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(
+            data, passphrase.encode() if passphrase else None
+        )
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(
+            _("The file is not a PKCS#12 file, or the passphrase is wrong."), code="p12"
+        ) from exc
+    if key is None or cert is None:
+        raise ValidationError(_("The PKCS#12 file holds no private key and certificate."))
+    errors = usability_errors(cert)
+    if errors:
+        raise ValidationError(errors, code="unusable")
+    fingerprint = cert.fingerprint(hashes.SHA256()).hex()
+    if SigningCertificate.objects.filter(sha256=fingerprint).exists():
+        raise ValidationError(_("This certificate has been imported already."), code="duplicate")
+    try:
+        kek = keys.current_kek()
+    except keys.KekMissing as exc:
+        raise ValidationError(str(exc), code="kek") from exc
+    key_der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    chain = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in extra or [])
+    return SigningCertificate.objects.create(
+        agency=agency,
+        name=name or _name(cert),
+        subject=cert.subject.rfc4514_string()[:500],
+        issuer=cert.issuer.rfc4514_string()[:500],
+        serial=format(cert.serial_number, "x"),
+        sha256=fingerprint,
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        certificate_pem=pem,
+        chain_pem=chain,
+        encrypted_key=keys.encrypt(key_der, bound_to=bytes.fromhex(fingerprint), kek=kek),
+        kek_id=keys.fingerprint(kek),
+    )
+
+
+def certificate_for_signing(agency) -> SigningCertificate | None:
+    now = timezone.now()
+    return (
+        SigningCertificate.objects.filter(
+            agency=agency, is_active=True, not_before__lte=now, not_after__gte=now
+        )
+        .order_by("-not_after")
+        .first()
+    )
+
+
+def load_x509(row: SigningCertificate) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(row.certificate_pem.encode())
+
+
+def signer_name(row: SigningCertificate) -> str:
+    return _name(load_x509(row))
+
+
+@functools.lru_cache(maxsize=16)
+def _signer(
+    cert_id: int, sha256: str, kek_id: str, certificate_pem: str, chain_pem: str, blob: bytes
+):
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key_der = keys.decrypt(blob, bound_to=bytes.fromhex(sha256))
+    chain = [
+        asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+        for c in x509.load_pem_x509_certificates(chain_pem.encode())
+    ] if chain_pem else []  # fmt: skip
+    cert = asn1_x509.Certificate.load(
+        x509.load_pem_x509_certificate(certificate_pem.encode()).public_bytes(
+            serialization.Encoding.DER
+        )
+    )
+    return signers.SimpleSigner(
+        signing_cert=cert,
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore.from_certs(chain),
+    )
+
+
+def load_signer(row: SigningCertificate):
+    """The pyHanko signer of a certificate, with its key decrypted once per worker process
+    (loading a key costs more than the signature itself)."""
+    return _signer(
+        row.pk, row.sha256, row.kek_id, row.certificate_pem, row.chain_pem, bytes(row.encrypted_key)
+    )
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,131 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from portal.models import Agency
+
+# Unambiguous upper-case letters and digits (no 0/O, 1/I/L): easy to type from a printed slip.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 16  # 16 symbols of 31: about 79 bits
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class SigningCertificate(models.Model):
+    """An agency's signing certificate with its chain; the private key is stored encrypted
+    (signing/keys.py) and is never shown anywhere."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    name = models.CharField(_("name"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=500, editable=False)
+    issuer = models.CharField(_("issuer"), max_length=500, editable=False)
+    serial = models.CharField(_("serial number"), max_length=80, editable=False)
+    sha256 = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True, editable=False)
+    not_before = models.DateTimeField(_("valid from"), editable=False)
+    not_after = models.DateTimeField(_("valid until"), editable=False)
+    certificate_pem = models.TextField(editable=False)
+    chain_pem = models.TextField(blank=True, editable=False)
+    encrypted_key = models.BinaryField(editable=False)
+    kek_id = models.CharField(max_length=16, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("imported"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("signing certificate")
+        verbose_name_plural = _("signing certificates")
+        ordering = ["agency", "-not_after"]
+
+    def __str__(self):
+        return f"{self.name} ({self.serial})"
+
+    @property
+    def is_current(self) -> bool:
+        now = timezone.now()
+        return self.is_active and self.not_before <= now <= self.not_after
+
+
+class Document(models.Model):
+    """A rendered and signed PDF. Once signed, nothing about it changes."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SIGNED = "signed", _("Signed")
+        FAILED = "failed", _("Failed")
+
+    kind = models.SlugField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=300)
+    template = models.CharField(_("template"), max_length=200)
+    context = models.JSONField(_("content"), default=dict, blank=True)
+    paper = models.CharField(_("paper size"), max_length=4, default="A4")
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="documents"
+    )
+    owner_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner_id = models.PositiveBigIntegerField(null=True, blank=True)
+    owner = GenericForeignKey("owner_type", "owner_id")
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    key = models.CharField(
+        max_length=200, unique=True, help_text="owner, kind and revision: one document each"
+    )
+
+    status = FSMField(_("status"), default=Status.PENDING, choices=Status.choices, protected=False)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    pdf = models.FileField(_("PDF"), upload_to="documents/%Y/%m/", blank=True, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    verification_code = models.CharField(
+        _("verification code"), max_length=32, unique=True, default=new_verification_code
+    )
+    certificate = models.ForeignKey(
+        SigningCertificate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signer = models.CharField(_("signer"), max_length=300, blank=True)
+    certificate_serial = models.CharField(_("certificate serial"), max_length=80, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["owner_type", "owner_id"]),
+        ]
+
+    def __str__(self):
+        return f"{self.title} [{self.verification_code}]"
+
+    @staticmethod
+    def make_key(*, owner=None, kind: str, revision: int = 1, agency=None) -> str:
+        if owner is not None:
+            ct = ContentType.objects.get_for_model(owner)
+            return f"{ct.app_label}.{ct.model}:{owner.pk}:{kind}:{revision}"
+        return f"agency:{agency.pk}:{kind}:{revision}"
+
+    @transition(field=status, source=Status.PENDING, target=Status.SIGNED)
+    def mark_signed(self):
+        self.error = ""
+
+    @transition(field=status, source=[Status.PENDING, Status.FAILED], target=Status.FAILED)
+    def mark_failed(self, error: str):
+        self.error = error[:2000]
+
+    @transition(field=status, source=Status.FAILED, target=Status.PENDING)
+    def retry(self):
+        self.error = ""

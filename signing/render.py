@@ -1,0 +1,82 @@
+"""HTML → PDF with WeasyPrint, fetching nothing but the site's own static files.
+
+Text a citizen typed ends up in these documents; even if markup slipped through escaping, the
+URL fetcher below refuses every URL except `/static/…` files found by the static-files finders
+and `qr:` codes made here — no http(s), no file://, no media, no data: URLs.
+"""
+
+import functools
+import io
+import mimetypes
+from urllib.parse import unquote, urlparse
+
+import qrcode
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+BASE_URL = "https://documents.invalid/"  # a base that resolves nowhere: relative URLs stay ours
+
+
+class Refused(ValueError):
+    pass
+
+
+@functools.cache
+def font_config():
+    """One FontConfiguration per process: the first render loads the fonts; later ones reuse."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def qr_png(text: str) -> bytes:
+    image = qrcode.make(
+        text, box_size=4, border=1, error_correction=qrcode.constants.ERROR_CORRECT_M
+    )
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _fetch(url: str) -> tuple[bytes, str]:
+    if url.startswith("qr:"):
+        return qr_png(unquote(url[3:])), "image/png"
+    parsed = urlparse(url)
+    if f"{parsed.scheme}://{parsed.netloc}/" == BASE_URL and parsed.path.startswith(
+        settings.STATIC_URL
+    ):
+        relative = unquote(parsed.path[len(settings.STATIC_URL) :])
+        if ".." not in relative.split("/"):
+            path = finders.find(relative)
+            if path:
+                with open(path, "rb") as handle:
+                    mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                    return handle.read(), mime
+    raise Refused(f"document renderer refuses {url[:200]!r}")
+
+
+@functools.cache
+def url_fetcher():
+    """WeasyPrint's fetcher, narrowed to `_fetch`: anything else is refused (WeasyPrint logs a
+    warning and leaves the resource out; the document still renders)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            body, mime = _fetch(url)
+            return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+    return StaticOnlyFetcher(allowed_protocols=())
+
+
+def render_html(template: str, context: dict) -> str:
+    return render_to_string(template, context)
+
+
+def render_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher()).write_pdf(
+        font_config=font_config(), attachments=[]
+    )

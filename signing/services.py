@@ -1,0 +1,144 @@
+"""Documents: request one (enqueued on commit), render and sign it (in the worker)."""
+
+import logging
+
+from cryptography.exceptions import InvalidTag
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template import TemplateDoesNotExist
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from signing import certificates, keys, pdfsign, render
+from signing.models import Document
+
+logger = logging.getLogger(__name__)
+
+
+def document_request(
+    *,
+    kind: str,
+    title: str,
+    template: str,
+    context: dict,
+    agency,
+    owner=None,
+    revision: int = 1,
+    paper: str = "A4",
+    actor=None,
+) -> Document:
+    """Ask for a signed document; rendering and signing run in a Celery worker after commit.
+    The same owner, kind and revision always give the same one document."""
+    from signing.tasks import render_and_sign_task
+
+    key = Document.make_key(owner=owner, kind=kind, revision=revision, agency=agency)
+    document, created = Document.objects.get_or_create(
+        key=key,
+        defaults={
+            "kind": kind,
+            "title": title[:300],
+            "template": template,
+            "context": context,
+            "paper": paper,
+            "agency": agency,
+            "owner": owner,
+            "revision": revision,
+            "created_by": actor,
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: render_and_sign_task.delay(document.pk))
+    return document
+
+
+def verify_url(document: Document) -> str:
+    from django.urls import reverse
+
+    return settings.SITE_URL + reverse("signing:verify", args=[document.verification_code])
+
+
+def _fail(document: Document, message: str) -> Document:
+    document.mark_failed(message)
+    document.save(update_fields=["status", "error", "attempts"])
+    logger.warning("document %s failed: %s", document.pk, message)
+    return document
+
+
+@transaction.atomic
+def document_render_and_sign(*, document_id: int) -> Document | None:
+    """Render, sign and store one document. Holds the row lock meanwhile, so a redelivered task
+    waits and then finds the work done; a signed document is left as it is. Problems that a
+    retry cannot fix (no usable certificate, no KEK, a broken template) are recorded on the
+    document as `failed`; database errors propagate so that Celery retries."""
+    document = (
+        Document.objects.select_for_update().select_related("agency").filter(pk=document_id).first()
+    )
+    if document is None or document.status != Document.Status.PENDING:
+        return document
+    document.attempts += 1
+    certificate = certificates.certificate_for_signing(document.agency)
+    if certificate is None:
+        return _fail(document, _("The agency has no signing certificate in force."))
+    problems = certificates.usability_errors(certificates.load_x509(certificate))
+    if problems:
+        return _fail(document, " ".join(problems))
+    signed_at = timezone.localtime().replace(microsecond=0)
+    signer = certificates.signer_name(certificate)
+    try:
+        with override(settings.LANGUAGE_CODE):
+            html = render.render_html(
+                document.template,
+                {
+                    **document.context,
+                    "document": document,
+                    "agency": document.agency,
+                    "signer": signer,
+                    "signed_at": signed_at,
+                    "signed_at_iso": signed_at.isoformat(),
+                    "verify_url": verify_url(document),
+                    "qr_src": "qr:" + verify_url(document),
+                },
+            )
+        pdf = render.render_pdf(html)
+        signed = pdfsign.sign_pdf(
+            pdf,
+            certificate=certificate,
+            reason=document.title,
+            location=document.agency.name,
+        )
+    except keys.KekMissing as exc:
+        return _fail(document, str(exc))
+    except InvalidTag:  # the stored key is under another KEK: retrying cannot help
+        return _fail(
+            document,
+            _(
+                "The signing key cannot be decrypted with the current key-encryption key "
+                "(SIGNING_KEK). Was SIGNING_KEK changed without running rotate_signing_kek?"
+            ),
+        )
+    except TemplateDoesNotExist as exc:
+        return _fail(document, _("Unknown document template %(name)s.") % {"name": exc})
+    document.pdf.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
+    document.sha256 = certificates.sha256_hex(signed)
+    document.certificate = certificate
+    document.certificate_serial = certificate.serial
+    document.signer = signer
+    document.signed_at = signed_at
+    document.mark_signed()
+    document.save()
+    return document
+
+
+@transaction.atomic
+def document_retry(*, document: Document) -> Document:
+    """Put a failed document back in the queue (after the agency fixed its certificate)."""
+    from signing.tasks import render_and_sign_task
+
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.status == Document.Status.FAILED:
+        document.retry()
+        document.save(update_fields=["status", "error"])
+        transaction.on_commit(lambda: render_and_sign_task.delay(document.pk))
+    return document

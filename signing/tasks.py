@@ -1,0 +1,39 @@
+import datetime as dt
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+from django.utils import timezone
+
+from signing import services
+from signing.models import Document
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def render_and_sign_task(document_id: int) -> str | None:
+    """Idempotent: a document that is gone or no longer pending is left as it is."""
+    document = services.document_render_and_sign(document_id=document_id)
+    return document.status if document else None
+
+
+@shared_task
+def sweep_pending_documents_task(older_than_minutes: int | None = None) -> int:
+    """Re-enqueue documents left pending (a worker died, a message was lost)."""
+    minutes = (
+        settings.SIGNING_SWEEP_AFTER_MINUTES if older_than_minutes is None else older_than_minutes
+    )
+    cutoff = timezone.now() - dt.timedelta(minutes=minutes)
+    ids = list(
+        Document.objects.filter(status=Document.Status.PENDING, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for document_id in ids:
+        render_and_sign_task.delay(document_id)
+    return len(ids)

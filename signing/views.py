@@ -1,0 +1,53 @@
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from signing import selectors, verify
+from signing.forms import VerifyForm
+from signing.models import Document
+
+
+def verify_start(request):
+    """Enter a verification code, or upload a PDF to check it."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    verdict = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data.get("file")
+        if upload:
+            verdict = verify.verify_pdf(upload.read())
+        else:
+            return redirect("signing:verify", code=form.cleaned_data["code"].strip().upper())
+    status = 200 if request.method == "GET" or form.is_valid() else 400
+    return render(request, "signing/verify.html", {"form": form, "verdict": verdict}, status=status)
+
+
+@require_GET
+def verify_code(request, code: str):
+    document = selectors.document_get_public(code=code)
+    if document is None:
+        return render(request, "signing/verify_unknown.html", {"code": code[:40]}, status=404)
+    return render(request, "signing/verify_document.html", {"document": document})
+
+
+@require_GET
+def download(request, code: str):
+    document = selectors.document_get_public(code=code)
+    if document is None or document.status != Document.Status.SIGNED:
+        raise Http404
+    return FileResponse(
+        document.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{document.kind}-{document.verification_code}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@require_GET
+def trust_roots(request):
+    """The root certificates the portal trusts, for anyone who wants to check a signature."""
+    from asn1crypto import pem
+
+    body = b"".join(pem.armor("CERTIFICATE", root.dump()) for root in verify.trust_roots())
+    response = HttpResponse(body, content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="dvc-portal-roots.pem"'
+    return response
