@@ -42,7 +42,7 @@ lint: deps
 
 ## messages: extract translatable strings into the Vietnamese catalogue and compile it
 messages: deps
-	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=static
 	msgfmt --check -o $(MO) $(PO)
 
 ## bench: run the benchmarks and print their ratios against the baselines

@@ -59,14 +59,22 @@ def run() -> dict:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    results = {}
     targets = [
         ("hello (plain WSGI)", "bench.baseline_site:hello", 8101, "/"),
         ("django small template", "bench.baseline_site:application", 8102, "/"),
         ("portal home page", "portal.wsgi:application", 8103, "/"),
         ("portal /healthz", "portal.wsgi:application", 8103, "/healthz"),
     ]
-    servers = {}
+    results = measure(targets, env, baseline="django small template")
+    for figures in results.values():
+        figures["ratio_to_django_template"] = figures["ratio"]
+    return results
+
+
+def measure(targets: list[tuple[str, str, int, str]], env: dict, *, baseline: str) -> dict:
+    """wrk each (name, WSGI app, port, path) in turn, one gunicorn per port, and give each
+    result its ratio to the `baseline` target's requests/s."""
+    servers, results = {}, {}
     try:
         for name, app, port, path in targets:
             if port not in servers:
@@ -76,10 +84,22 @@ def run() -> dict:
         for proc in servers.values():
             proc.terminate()
             proc.wait(timeout=20)
-    base = results["django small template"]["rps"]
+    base = results[baseline]["rps"]
     for figures in results.values():
-        figures["ratio_to_django_template"] = round(figures["rps"] / base, 3)
+        figures["ratio"] = round(figures["rps"] / base, 3)
     return results
+
+
+def write_section(title: str, lines: list[str]) -> str:
+    """Replace the `## {title}` section of bench/RESULTS.md with these lines."""
+    import re
+
+    section = "\n".join([f"## {title}", "", *lines])
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
+    text = re.sub(rf"## {re.escape(title)}.*?(?=\n## |\Z)", "", text, flags=re.S)
+    path.write_text(text.rstrip() + "\n\n" + section)
+    return section
 
 
 if __name__ == "__main__":

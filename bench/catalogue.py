@@ -10,7 +10,6 @@ Goal (issue 3): the search page reaches at least half the baseline's requests/s.
 import datetime as dt
 import os
 import platform
-import re
 import sys
 from pathlib import Path
 
@@ -25,7 +24,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from bench.bench_http import _gunicorn, _wrk  # noqa: E402
+from bench.bench_http import measure, write_section  # noqa: E402
 from portal.models import Agency  # noqa: E402
 from procedures.models import Channel, Field, Procedure, ProcedureVersion  # noqa: E402
 from procedures.search import fold  # noqa: E402
@@ -95,27 +94,13 @@ def run() -> dict:
         ("list API search", "portal.wsgi:application", 8202,
          "/api/v1/procedures/?q=cap+ban+sao+van+bang"),
     ]  # fmt: skip
-    servers, results = {}, {}
-    try:
-        for name, app, port, path in targets:
-            if port not in servers:
-                servers[port] = _gunicorn(app, port, env)
-            results[name] = _wrk(f"http://127.0.0.1:{port}{path}")
-    finally:
-        for proc in servers.values():
-            proc.terminate()
-            proc.wait(timeout=20)
-    base = results["baseline: bare Django template"]["rps"]
-    for figures in results.values():
-        figures["ratio"] = round(figures["rps"] / base, 3)
+    results = measure(targets, env, baseline="baseline: bare Django template")
     return {"procedures": loaded, "results": results}
 
 
 def write_results(outcome: dict) -> str:
     ratio = outcome["results"]["search page"]["ratio"]
     lines = [
-        "## Catalogue (bench/catalogue.py)",
-        "",
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
         f"({os.cpu_count()} cores), {outcome['procedures']} published procedures on PostgreSQL; "
         "gunicorn 2 sync workers; wrk -t2 -c50 "
@@ -129,12 +114,7 @@ def write_results(outcome: dict) -> str:
         lines.append("| " + " | ".join(row) + " |")
     verdict = "met" if ratio >= 0.5 else "NOT met"
     lines += ["", f"Goal (search page ≥ 0.5 × baseline): **{verdict}** ({ratio:.2f}).", ""]
-    section = "\n".join(lines)
-    path = ROOT / "bench" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    text = re.sub(r"## Catalogue \(bench/catalogue\.py\).*?(?=\n## |\Z)", "", text, flags=re.S)
-    path.write_text(text.rstrip() + "\n\n" + section)
-    return section
+    return write_section("Catalogue (bench/catalogue.py)", lines)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ Goal (issue 4): the whole path costs at most 1.25 × rendering alone.
 import datetime as dt
 import os
 import platform
-import re
 import signal
 import statistics
 import subprocess
@@ -39,6 +38,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
+from bench.bench_http import write_section  # noqa: E402
 from portal.celery import app as celery_app  # noqa: E402
 from portal.models import Agency  # noqa: E402
 from signing import certificates, pdfsign, render, services  # noqa: E402
@@ -176,8 +176,6 @@ def run() -> dict:
 
 def write_results(results: dict) -> str:
     lines = [
-        "## Documents (bench/documents.py)",
-        "",
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
         f"({os.cpu_count()} cores); {COUNT} documents per figure; ECDSA P-256 demo certificate; "
         "one warm Celery worker (concurrency 1) on Redis and PostgreSQL.",
@@ -192,12 +190,7 @@ def write_results(results: dict) -> str:
     worst = max(r["ratio"] for r in results.values())
     verdict = "met" if worst <= 1.25 else "NOT met"
     lines += ["", f"Goal (whole path ≤ 1.25 × render alone): **{verdict}** (worst {worst}).", ""]
-    section = "\n".join(lines)
-    path = ROOT / "bench" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    text = re.sub(r"## Documents \(bench/documents\.py\).*?(?=\n## |\Z)", "", text, flags=re.S)
-    path.write_text(text.rstrip() + "\n\n" + section)
-    return section
+    return write_section("Documents (bench/documents.py)", lines)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """PAdES signatures with pyHanko: baseline B-B, or B-T with an RFC 3161 timestamp server."""
 
+import functools
 import io
 
 from django.conf import settings
@@ -13,9 +14,16 @@ FIELD_NAME = "ChuKySoCoQuan"  # the organisation's signature (Decree 30/2020)
 def _timestamper():
     if not settings.SIGNING_TSA_URL:
         return None
+    return _timestamper_for(settings.SIGNING_TSA_URL)
+
+
+@functools.cache
+def _timestamper_for(url: str):
+    """One timestamper per server and process: it remembers the size of a token, so only the
+    first signature pays pyHanko's extra sizing request."""
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
-    return HTTPTimeStamper(settings.SIGNING_TSA_URL, timeout=10)
+    return HTTPTimeStamper(url, timeout=10)
 
 
 def sign_pdf(pdf: bytes, *, certificate: SigningCertificate, reason: str, location: str) -> bytes:

@@ -80,7 +80,11 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
     document.attempts += 1
     certificate = certificates.certificate_for_signing(document.agency)
     if certificate is None:
-        return _fail(document, _("The agency has no signing certificate in force."))
+        latest = document.agency.certificates.filter(is_active=True).order_by("-not_after").first()
+        reasons = certificates.usability_errors(certificates.load_x509(latest)) if latest else []
+        return _fail(
+            document, " ".join([_("The agency has no signing certificate in force."), *reasons])
+        )
     problems = certificates.usability_errors(certificates.load_x509(certificate))
     if problems:
         return _fail(document, " ".join(problems))

@@ -12,12 +12,14 @@ from signing.models import Document
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
+    # The database or the timestamp server away (pyHanko's TimestampRequestError is an OSError).
+    autoretry_for=(OperationalError, OSError),
     retry_backoff=True,
     max_retries=5,
 )
 def render_and_sign_task(document_id: int) -> str | None:
-    """Idempotent: a document that is gone or no longer pending is left as it is."""
+    """Idempotent: a document that is gone or no longer pending is left as it is. After the last
+    retry a document stays pending, and the sweeper tries it again later."""
     document = services.document_render_and_sign(document_id=document_id)
     return document.status if document else None
 

@@ -1,0 +1,126 @@
+import io
+import types
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+from signing import certificates, keys, pki, services, verify
+from signing.models import Document, SigningCertificate
+from tests.factories import AgencyFactory, OfficerFactory, UserFactory
+from tests.signing.support import notice_context
+
+
+def clear_signing_caches():
+    """The loaded signer (decrypted key) and the trust roots are cached per process."""
+    certificates._signer.cache_clear()
+    verify._trust_roots.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _signing_settings(settings, tmp_path):
+    """Files in a throw-away MEDIA_ROOT, the demo PKI in tmp_path (trusted by verification),
+    a fresh key-encryption key, no timestamp server."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SIGNING_DEMO_PKI_DIR = tmp_path / "pki"
+    settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "pki" / "demo-root.pem")]
+    settings.SIGNING_KEK = keys.new_kek_text()
+    settings.SIGNING_KEK_OLD = ""
+    settings.SIGNING_TSA_URL = ""
+    settings.PRODUCTION = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    clear_signing_caches()
+    yield
+    clear_signing_caches()
+
+
+@pytest.fixture
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def agency():
+    return AgencyFactory(code="000.00.12.H26", name="Sở Giáo dục và Đào tạo Hà Nội")
+
+
+@pytest.fixture
+def other_agency():
+    return AgencyFactory(code="000.00.31.H29", name="Sở Giáo dục và Đào tạo Hải Phòng")
+
+
+@pytest.fixture
+def demo_pki(agency, settings):
+    """The demo root in SIGNING_DEMO_PKI_DIR and a certificate imported for `agency` (only)."""
+    call_command(
+        "make_demo_pki",
+        "--dir",
+        str(settings.SIGNING_DEMO_PKI_DIR),
+        "--agency",
+        agency.code,
+        stdout=io.StringIO(),
+    )
+    root_key, root_cert, root_path = pki.load_or_make_root(settings.SIGNING_DEMO_PKI_DIR)
+    return types.SimpleNamespace(
+        root_key=root_key,
+        root_cert=root_cert,
+        root_path=root_path,
+        certificate=SigningCertificate.objects.get(agency=agency),
+    )
+
+
+@pytest.fixture
+def request_document(django_capture_on_commit_callbacks):
+    """Ask for a notice through the service, run what is enqueued on commit (eager Celery),
+    and return the document as stored."""
+
+    def request(agency, *, kind="notice", revision=1, owner=None, context=None, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            document = services.document_request(
+                kind=kind,
+                title=kwargs.pop("title", "Thông báo kết quả giải quyết hồ sơ"),
+                template=kwargs.pop("template", "documents/notice.html"),
+                context=notice_context() if context is None else context,
+                agency=agency,
+                owner=owner,
+                revision=revision,
+                **kwargs,
+            )
+        return Document.objects.get(pk=document.pk)
+
+    return request
+
+
+@pytest.fixture
+def signed(demo_pki, agency, request_document):
+    document = request_document(agency)
+    assert document.status == Document.Status.SIGNED, document.error
+    return document
+
+
+@pytest.fixture
+def agency_admin(agency):
+    return OfficerFactory(
+        email="quantri@so-hn.example.vn",
+        agency=agency,
+        roles=["agency_admin"],
+        is_staff=True,
+        language="en",
+    )
+
+
+@pytest.fixture
+def other_admin(other_agency):
+    return OfficerFactory(
+        email="quantri@so-hp.example.vn",
+        agency=other_agency,
+        roles=["agency_admin"],
+        is_staff=True,
+        language="en",
+    )
+
+
+@pytest.fixture
+def superuser():
+    return UserFactory(email="root@example.vn", is_staff=True, is_superuser=True, language="en")
