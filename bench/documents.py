@@ -29,6 +29,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ["MEDIA_ROOT"] = str(BENCH_DIR / "media")
 os.environ["SIGNING_DEMO_PKI_DIR"] = str(BENCH_DIR / "pki")
 os.environ["SIGNING_TRUST_ROOTS"] = str(BENCH_DIR / "pki" / "demo-root.pem")
+os.environ.setdefault("DEBUG", "false")  # as in production: no query log, no template debug
 os.environ.setdefault("SIGNING_KEK", "Ym9uY2gtb25seS1iZW5jaC1vbmx5LWJlbmNoLW9ubHk=")
 
 import django  # noqa: E402
@@ -109,8 +110,10 @@ def through_celery(agency: Agency, pages: int, log: Path) -> float:
     """ms per document through a warm single-process worker."""
     celery_app.conf.task_always_eager = False
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    pool = os.environ.get("BENCH_POOL", "prefork")
+    level = os.environ.get("BENCH_LOG", "info")
     argv = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", "documents",
-            "--concurrency", "1", "--pool", "prefork", "-l", "info"]  # fmt: skip
+            "--concurrency", "1", "--pool", pool, "-l", level]  # fmt: skip
     with log.open("wb") as out:
         worker = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                   start_new_session=True)  # fmt: skip

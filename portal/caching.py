@@ -1,22 +1,32 @@
 """Whole-page caching of public pages for anonymous visitors.
 
-A page is cached under a key made of a *generation* token (replaced whenever the data behind the
-page changes, see `bump`), the active language and the full path, so no stale page outlives a
-change. Anonymous pages carry no CSRF token (the language switch is a plain link), so one cached
-copy serves every anonymous visitor; logged-in users and requests with pending messages always
-get a freshly rendered page.
+`AnonymousPageCacheMiddleware` sits near the top of the middleware stack, so that a cached page
+is answered without sessions, CSRF, authentication or URL resolution. A page is cached under a
+key made of a *generation* token (replaced whenever the data behind the page changes, see
+`bump`), the language the visitor would get, the Accept header and the full path, so no stale
+page outlives a change.
+
+Only visitors without a session or pending messages are served from the cache, and only pages
+under CACHED_PREFIXES that carry no cookie (public pages have no CSRF token: the language switch
+is a plain link).
 """
 
-import functools
 import hashlib
 import uuid
 
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language
+from django.utils import translation
 
 DEFAULT_TIMEOUT = 300
+
+# Path prefixes served from the cache, and the generation that invalidates them.
+CACHED_PREFIXES = {
+    "/procedures/": "catalogue",
+    "/api/v1/procedures/": "catalogue",
+}
+
+_SKIPPED_HEADERS = {"set-cookie", "content-length"}
 
 
 def generation(name: str) -> str:
@@ -28,41 +38,53 @@ def bump(name: str) -> None:
     cache.set(f"gen:{name}", uuid.uuid4().hex, timeout=None)
 
 
-def _cacheable_request(request) -> bool:
-    return (
-        request.method in ("GET", "HEAD")
-        and not request.user.is_authenticated
-        and "messages" not in request.COOKIES
-    )
+def _generation_name(path: str) -> str | None:
+    for prefix, name in CACHED_PREFIXES.items():
+        if path.startswith(prefix):
+            return name
+    return None
 
 
-def anonymous_page(generation_name: str, timeout: int = DEFAULT_TIMEOUT):
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not _cacheable_request(request):
-                return view(request, *args, **kwargs)
-            # The Accept header picks the representation (the API's JSON or its HTML page).
-            variant = f"{request.get_full_path()}\n{request.headers.get('Accept', '')}"
-            digest = hashlib.sha256(variant.encode()).hexdigest()
-            key = f"page:{generation(generation_name)}:{get_language()}:{digest}"
+class AnonymousPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def _key(self, request) -> str | None:
+        if request.method not in ("GET", "HEAD"):
+            return None
+        name = _generation_name(request.path)
+        if name is None:
+            return None
+        from django.conf import settings
+
+        cookies = request.COOKIES
+        if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+            return None
+        if request.headers.get("Authorization"):
+            return None
+        language = translation.get_language_from_request(request)
+        variant = f"{request.get_full_path()}\n{request.headers.get('Accept', '')}"
+        digest = hashlib.sha256(variant.encode()).hexdigest()
+        return f"page:{generation(name)}:{language}:{digest}"
+
+    def __call__(self, request):
+        key = self._key(request)
+        if key is not None:
             hit = cache.get(key)
             if hit is not None:
-                response = HttpResponse(hit[1], content_type=hit[0], status=hit[2])
+                status, headers, content = hit
+                response = HttpResponse(content, status=status)
+                for header, value in headers:
+                    response[header] = value
                 response["X-Page-Cache"] = "hit"
-            else:
-                response = view(request, *args, **kwargs)
-                if hasattr(response, "render") and callable(response.render):
-                    response = response.render()
-                if response.status_code in (200, 404) and not response.cookies:
-                    cache.set(
-                        key,
-                        (response["Content-Type"], response.content, response.status_code),
-                        timeout,
-                    )
-            patch_vary_headers(response, ["Cookie", "Accept-Language", "Accept"])
-            return response
-
-        return wrapper
-
-    return decorator
+                return response
+        response = self.get_response(request)
+        if (
+            key is not None
+            and response.status_code in (200, 404)
+            and not response.streaming
+            and not response.cookies
+        ):
+            headers = [(h, v) for h, v in response.items() if h.lower() not in _SKIPPED_HEADERS]
+            cache.set(key, (response.status_code, headers, response.content), DEFAULT_TIMEOUT)
+        return response

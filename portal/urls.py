@@ -52,8 +52,12 @@ auth_patterns = [
 api_patterns = [
     path("auth/token/", api.TokenApi.as_view(), name="api-token"),
     path("me/", api.MeApi.as_view(), name="api-me"),
-    path("procedures/", procedures_api.procedure_list_api, name="api-procedures"),
-    path("procedures/<str:code>/", procedures_api.procedure_detail_api, name="api-procedure"),
+    path("procedures/", procedures_api.ProcedureListApi.as_view(), name="api-procedures"),
+    path(
+        "procedures/<str:code>/",
+        procedures_api.ProcedureDetailApi.as_view(),
+        name="api-procedure",
+    ),
     path("fields/", procedures_api.FieldListApi.as_view(), name="api-fields"),
     path("agencies/", procedures_api.AgencyListApi.as_view(), name="api-agencies"),
     path("verify/", signing_api.VerifyUploadApi.as_view(), name="api-verify-upload"),

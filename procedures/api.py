@@ -5,12 +5,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
 
-from portal.caching import anonymous_page
 from portal.models import Agency
 from procedures import selectors
 from procedures.forms import CatalogueSearchForm
 from procedures.models import Channel, Field, ProcedureVersion, RequiredDocument
-from procedures.signals import GENERATION
 
 
 class ChannelOutput(serializers.ModelSerializer):
@@ -161,8 +159,3 @@ class AgencyListApi(generics.ListAPIView):
     serializer_class = AgencyOutput
     pagination_class = None
     queryset = Agency.objects.filter(is_active=True).select_related("parent").order_by("code")
-
-
-# The catalogue is the same for everyone: anonymous answers are cached until it changes.
-procedure_list_api = anonymous_page(GENERATION)(ProcedureListApi.as_view())
-procedure_detail_api = anonymous_page(GENERATION)(ProcedureDetailApi.as_view())

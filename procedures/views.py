@@ -6,15 +6,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from portal.caching import anonymous_page
 from procedures import selectors
 from procedures.forms import CatalogueSearchForm
-from procedures.signals import GENERATION
 
 PAGE_SIZE = 20
 
 
-@anonymous_page(GENERATION)
 def catalogue(request):
     form = CatalogueSearchForm(request.GET or None)
     versions = selectors.procedure_list_for(filters=form.filters())
@@ -28,7 +25,6 @@ def catalogue(request):
     )
 
 
-@anonymous_page(GENERATION)
 def detail(request, code: str):
     version = selectors.procedure_get_public(code=code)
     if version is None:

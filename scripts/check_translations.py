@@ -24,7 +24,8 @@ def main(po_file: str) -> int:
     try:
         subprocess.run(
             [sys.executable, "manage.py", "makemessages", "-l", "vi", "--no-obsolete",
-             "--ignore=.venv", "--ignore=var", "--ignore=tests", "--ignore=bench", "--ignore=static"],
+             "--ignore=.venv", "--ignore=var", "--ignore=tests", "--ignore=bench",
+             "--ignore=static"],
             cwd=ROOT, check=True, capture_output=True,
         )  # fmt: skip
         missing = msgids(path.read_text(encoding="utf-8")) - msgids(before)
