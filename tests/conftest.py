@@ -25,6 +25,12 @@ def _fresh_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded and generated files go to the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _demo_pki_in_tmp(settings, tmp_path):
     """`seed_demo` makes a demo PKI; in tests it lives in the test's own folder."""
     settings.SIGNING_DEMO_PKI_DIR = tmp_path / "pki"
@@ -57,3 +63,54 @@ def pytest_sessionfinish(session, exitstatus):
             f"CI=true: {len(skipped)} test(s) skipped or xfailed; that fails the run.", red=True
         )
         session.exitstatus = 1
+
+
+# --- shared people and agencies ------------------------------------------------------------------
+
+
+@pytest.fixture
+def english():
+    """Messages in English (Vietnamese is the default) for assertions on their text."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def agency():
+    from tests.factories import AgencyFactory
+
+    return AgencyFactory(code="000.00.12.H26", name="Sở Giáo dục và Đào tạo Hà Nội")
+
+
+@pytest.fixture
+def other_agency():
+    from tests.factories import AgencyFactory
+
+    return AgencyFactory(code="000.00.31.H29", name="Sở Giáo dục và Đào tạo Hải Phòng")
+
+
+@pytest.fixture
+def agency_admin(agency):
+    from tests.factories import OfficerFactory
+
+    return OfficerFactory(
+        email="quantri@so-hn.example.vn", agency=agency, roles=["agency_admin"], is_staff=True
+    )
+
+
+@pytest.fixture
+def other_admin(other_agency):
+    from tests.factories import OfficerFactory
+
+    return OfficerFactory(
+        email="quantri@so-hp.example.vn", agency=other_agency, roles=["agency_admin"], is_staff=True
+    )
+
+
+@pytest.fixture
+def superuser():
+    from tests.factories import UserFactory
+
+    return UserFactory(email="root@example.vn", is_staff=True, is_superuser=True)

@@ -3,11 +3,9 @@ import types
 
 import pytest
 from django.core.management import call_command
-from django.utils import translation
 
 from signing import certificates, keys, pki, services, verify
 from signing.models import Document, SigningCertificate
-from tests.factories import AgencyFactory, OfficerFactory, UserFactory
 from tests.signing.support import notice_context
 
 
@@ -32,22 +30,6 @@ def _signing_settings(settings, tmp_path):
     clear_signing_caches()
     yield
     clear_signing_caches()
-
-
-@pytest.fixture
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def agency():
-    return AgencyFactory(code="000.00.12.H26", name="Sở Giáo dục và Đào tạo Hà Nội")
-
-
-@pytest.fixture
-def other_agency():
-    return AgencyFactory(code="000.00.31.H29", name="Sở Giáo dục và Đào tạo Hải Phòng")
 
 
 @pytest.fixture
@@ -99,28 +81,22 @@ def signed(demo_pki, agency, request_document):
     return document
 
 
-@pytest.fixture
-def agency_admin(agency):
-    return OfficerFactory(
-        email="quantri@so-hn.example.vn",
-        agency=agency,
-        roles=["agency_admin"],
-        is_staff=True,
-        language="en",
-    )
+def _in_english(user):
+    user.language = "en"
+    user.save(update_fields=["language"])
+    return user
 
 
 @pytest.fixture
-def other_admin(other_agency):
-    return OfficerFactory(
-        email="quantri@so-hp.example.vn",
-        agency=other_agency,
-        roles=["agency_admin"],
-        is_staff=True,
-        language="en",
-    )
+def agency_admin(agency_admin):
+    return _in_english(agency_admin)
 
 
 @pytest.fixture
-def superuser():
-    return UserFactory(email="root@example.vn", is_staff=True, is_superuser=True, language="en")
+def other_admin(other_admin):
+    return _in_english(other_admin)
+
+
+@pytest.fixture
+def superuser(superuser):
+    return _in_english(superuser)
