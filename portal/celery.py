@@ -5,9 +5,11 @@ Redis to workers listening on the queues `default`, `documents` (PDF rendering a
 `notifications` (email), so that slow PDF work cannot starve email.
 """
 
+import gc
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_ready
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -16,3 +18,13 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in ("default", "documents", "notifications")]
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+@worker_ready.connect
+def _freeze_startup_objects(**kwargs):
+    """Move everything loaded at start-up (Django, Celery, WeasyPrint, fonts) out of the garbage
+    collector's reach: rendering allocates heavily, and each full collection would otherwise
+    walk the whole start-up heap again."""
+    gc.collect()
+    gc.freeze()
