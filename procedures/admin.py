@@ -212,17 +212,7 @@ class ProcedureVersionForm(forms.ModelForm):
             "effective_date",
             "name",
             "field",
-            "implementing_level",
-            "implementing_agency",
-            "competent_agency",
-            "coordinating_agency",
-            "applicant_type",
-            "applicants",
-            "steps",
-            "result",
-            "legal_basis",
-            "requirements",
-            "announcing_decision",
+            *exchange.TEXT_FIELDS[1:],  # the record's text fields, as the exchange formats carry
             "service_level",
             "form_schema",
         ]
