@@ -469,8 +469,9 @@ def _check_documents(documents) -> list[str]:
 # --- planning and applying ---------------------------------------------------------------------
 
 
-def _merge_annex(current: dict | None, row: dict) -> dict:
-    """The full record an annex row leads to: the current one with the row's columns applied."""
+def _merge_annex(current: dict | None, row: dict, field_codes: dict[str, str]) -> dict:
+    """The full record an annex row leads to: the current one with the row's columns applied.
+    `field_codes` maps folded field names to the codes of the fields that exist."""
     record = dict(current) if current else {
         "code": row["code"], "implementing_level": "", "implementing_agency": "",
         "competent_agency": "", "coordinating_agency": "", "applicant_type": "individual",
@@ -484,7 +485,7 @@ def _merge_annex(current: dict | None, row: dict) -> dict:
         else None
     )
     record["field"] = {
-        "code": field_code or _field_code_for(row["field_name"]),
+        "code": field_code or _field_code_for(row["field_name"], field_codes),
         "name": row["field_name"],
     }
     record["name"] = row["name"]
@@ -566,9 +567,16 @@ def _storage_errors(record: dict) -> list[str]:
     return errors
 
 
-def _field_code_for(name: str) -> str:
-    existing = next((f.code for f in Field.objects.all() if fold(f.name) == fold(name)), None)
-    return existing or slugify(fold(name))[:64] or "linh-vuc"
+def _existing_field_codes() -> dict[str, str]:
+    """Folded field name → code, read once per import (the first field wins on a clash)."""
+    codes: dict[str, str] = {}
+    for field_obj in Field.objects.all():
+        codes.setdefault(fold(field_obj.name), field_obj.code)
+    return codes
+
+
+def _field_code_for(name: str, field_codes: dict[str, str]) -> str:
+    return field_codes.get(fold(name)) or slugify(fold(name))[:64] or "linh-vuc"
 
 
 def _diff(before: dict | None, after: dict) -> list[str]:
@@ -597,6 +605,7 @@ def import_procedures(
     current = {code: version_record(v) for code, v in latest_versions(agency).items()}
     seen: dict[str, RowResult] = {}
     plans = []
+    field_codes: dict[str, str] | None = None
     for number, record in parsed:
         result = RowResult(row=number)
         report.rows.append(result)
@@ -618,7 +627,12 @@ def import_procedures(
             continue
         seen[result.code] = result
         before = current.get(result.code)
-        after = _canonical(record) if report.format == "json" else _merge_annex(before, record)
+        if report.format == "json":
+            after = _canonical(record)
+        else:
+            if field_codes is None:
+                field_codes = _existing_field_codes()
+            after = _merge_annex(before, record, field_codes)
         result.errors = _storage_errors(after)
         if result.errors:  # a dry run must not promise what the database will refuse
             result.action = "error"

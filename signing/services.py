@@ -90,6 +90,7 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
     if problems:
         return _fail(document, " ".join(problems))
     started = time.perf_counter()
+    url = verify_url(document)
     signed_at = timezone.localtime().replace(microsecond=0)
     signer = certificates.signer_name(certificate)
     try:
@@ -103,8 +104,8 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
                     "signer": signer,
                     "signed_at": signed_at,
                     "signed_at_iso": signed_at.isoformat(),
-                    "verify_url": verify_url(document),
-                    "qr_src": "qr:" + verify_url(document),
+                    "verify_url": url,
+                    "qr_src": "qr:" + url,
                 },
             )
         pdf = render.render_pdf(html)
