@@ -216,6 +216,28 @@ STORAGES = {
         )
     },
 }
+# Citizens' uploads: "local" (a folder outside the web root) or "s3" (any S3-compatible store,
+# private objects, reached only through the portal's views; needs `pip install '.[s3]'`).
+DOSSIER_STORAGE = env.str("DOSSIER_STORAGE", default="local")
+if DOSSIER_STORAGE == "s3":
+    STORAGES["dossiers"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("DOSSIER_S3_BUCKET"),
+            "endpoint_url": env.str("DOSSIER_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("DOSSIER_S3_REGION", default="") or None,
+            "access_key": env.str("DOSSIER_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("DOSSIER_S3_SECRET_KEY", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif DOSSIER_STORAGE == "local":
+    # Under MEDIA_ROOT/dossiers/, which no URL serves (see submissions.views.download_file).
+    STORAGES["dossiers"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured("DOSSIER_STORAGE must be local or s3")
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
@@ -239,6 +261,25 @@ SIGNING_TRUST_ROOTS = env.list(
 SIGNING_SWEEP_AFTER_MINUTES = env.int("SIGNING_SWEEP_AFTER_MINUTES", default=10)
 if PRODUCTION and not SIGNING_KEK:
     raise ImproperlyConfigured("PORTAL_ENV=production needs SIGNING_KEK (see .env.example)")
+
+# --- Dossiers (submissions/) -------------------------------------------------------------------
+UPLOAD_MAX_FILE_MB = env.int("UPLOAD_MAX_FILE_MB", default=10)
+UPLOAD_MAX_DOSSIER_MB = env.int("UPLOAD_MAX_DOSSIER_MB", default=50)
+# Checked against the file's content, not its name: application/pdf, image/jpeg, image/png.
+UPLOAD_ALLOWED_TYPES = env.list(
+    "UPLOAD_ALLOWED_TYPES", default=["application/pdf", "image/jpeg", "image/png"]
+)
+# Larger images are refused before they are decoded (decompression bombs).
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=50_000_000)
+# Public tracking: failed lookups allowed per client address and per dossier code in a window.
+TRACKING_MAX_FAILURES = env.int("TRACKING_MAX_FAILURES", default=10)
+TRACKING_WINDOW_MINUTES = env.int("TRACKING_WINDOW_MINUTES", default=15)
+# The request header that carries the client's address behind the reverse proxy (nginx sets
+# X-Real-IP, see deploy/nginx.conf); empty to use the socket's address.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+# Requests stream files to disk above this size instead of holding them in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 # --- Email -------------------------------------------------------------------------------------
 # EMAIL_URL: smtp+tls://user:password@host:587, consolemail://, or filemail:///absolute/dir

@@ -1,5 +1,4 @@
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -56,10 +55,10 @@ def preview(request, pk: int):
     return render(request, "procedures/detail.html", {"version": version, "preview": True})
 
 
-@login_required
 def file_online(request, code: str):
-    """Where "File online" leads: what the applicant will fill in and attach."""
+    """The "File online" button: filing lives in the dossiers app (login is asked there, and
+    a new citizen registers and comes back to the same place)."""
     version = selectors.procedure_get_public(code=code)
     if version is None or not version.offers_online_filing:
         raise Http404
-    return render(request, "procedures/file_online.html", {"version": version})
+    return redirect("submissions:start", code)

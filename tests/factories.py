@@ -165,3 +165,97 @@ class ProcedureVersionFactory(DjangoModelFactory):
             extracted = [{"name": "Đơn đề nghị", "with_template": self.service_level >= 2}]
         for order, spec in enumerate(extracted):
             RequiredDocumentFactory(version=self, order=order, **spec)
+
+
+# --- dossiers ------------------------------------------------------------------------------------
+
+# Real files of each accepted type, small.
+PDF_BYTES = TEMPLATE_PDF
+
+
+def png_bytes(width: int = 4, height: int = 4) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def jpeg_bytes(width: int = 4, height: int = 4) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 30, 200)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+class CitizenFactory(UserFactory):
+    """A citizen with a complete profile (a valid citizen ID: Hà Nội, male, born 1990)."""
+
+    citizen_id = factory.Sequence(lambda n: f"001090{n % 1000000:06d}")
+    phone = factory.Sequence(lambda n: f"09{n % 100000000:08d}")
+    address = "12 Phố Huế, Hà Nội"
+    date_of_birth = dt.date(1990, 5, 17)
+    gender = User.Gender.MALE
+
+
+class DossierFactory(DjangoModelFactory):
+    """A draft by a citizen under a published level-3 procedure (one required document).
+
+    Traits: `complete` (answers and a PDF for every required document), `submitted` (complete,
+    then submitted through the service, so it has its code and event)."""
+
+    class Meta:
+        model = "submissions.Dossier"
+        skip_postgeneration_save = True
+
+    applicant = factory.SubFactory(CitizenFactory)
+    version = factory.SubFactory(ProcedureVersionFactory, published=True, level3=True)
+    agency = factory.LazyAttribute(lambda o: o.version.procedure.agency)
+    applicant_name = factory.LazyAttribute(lambda o: o.applicant.full_name)
+    applicant_citizen_id = factory.LazyAttribute(lambda o: o.applicant.citizen_id or "")
+    applicant_phone = factory.LazyAttribute(lambda o: o.applicant.phone)
+    applicant_email = factory.LazyAttribute(lambda o: o.applicant.email)
+    answers = factory.LazyFunction(dict)
+
+    class Params:
+        complete = factory.Trait(
+            answers=factory.LazyAttribute(
+                lambda o: {
+                    spec["name"]: "Nguyễn Văn A"
+                    for spec in o.version.form_schema
+                    if spec["type"] == "text"
+                }
+            ),
+            files=factory.PostGeneration(lambda obj, create, extracted, **kw: _attach(obj)),
+        )
+        submitted = factory.Trait(
+            complete=True,
+            submission=factory.PostGeneration(lambda obj, create, extracted, **kw: _submit(obj)),
+        )
+
+
+def _attach(dossier) -> None:
+    """A PDF for every required document."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from submissions import services
+
+    for document in dossier.version.documents.filter(required=True):
+        services.dossier_add_files(
+            dossier=dossier,
+            actor=dossier.applicant,
+            requirement_id=document.pk,
+            files=[SimpleUploadedFile("giay-to.pdf", PDF_BYTES, "application/pdf")],
+        )
+
+
+def _submit(dossier) -> None:
+    from submissions import services
+
+    services.dossier_submit(dossier=dossier, actor=dossier.applicant)
+    dossier.refresh_from_db()

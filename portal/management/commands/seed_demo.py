@@ -26,6 +26,11 @@ class Command(BaseCommand):
             admin = User.objects.get(email=demo.SUPERUSER_EMAIL)
             added = procedures_seed.seed(actor=admin)
             self.stdout.write(f"Procedure catalogue: {added} demo procedures published.")
+            from submissions import demo as submissions_demo
+
+            dossiers = submissions_demo.seed()
+            if dossiers:
+                self.stdout.write(f"Demo dossiers: {dossiers} for {submissions_demo.CITIZEN}.")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Demo logins (password: {demo.DEMO_PASSWORD}):")
         )

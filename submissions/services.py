@@ -1,0 +1,330 @@
+"""Use cases of a dossier. Each one locks the dossier's row, takes the FSM transition (which
+checks the state and the actor's role), saves, appends a `DossierEvent` and enqueues work with
+`transaction.on_commit`. Problems the user can fix raise `ValidationError` with messages to show;
+acting on a dossier one may not touch raises `PermissionDenied`."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from procedures.models import ProcedureVersion
+from submissions import uploads
+from submissions.forms import APPLICANT_FIELDS, AnswersForm
+from submissions.models import (
+    DailySequence,
+    Dossier,
+    DossierEvent,
+    DossierFile,
+    State,
+    SupplementRequest,
+)
+
+MAX_FILES_PER_DOSSIER = 100
+
+
+def _locked(dossier: Dossier) -> Dossier:
+    return (
+        Dossier.objects.select_for_update().select_related("version", "agency").get(pk=dossier.pk)
+    )
+
+
+def _take(transition, actor) -> None:
+    """Take an FSM transition for `actor`, or say clearly why not."""
+    if not has_transition_perm(transition, actor):
+        raise PermissionDenied
+    if not can_proceed(transition):
+        raise ValidationError(
+            _("This dossier has changed meanwhile (it is now: %(state)s). Reload the page.")
+            % {"state": transition.__self__.get_state_display()},
+            code="stale",
+        )
+    transition()
+
+
+def _record(
+    dossier: Dossier, *, actor, action: str, from_state: str, note: str = ""
+) -> DossierEvent:
+    event = DossierEvent.objects.create(
+        dossier=dossier,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=dossier.state,
+        note=note,
+    )
+    from submissions.tasks import notify_event_task
+
+    transaction.on_commit(lambda: notify_event_task.delay(event.pk))
+    return event
+
+
+def _require_editable(dossier: Dossier, actor) -> None:
+    if dossier.applicant_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    if not dossier.is_editable:
+        raise ValidationError(
+            _("This dossier can no longer be changed (it is now: %(state)s).")
+            % {"state": dossier.get_state_display()},
+            code="not_editable",
+        )
+
+
+@transaction.atomic
+def dossier_start(*, version: ProcedureVersion, applicant) -> Dossier:
+    """A new draft under the published version, prefilled from the applicant's profile."""
+    if version.status != ProcedureVersion.Status.PUBLISHED or not version.offers_online_filing:
+        raise ValidationError(_("This procedure cannot be filed online."), code="not_online")
+    return Dossier.objects.create(
+        applicant=applicant,
+        version=version,
+        agency=version.procedure.agency,
+        applicant_name=applicant.full_name,
+        applicant_citizen_id=applicant.citizen_id or "",
+        applicant_phone=applicant.phone,
+        applicant_email=applicant.email,
+        applicant_address=applicant.address,
+    )
+
+
+@transaction.atomic
+def dossier_update(*, dossier: Dossier, actor, applicant: dict, answers: dict) -> Dossier:
+    """Store answers already checked by `AnswersForm` (the views and the API both use it)."""
+    dossier = _locked(dossier)
+    _require_editable(dossier, actor)
+    for name in APPLICANT_FIELDS:
+        if name in applicant:
+            setattr(dossier, name, applicant[name] or "")
+    dossier.answers = answers
+    dossier.save()
+    return dossier
+
+
+def dossier_missing(dossier: Dossier) -> list[str]:
+    """Everything that stops the dossier from being submitted, one message each."""
+    form = AnswersForm.from_json(
+        schema=dossier.version.form_schema,
+        applicant={name: getattr(dossier, name) for name in APPLICANT_FIELDS},
+        answers=dossier.answers,
+        final=True,
+    )
+    missing = []
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else name
+            missing.append(f"{label}: {' '.join(str(e) for e in errors)}")
+    attached = set(
+        dossier.files.filter(removed_at__isnull=True).values_list("requirement_id", flat=True)
+    )
+    for document in dossier.version.documents.all():
+        if document.required and document.pk not in attached:
+            missing.append(_("Attach: %(document)s") % {"document": document.name})
+    return missing
+
+
+def _next_code(dossier: Dossier) -> str:
+    """`{agency code}-{yymmdd}-{NNNN}`: the agency's daily sequence, incremented in one
+    statement that holds the row lock until commit, so concurrent submissions queue on it."""
+    day = timezone.localdate(dossier.submitted_at)
+    table = DailySequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [dossier.agency_id, day],
+        )
+        number = cursor.fetchone()[0]
+    return f"{dossier.agency.code}-{day:%y%m%d}-{number:04d}"
+
+
+@transaction.atomic
+def dossier_submit(*, dossier: Dossier, actor) -> Dossier:
+    """Submit a complete draft; it gets its code. Submitting again (a double click, a resent
+    form, a second tab) returns the dossier as the first submission left it."""
+    dossier = _locked(dossier)
+    if dossier.applicant_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    if dossier.state != State.DRAFT and dossier.code:
+        return dossier
+    problems = dossier_missing(dossier)
+    if dossier.version.status != ProcedureVersion.Status.PUBLISHED:
+        problems.insert(
+            0,
+            _(
+                "The procedure has changed since this draft was started: start a new dossier "
+                "for the current version."
+            ),
+        )
+    if problems:
+        raise ValidationError(problems, code="incomplete")
+    _take(dossier.submit, actor)
+    dossier.code = _next_code(dossier)
+    dossier.save()
+    _record(dossier, actor=actor, action="submit", from_state=State.DRAFT)
+    return dossier
+
+
+@transaction.atomic
+def dossier_add_files(*, dossier: Dossier, actor, requirement_id, files: list) -> list[DossierFile]:
+    """Check every file first; store them all, or none (with every problem named)."""
+    dossier = _locked(dossier)
+    _require_editable(dossier, actor)
+    requirement = dossier.version.documents.filter(pk=requirement_id).first()
+    if requirement is None:
+        raise ValidationError(_("Choose which document these files are for."), code="slot")
+    if not files:
+        raise ValidationError(_("Choose at least one file."), code="no_files")
+    errors, checked = [], []
+    for upload in files:
+        try:
+            checked.append((upload, uploads.inspect(upload)))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors, code="bad_file")
+    active = dossier.files.filter(removed_at__isnull=True)
+    if active.count() + len(checked) > MAX_FILES_PER_DOSSIER:
+        raise ValidationError(
+            _("A dossier may hold at most %(count)s files.") % {"count": MAX_FILES_PER_DOSSIER},
+            code="too_many",
+        )
+    used = active.aggregate(total=Sum("size"))["total"] or 0
+    adding = sum(info.size for _upload, info in checked)
+    if used + adding > settings.UPLOAD_MAX_DOSSIER_MB * uploads.MB:
+        raise ValidationError(
+            _(
+                "These files would bring the dossier to %(size).1f MB; a dossier may hold at "
+                "most %(limit)s MB. Remove a file or send smaller scans."
+            )
+            % {"size": (used + adding) / uploads.MB, "limit": settings.UPLOAD_MAX_DOSSIER_MB},
+            code="dossier_too_large",
+        )
+    round_ = dossier.supplements.count() if dossier.state == State.SUPPLEMENT_REQUIRED else 0
+    stored: list[DossierFile] = []
+    try:
+        for upload, info in checked:
+            record = DossierFile(
+                dossier=dossier,
+                requirement=requirement,
+                name=info.name,
+                content_type=info.content_type,
+                size=info.size,
+                sha256=info.sha256,
+                uploaded_by=actor,
+                round=round_,
+            )
+            record.file.save(f"f.{uploads.EXTENSIONS[info.content_type]}", upload, save=False)
+            stored.append(record)
+            record.save()
+        dossier.save(update_fields=["updated_at"])
+    except BaseException:
+        # Written files whose rows will not exist: take them away again.
+        for record in stored:
+            record.file.storage.delete(record.file.name)
+        raise
+    return stored
+
+
+@transaction.atomic
+def dossier_remove_file(*, dossier: Dossier, actor, file_id: int) -> None:
+    """A draft's file is deleted; once the dossier has been submitted, the file is only marked
+    removed, so that the history keeps what was replaced."""
+    dossier = _locked(dossier)
+    _require_editable(dossier, actor)
+    record = dossier.files.filter(pk=file_id, removed_at__isnull=True).first()
+    if record is None:
+        raise ValidationError(_("This file is no longer in the dossier."), code="gone")
+    if dossier.submitted_at is None:
+        name, storage = record.file.name, record.file.storage
+        record.delete()
+        transaction.on_commit(lambda: storage.delete(name))
+    else:
+        record.removed_at = timezone.now()
+        record.save(update_fields=["removed_at"])
+    dossier.save(update_fields=["updated_at"])
+
+
+@transaction.atomic
+def dossier_delete_draft(*, dossier: Dossier, actor) -> None:
+    dossier = _locked(dossier)
+    if dossier.applicant_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    if dossier.state != State.DRAFT or dossier.submitted_at is not None:
+        raise ValidationError(_("Only a draft that was never submitted can be deleted."))
+    names = [(f.file.storage, f.file.name) for f in dossier.files.all()]
+    dossier.files.all().delete()
+    dossier.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+
+
+@transaction.atomic
+def dossier_request_supplement(
+    *, dossier: Dossier, actor, reason: str, items: list[str]
+) -> Dossier:
+    """An officer asks the applicant for more (the workflow's desk and specialist actions)."""
+    dossier = _locked(dossier)
+    reason = reason.strip()
+    items = [item.strip() for item in items if item.strip()]
+    if not reason or not items:
+        raise ValidationError(_("Say what the applicant must supply, and why."), code="empty")
+    from_state = dossier.state
+    _take(dossier.request_supplement, actor)
+    dossier.save()
+    SupplementRequest.objects.create(
+        dossier=dossier, requested_by=actor, reason=reason, items=items
+    )
+    _record(dossier, actor=actor, action="request_supplement", from_state=from_state, note=reason)
+    return dossier
+
+
+@transaction.atomic
+def dossier_resubmit(*, dossier: Dossier, actor, note: str = "") -> Dossier:
+    """The applicant answers a supplement request; the dossier goes back where it was."""
+    dossier = _locked(dossier)
+    if dossier.applicant_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    if dossier.state != State.SUPPLEMENT_REQUIRED:
+        raise ValidationError(
+            _("This dossier is not waiting for a supplement (it is now: %(state)s).")
+            % {"state": dossier.get_state_display()},
+            code="stale",
+        )
+    problems = dossier_missing(dossier)
+    if problems:
+        raise ValidationError(problems, code="incomplete")
+    _take(dossier.resubmit, actor)
+    dossier.save()
+    dossier.supplements.filter(answered_at__isnull=True).update(answered_at=timezone.now())
+    _record(
+        dossier,
+        actor=actor,
+        action="resubmit",
+        from_state=State.SUPPLEMENT_REQUIRED,
+        note=note.strip()[:2000],
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_withdraw(*, dossier: Dossier, actor, reason: str) -> Dossier:
+    dossier = _locked(dossier)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for withdrawing."), code="reason")
+    if dossier.applicant_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    if not dossier.can_withdraw:
+        raise ValidationError(
+            _("This dossier can no longer be withdrawn (it is now: %(state)s).")
+            % {"state": dossier.get_state_display()},
+            code="stale",
+        )
+    from_state = dossier.state
+    _take(dossier.withdraw, actor)
+    dossier.save()
+    _record(dossier, actor=actor, action="withdraw", from_state=from_state, note=reason[:1000])
+    return dossier
