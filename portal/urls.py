@@ -7,6 +7,7 @@ from portal import api, views
 from portal.forms import QueuedPasswordResetForm
 from procedures import api as procedures_api
 from signing import api as signing_api
+from submissions import api as submissions_api
 
 auth_patterns = [
     path(
@@ -62,6 +63,38 @@ api_patterns = [
     path("agencies/", procedures_api.AgencyListApi.as_view(), name="api-agencies"),
     path("verify/", signing_api.VerifyUploadApi.as_view(), name="api-verify-upload"),
     path("verify/<str:code>/", signing_api.VerifyCodeApi.as_view(), name="api-verify"),
+    path("dossiers/", submissions_api.DossierListApi.as_view(), name="api-dossiers"),
+    path(
+        "dossiers/<uuid:public_id>/",
+        submissions_api.DossierDetailApi.as_view(),
+        name="api-dossier",
+    ),
+    path(
+        "dossiers/<uuid:public_id>/files/",
+        submissions_api.DossierFilesApi.as_view(),
+        name="api-dossier-files",
+    ),
+    path(
+        "dossiers/<uuid:public_id>/files/<int:file_id>/",
+        submissions_api.DossierFileApi.as_view(),
+        name="api-dossier-file",
+    ),
+    path(
+        "dossiers/<uuid:public_id>/submit/",
+        submissions_api.DossierSubmitApi.as_view(),
+        name="api-dossier-submit",
+    ),
+    path(
+        "dossiers/<uuid:public_id>/supplement/",
+        submissions_api.DossierSupplementApi.as_view(),
+        name="api-dossier-supplement",
+    ),
+    path(
+        "dossiers/<uuid:public_id>/withdraw/",
+        submissions_api.DossierWithdrawApi.as_view(),
+        name="api-dossier-withdraw",
+    ),
+    path("track/", submissions_api.TrackApi.as_view(), name="api-track"),
 ]
 
 urlpatterns = [

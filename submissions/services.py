@@ -6,7 +6,7 @@ acting on a dossier one may not touch raises `PermissionDenied`."""
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
@@ -32,9 +32,18 @@ def _locked(dossier: Dossier) -> Dossier:
     )
 
 
+def _may_take(transition, actor) -> bool:
+    """Whether `actor` holds the role for this transition from some state (whatever the
+    dossier's state is now)."""
+    options = transition._django_fsm.transitions.values()
+    return any(option.has_perm(transition.__self__, actor) for option in options)
+
+
 def _take(transition, actor) -> None:
-    """Take an FSM transition for `actor`, or say clearly why not."""
-    if not has_transition_perm(transition, actor):
+    """Take an FSM transition for `actor`, or say clearly why not: PermissionDenied for an actor
+    who may never take it, a "stale" ValidationError for one who may but not from the dossier's
+    state now (`has_transition_perm` alone is False in both cases)."""
+    if not _may_take(transition, actor):
         raise PermissionDenied
     if not can_proceed(transition):
         raise ValidationError(
@@ -42,6 +51,8 @@ def _take(transition, actor) -> None:
             % {"state": transition.__self__.get_state_display()},
             code="stale",
         )
+    if not has_transition_perm(transition, actor):
+        raise PermissionDenied
     transition()
 
 
@@ -186,13 +197,16 @@ def dossier_add_files(*, dossier: Dossier, actor, requirement_id, files: list) -
             errors.extend(exc.messages)
     if errors:
         raise ValidationError(errors, code="bad_file")
-    active = dossier.files.filter(removed_at__isnull=True)
-    if active.count() + len(checked) > MAX_FILES_PER_DOSSIER:
+    # One query for both limits (the dossier's row is locked: they cannot change meanwhile).
+    active = dossier.files.filter(removed_at__isnull=True).aggregate(
+        count=Count("pk"), total=Sum("size")
+    )
+    if active["count"] + len(checked) > MAX_FILES_PER_DOSSIER:
         raise ValidationError(
             _("A dossier may hold at most %(count)s files.") % {"count": MAX_FILES_PER_DOSSIER},
             code="too_many",
         )
-    used = active.aggregate(total=Sum("size"))["total"] or 0
+    used = active["total"] or 0
     adding = sum(info.size for _upload, info in checked)
     if used + adding > settings.UPLOAD_MAX_DOSSIER_MB * uploads.MB:
         raise ValidationError(
@@ -254,7 +268,9 @@ def dossier_delete_draft(*, dossier: Dossier, actor) -> None:
     if dossier.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied
     if dossier.state != State.DRAFT or dossier.submitted_at is not None:
-        raise ValidationError(_("Only a draft that was never submitted can be deleted."))
+        raise ValidationError(
+            _("Only a draft that was never submitted can be deleted."), code="not_editable"
+        )
     names = [(f.file.storage, f.file.name) for f in dossier.files.all()]
     dossier.files.all().delete()
     dossier.delete()
@@ -269,6 +285,8 @@ def dossier_request_supplement(
     dossier = _locked(dossier)
     reason = reason.strip()
     items = [item.strip() for item in items if item.strip()]
+    if not _may_take(dossier.request_supplement, actor):
+        raise PermissionDenied
     if not reason or not items:
         raise ValidationError(_("Say what the applicant must supply, and why."), code="empty")
     from_state = dossier.state
@@ -313,10 +331,10 @@ def dossier_resubmit(*, dossier: Dossier, actor, note: str = "") -> Dossier:
 def dossier_withdraw(*, dossier: Dossier, actor, reason: str) -> Dossier:
     dossier = _locked(dossier)
     reason = reason.strip()
-    if not reason:
-        raise ValidationError(_("Give a reason for withdrawing."), code="reason")
     if dossier.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied
+    if not reason:
+        raise ValidationError(_("Give a reason for withdrawing."), code="reason")
     if not dossier.can_withdraw:
         raise ValidationError(
             _("This dossier can no longer be withdrawn (it is now: %(state)s).")

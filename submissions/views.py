@@ -2,21 +2,19 @@
 withdraw; and public tracking. Each view parses its input, calls one service or selector and
 renders; "missing" and "not yours" are both 404 (submissions.selectors)."""
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import ratelimit
 from procedures import selectors as procedure_selectors
-from submissions import selectors, services
+from submissions import downloads, selectors, services
 from submissions.forms import AnswersForm, TrackForm, UploadForm, WithdrawForm
 from submissions.models import State
 
@@ -41,6 +39,7 @@ def _editable(request, public_id):
 
 
 @login_required
+@require_GET
 def my_dossiers(request):
     page = Paginator(selectors.dossier_list_for(user=request.user), 20).get_page(
         request.GET.get("page")
@@ -116,8 +115,12 @@ def documents(request, public_id):
                 files=request.FILES.getlist("files"),
             )
         except ValidationError as exc:
-            errors[requirement_id] = exc.messages
-            messages.error(request, _("Nothing was added: see the message under the document."))
+            if getattr(exc, "code", None) == "slot":
+                # Not a document of this dossier: there is no slot to show it under.
+                messages.error(request, " ".join(exc.messages))
+            else:
+                errors[requirement_id] = exc.messages
+                messages.error(request, _("Nothing was added: see the message under the document."))
             status = 400
         else:
             messages.success(
@@ -162,27 +165,18 @@ def remove_file(request, public_id, file_id: int):
 
 
 @login_required
+@require_GET
 def download_file(request, public_id, file_id: int):
     """A file of one's own dossier. Shown in the browser (PDF, images) but sandboxed, so that
     nothing in an uploaded file runs as the portal."""
     record = selectors.dossier_file_get_for(user=request.user, public_id=public_id, file_id=file_id)
     if record is None:
         raise Http404
-    disposition = "attachment" if "download" in request.GET else "inline"
-    if settings.MEDIA_X_ACCEL_PREFIX and settings.DOSSIER_STORAGE == "local":
-        response = HttpResponse(content_type=record.content_type)
-        response["X-Accel-Redirect"] = (
-            f"{settings.MEDIA_X_ACCEL_PREFIX.rstrip('/')}/{record.file.name}"
-        )
-    else:
-        response = FileResponse(record.file.open("rb"), content_type=record.content_type)
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(record.name)}"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.file_response(record, attachment="download" in request.GET)
 
 
 @login_required
+@require_GET
 def review(request, public_id):
     """Step 3: everything at once, with what is still missing, and the submit button."""
     dossier = _own(request, public_id)
@@ -242,7 +236,8 @@ def submit(request, public_id):
         else:
             dossier = services.dossier_submit(dossier=dossier, actor=request.user)
     except ValidationError as exc:
-        if exc.code == "incomplete" or not hasattr(exc, "code"):
+        # A list of problems carries no .code: check for it before reading it.
+        if not hasattr(exc, "code") or exc.code == "incomplete":
             return _render_review(request, dossier, problems=exc.messages, status=400)
         messages.error(request, " ".join(exc.messages))
         return redirect("submissions:detail", dossier.public_id)
@@ -259,6 +254,7 @@ def dossier_url(dossier) -> str:
 
 
 @login_required
+@require_GET
 def detail(request, public_id):
     dossier = _own(request, public_id)
     current, removed = selectors.dossier_files(dossier)

@@ -2,8 +2,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Fast password hashing (MEDIA_ROOT is a throw-away folder: tests/conftest.py)."""
+def _fast_hashing(settings):
+    """Fast password hashing. (Named apart from tests/conftest.py's `_media_in_tmp`, which it
+    once shadowed, so that these tests wrote into the real MEDIA_ROOT.)"""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

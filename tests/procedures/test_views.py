@@ -311,12 +311,15 @@ def test_form_download_links_from_level_2(client, agency, level, offered):
 def test_file_online_needs_a_login(client, level3):
     url = reverse("procedures:file", args=[level3.procedure.service_code])
     response = client.get(url)
+    start = reverse("submissions:start", args=[level3.procedure.service_code])
+    assert response.status_code == 302 and response.url == start
+    response = client.get(start)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
     assert "next=" in response.url
 
     client.force_login(UserFactory())
-    response = client.get(url)
+    response = client.get(url, follow=True)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Họ và tên" in html  # the schema's field

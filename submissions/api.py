@@ -1,0 +1,576 @@
+"""The citizen's dossier API (/api/v1/dossiers/) and public tracking (/api/v1/track/).
+
+The same services and selectors as the HTML views: "missing" and "not yours" are both 404; a
+change the dossier's state no longer allows is 409; anything else the user can fix is 400 with
+the service's own messages, and nothing is stored."""
+
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics, permissions, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal import ratelimit
+from procedures import selectors as procedure_selectors
+from submissions import downloads, selectors, services
+from submissions.forms import APPLICANT_FIELDS, AnswersForm, TrackForm
+from submissions.models import Dossier, State
+
+# The applicant's details as the API names them, and the dossier fields they are stored in.
+APPLICANT_KEYS = {name.removeprefix("applicant_"): name for name in APPLICANT_FIELDS}
+CONFLICT_CODES = {"stale", "not_editable"}
+
+
+def _absolute(context: dict, url: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request else url
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+class DossierApplicantOutput(serializers.Serializer):
+    name = serializers.CharField(source="applicant_name")
+    citizen_id = serializers.CharField(source="applicant_citizen_id")
+    phone = serializers.CharField(source="applicant_phone")
+    email = serializers.CharField(source="applicant_email")
+    address = serializers.CharField(source="applicant_address")
+
+
+class DossierFileOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    document = serializers.IntegerField(source="requirement_id")
+    document_name = serializers.CharField(source="requirement.name")
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+    round = serializers.IntegerField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, record) -> str:
+        url = reverse("api-dossier-file", args=[record.dossier.public_id, record.pk])
+        return _absolute(self.context, url)
+
+
+class DossierRemovedFileOutput(DossierFileOutput):
+    removed_at = serializers.DateTimeField()
+
+
+class DossierEventOutput(serializers.Serializer):
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    label = serializers.CharField(source="get_to_state_display")
+    status_code = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class DossierSupplementOutput(serializers.Serializer):
+    reason = serializers.CharField()
+    items = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+
+
+class DossierDocumentOutput(serializers.Serializer):
+    """A slip or result the agency issued for the dossier (signing.models.Document)."""
+
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    verification_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_verification_url(self, document) -> str:
+        url = reverse("signing:verify", args=[document.verification_code])
+        return _absolute(self.context, url)
+
+    def get_download_url(self, document) -> str | None:
+        if document.status != document.Status.SIGNED:
+            return None
+        url = reverse("signing:download", args=[document.verification_code])
+        return _absolute(self.context, url)
+
+
+class DossierSummaryOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    code = serializers.CharField(allow_null=True)
+    procedure = serializers.CharField(
+        source="version.procedure.service_code", help_text="Service code, as in /procedures/"
+    )
+    procedure_name = serializers.CharField(source="version.name")
+    procedure_version = serializers.IntegerField(source="version.number")
+    agency = serializers.CharField(source="agency.code")
+    agency_name = serializers.CharField(source="agency.name")
+    state = serializers.ChoiceField(choices=State.choices)
+    state_label = serializers.CharField(source="get_state_display")
+    status_code = serializers.IntegerField(
+        allow_null=True, help_text="National public-services portal status (1–10); null: draft"
+    )
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class DossierOutput(DossierSummaryOutput):
+    is_editable = serializers.BooleanField()
+    can_withdraw = serializers.BooleanField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    applicant = DossierApplicantOutput(source="*")
+    answers = serializers.DictField(help_text="Keyed by the names in the procedure's form_schema")
+    files = DossierFileOutput(many=True, source="api_files")
+    removed_files = DossierRemovedFileOutput(many=True, source="api_removed_files")
+    missing = serializers.ListField(
+        child=serializers.CharField(),
+        source="api_missing",
+        help_text="What still stops submission (empty once complete, or when not editable)",
+    )
+    supplement = DossierSupplementOutput(allow_null=True, source="api_supplement")
+    timeline = DossierEventOutput(many=True, source="api_timeline")
+    documents = DossierDocumentOutput(many=True, source="api_documents")
+
+
+def _dossier_data(request, dossier: Dossier) -> dict:
+    """Everything about one dossier, read through the selectors."""
+    dossier.api_files, dossier.api_removed_files = selectors.dossier_files(dossier)
+    dossier.api_missing = services.dossier_missing(dossier) if dossier.is_editable else []
+    dossier.api_supplement = (
+        dossier.supplements.first() if dossier.state == State.SUPPLEMENT_REQUIRED else None
+    )
+    dossier.api_timeline = selectors.dossier_timeline(dossier)
+    dossier.api_documents = selectors.dossier_documents(dossier)
+    return DossierOutput(dossier, context={"request": request}).data
+
+
+# Error bodies, for the schema.
+class DossierErrorOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class DossierProblemsOutput(serializers.Serializer):
+    detail = serializers.ListField(child=serializers.CharField())
+
+
+class DossierMissingOutput(serializers.Serializer):
+    missing = serializers.ListField(child=serializers.CharField())
+
+
+def _messages_by_name(**kwargs):
+    return serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), **kwargs
+    )
+
+
+class DossierAnswersErrorOutput(serializers.Serializer):
+    answers = _messages_by_name(help_text="Messages by question name")
+    applicant = _messages_by_name(help_text="Messages by applicant field")
+
+
+class DossierCreateErrorOutput(serializers.Serializer):
+    procedure = serializers.ListField(child=serializers.CharField())
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+
+class _Refused(exceptions.APIException):
+    """A service's refusal, with the body and status the API answers it with."""
+
+    def __init__(self, body: dict, status_code: int):
+        super().__init__(detail=body)
+        self.status_code = status_code
+
+
+@contextmanager
+def _service_errors(*, problems_key: str = "detail"):
+    """PermissionDenied → 404 (never 403 for another's dossier); a state conflict → 409 with
+    its message; any other ValidationError → 400 with its messages under `problems_key`."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise exceptions.NotFound from exc
+    except ValidationError as exc:
+        # A ValidationError built from a list has no `code` (the incomplete/bad-file ones).
+        code = getattr(exc, "code", None)
+        if code in CONFLICT_CODES:
+            raise _Refused({"detail": " ".join(exc.messages)}, status.HTTP_409_CONFLICT) from exc
+        if code == "gone":
+            raise exceptions.NotFound(" ".join(exc.messages)) from exc
+        raise _Refused({problems_key: exc.messages}, status.HTTP_400_BAD_REQUEST) from exc
+
+
+def _own(request, public_id) -> Dossier:
+    dossier = selectors.dossier_get_for(user=request.user, public_id=public_id)
+    if dossier is None:
+        raise exceptions.NotFound
+    return dossier
+
+
+def _require_editable(dossier: Dossier) -> None:
+    """Answer 409 before validating: the service would refuse the change anyway."""
+    if not dossier.is_editable:
+        raise _Refused(
+            {
+                "detail": _("This dossier can no longer be changed (it is now: %(state)s).")
+                % {"state": dossier.get_state_display()}
+            },
+            status.HTTP_409_CONFLICT,
+        )
+
+
+def _messages(errors) -> dict[str, list[str]]:
+    """A Django form's errors as {name: [messages]}."""
+    return {name: [e["message"] for e in items] for name, items in errors.get_json_data().items()}
+
+
+_NOT_FOUND = {404: DossierErrorOutput}
+_CONFLICT = {409: DossierErrorOutput}
+
+
+# --- dossiers -------------------------------------------------------------------------------------
+
+
+class DossierCreateInput(serializers.Serializer):
+    procedure = serializers.CharField(
+        max_length=120, help_text="Service code, as in /api/v1/procedures/"
+    )
+
+
+class DossierListApi(generics.ListAPIView):
+    """My dossiers, most recently changed first; POST starts a new draft."""
+
+    serializer_class = DossierSummaryOutput
+
+    def get_queryset(self):
+        return selectors.dossier_list_for(user=self.request.user).select_related(
+            "version__procedure__agency"
+        )
+
+    @extend_schema(
+        request=DossierCreateInput,
+        responses={201: DossierOutput, 400: DossierCreateErrorOutput},
+        description="A new draft of an online procedure, prefilled from the profile.",
+    )
+    def post(self, request):
+        data = DossierCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = procedure_selectors.procedure_get_public(code=data.validated_data["procedure"])
+        if version is None:
+            message = _("There is no published procedure with this code.")
+            return Response({"procedure": [message]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            dossier = services.dossier_start(version=version, applicant=request.user)
+        except ValidationError as exc:
+            return Response({"procedure": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(_dossier_data(request, dossier), status=status.HTTP_201_CREATED)
+
+
+class DossierApplicantInput(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    citizen_id = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    phone = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    email = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    address = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
+        return super().to_internal_value(data)
+
+
+class DossierUpdateInput(serializers.Serializer):
+    applicant = DossierApplicantInput(required=False)
+    answers = serializers.DictField(
+        required=False,
+        help_text="Keyed by the names in the procedure's form_schema; null clears an answer",
+    )
+
+
+def _answer_shape_errors(schema: list[dict], answers: dict) -> dict[str, list[str]]:
+    """What the form would silently turn into text: unknown names, lists or objects given
+    for a question that takes one value."""
+    kinds = {spec["name"]: spec["type"] for spec in schema}
+    errors = {}
+    for name, value in answers.items():
+        if name not in kinds:
+            errors[name] = [_("This procedure asks no question with this name.")]
+        elif kinds[name] != "multichoice" and isinstance(value, list | dict):
+            errors[name] = [_("Give one value, not a list.")]
+    return errors
+
+
+def _answers_errors(form: AnswersForm, shape_errors: dict) -> dict:
+    """The form's errors named as the request named the values (a question may itself be
+    called "applicant_…": the q_ prefix, not the name, tells them apart)."""
+    errors = _messages(form.errors)
+    answers = {k.removeprefix("q_"): v for k, v in errors.items() if k.startswith("q_")}
+    applicant = {
+        k.removeprefix("applicant_"): v for k, v in errors.items() if k in APPLICANT_FIELDS
+    }
+    return {"answers": {**answers, **shape_errors}, "applicant": applicant}
+
+
+class DossierDetailApi(APIView):
+    """One of my dossiers: read it, change a draft's answers, delete a draft."""
+
+    @extend_schema(responses={200: DossierOutput, **_NOT_FOUND})
+    def get(self, request, public_id):
+        return Response(_dossier_data(request, _own(request, public_id)))
+
+    @extend_schema(
+        request=DossierUpdateInput,
+        responses={200: DossierOutput, 400: DossierAnswersErrorOutput, **_NOT_FOUND, **_CONFLICT},
+        description="Merged with the stored values and checked as a draft (required answers "
+        "may still be empty). On any error nothing is stored.",
+    )
+    def patch(self, request, public_id):
+        dossier = _own(request, public_id)
+        _require_editable(dossier)
+        data = DossierUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        schema = dossier.version.form_schema
+        given = data.validated_data.get("answers", {})
+        applicant = {name: getattr(dossier, name) for name in APPLICANT_FIELDS}
+        for key, value in data.validated_data.get("applicant", {}).items():
+            applicant[APPLICANT_KEYS[key]] = value
+        form = AnswersForm.from_json(
+            schema=schema, applicant=applicant, answers={**dossier.answers, **given}, final=False
+        )
+        shape_errors = _answer_shape_errors(schema, given)
+        if not form.is_valid() or shape_errors:
+            return Response(_answers_errors(form, shape_errors), status=status.HTTP_400_BAD_REQUEST)
+        applicant, answers = form.values()
+        with _service_errors():
+            dossier = services.dossier_update(
+                dossier=dossier, actor=request.user, applicant=applicant, answers=answers
+            )
+        return Response(_dossier_data(request, dossier))
+
+    @extend_schema(responses={204: None, **_NOT_FOUND, **_CONFLICT})
+    def delete(self, request, public_id):
+        dossier = _own(request, public_id)
+        with _service_errors():
+            services.dossier_delete_draft(dossier=dossier, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+class DossierUploadInput(serializers.Serializer):
+    document = serializers.IntegerField(help_text="The required document's id")
+    files = serializers.ListField(child=serializers.FileField(), help_text="PDF, JPEG or PNG")
+
+
+class DossierFilesApi(APIView):
+    """Attach files to one document of a dossier: all are stored, or none."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": DossierUploadInput},
+        responses={
+            201: DossierFileOutput(many=True),
+            400: DossierProblemsOutput,
+            **_NOT_FOUND,
+            **_CONFLICT,
+        },
+    )
+    def post(self, request, public_id):
+        dossier = _own(request, public_id)
+        try:
+            requirement_id = int(request.data.get("document", ""))
+        except (TypeError, ValueError):
+            requirement_id = None
+        # The files are checked by submissions.uploads (through the service), not a serializer,
+        # so that every message is the portal's own and names the file.
+        with _service_errors():
+            stored = services.dossier_add_files(
+                dossier=dossier,
+                actor=request.user,
+                requirement_id=requirement_id,
+                files=request.FILES.getlist("files"),
+            )
+        output = DossierFileOutput(stored, many=True, context={"request": request})
+        return Response(output.data, status=status.HTTP_201_CREATED)
+
+
+class DossierFileApi(APIView):
+    """One file of one of my dossiers: download it, or remove it while the dossier is editable
+    (after submission the file stays in `removed_files`)."""
+
+    def perform_content_negotiation(self, request, force=False):
+        # A client asking for the file's own type (Accept: application/pdf) still gets it.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/png"): OpenApiTypes.BINARY,
+            **_NOT_FOUND,
+        }
+    )
+    def get(self, request, public_id, file_id: int):
+        record = selectors.dossier_file_get_for(
+            user=request.user, public_id=public_id, file_id=file_id
+        )
+        if record is None:
+            raise exceptions.NotFound
+        return downloads.file_response(record, attachment=True)
+
+    @extend_schema(responses={204: None, **_NOT_FOUND, **_CONFLICT})
+    def delete(self, request, public_id, file_id: int):
+        dossier = _own(request, public_id)
+        with _service_errors():
+            services.dossier_remove_file(dossier=dossier, actor=request.user, file_id=file_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- transitions ----------------------------------------------------------------------------------
+
+
+class DossierSubmitApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: DossierOutput, 400: DossierMissingOutput, **_NOT_FOUND, **_CONFLICT},
+        description="Submit a complete draft; it gets its code. Submitting again returns the "
+        "dossier as the first submission left it.",
+    )
+    def post(self, request, public_id):
+        dossier = _own(request, public_id)
+        with _service_errors(problems_key="missing"):
+            dossier = services.dossier_submit(dossier=dossier, actor=request.user)
+        return Response(_dossier_data(request, dossier))
+
+
+class DossierSupplementInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class DossierSupplementApi(APIView):
+    @extend_schema(
+        request=DossierSupplementInput,
+        responses={200: DossierOutput, 400: DossierMissingOutput, **_NOT_FOUND, **_CONFLICT},
+        description="Send the supplement an officer asked for (change answers and files "
+        "first); the dossier goes back to where it was.",
+    )
+    def post(self, request, public_id):
+        dossier = _own(request, public_id)
+        data = DossierSupplementInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        with _service_errors(problems_key="missing"):
+            dossier = services.dossier_resubmit(
+                dossier=dossier, actor=request.user, note=data.validated_data["note"]
+            )
+        return Response(_dossier_data(request, dossier))
+
+
+class DossierWithdrawInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class DossierWithdrawApi(APIView):
+    @extend_schema(
+        request=DossierWithdrawInput,
+        responses={200: DossierOutput, 400: DossierProblemsOutput, **_NOT_FOUND, **_CONFLICT},
+    )
+    def post(self, request, public_id):
+        dossier = _own(request, public_id)
+        data = DossierWithdrawInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        with _service_errors():
+            dossier = services.dossier_withdraw(
+                dossier=dossier, actor=request.user, reason=data.validated_data["reason"]
+            )
+        return Response(_dossier_data(request, dossier))
+
+
+# --- public tracking ------------------------------------------------------------------------------
+
+
+class TrackInput(serializers.Serializer):
+    code = serializers.CharField(max_length=64, help_text="Dossier code")
+    secret = serializers.CharField(
+        max_length=16, help_text="The applicant's citizen ID number or phone"
+    )
+
+
+class TrackEventOutput(serializers.Serializer):
+    label = serializers.CharField(source="get_to_state_display")
+    status_code = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class TrackOutput(serializers.Serializer):
+    """Where a dossier is: no notes, no personal data."""
+
+    code = serializers.CharField()
+    procedure_name = serializers.CharField(source="version.name")
+    agency_name = serializers.CharField(source="agency.name")
+    state = serializers.ChoiceField(choices=State.choices)
+    state_label = serializers.CharField(source="get_state_display")
+    status_code = serializers.IntegerField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    timeline = TrackEventOutput(many=True, source="events.all")
+
+
+class TrackErrorOutput(serializers.Serializer):
+    code = serializers.ListField(child=serializers.CharField(), required=False)
+    secret = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class TrackApi(APIView):
+    """Tra cứu hồ sơ: a dossier's progress by its code and the applicant's citizen ID or phone.
+    Failed attempts count per client address and per code, together with the HTML form's."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request=TrackInput,
+        responses={
+            200: TrackOutput,
+            400: TrackErrorOutput,
+            404: DossierErrorOutput,
+            429: DossierErrorOutput,
+        },
+        auth=[],
+    )
+    def post(self, request):
+        form = TrackForm(request.data if isinstance(request.data, dict) else {})
+        if not form.is_valid():
+            return Response(_messages(form.errors), status=status.HTTP_400_BAD_REQUEST)
+        code = form.cleaned_data["code"]
+        keys = (f"track-ip:{ratelimit.client_ip(request)}", f"track-code:{code}")
+        window = settings.TRACKING_WINDOW_MINUTES * 60
+        if ratelimit.exceeded(*keys, limit=settings.TRACKING_MAX_FAILURES):
+            message = _("Too many failed attempts. Try again in %(minutes)s minutes.") % {
+                "minutes": settings.TRACKING_WINDOW_MINUTES
+            }
+            return Response(
+                {"detail": message},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(window)},
+            )
+        dossier = selectors.dossier_track(code=code, secret=form.cleaned_data["secret"])
+        if dossier is None:
+            ratelimit.hit(*keys, window_seconds=window)
+            message = _("No dossier has this code and this citizen ID number or phone.")
+            return Response({"detail": message}, status=status.HTTP_404_NOT_FOUND)
+        return Response(TrackOutput(dossier).data)
