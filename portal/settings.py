@@ -158,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "signing.tasks.sweep_pending_documents_task",
         "schedule": 300.0,
     },
+    "sweep-workflow": {
+        "task": "submissions.tasks.sweep_workflow_task",
+        "schedule": 300.0,
+    },
 }
 
 # --- Auth --------------------------------------------------------------------------------------
@@ -277,6 +281,8 @@ TRACKING_WINDOW_MINUTES = env.int("TRACKING_WINDOW_MINUTES", default=15)
 # The request header that carries the client's address behind the reverse proxy (nginx sets
 # X-Real-IP, see deploy/nginx.conf); empty to use the socket's address.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+# SMS to applicants: a class with send(phone, text); the default only logs the message.
+SMS_BACKEND = env.str("SMS_BACKEND", default="submissions.sms.LoggingBackend")
 # Requests stream files to disk above this size instead of holding them in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20

@@ -103,6 +103,7 @@ urlpatterns = [
     path("procedures/", include("procedures.urls")),
     path("verify/", include("signing.urls")),
     path("dossiers/", include("submissions.urls")),
+    path("office/", include("submissions.office_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("language/<str:code>/", views.switch_language, name="switch_language"),

@@ -14,6 +14,7 @@ from django.utils.translation import override
 
 from signing import certificates, keys, pdfsign, render
 from signing.models import Document
+from signing.signals import document_signed
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
     document.signed_at = signed_at
     document.mark_signed()
     document.save()
+    transaction.on_commit(lambda: document_signed.send(sender=Document, document=document))
     logger.info(
         "document %s signed: render %.0f ms, sign %.0f ms, total %.0f ms",
         document.pk,

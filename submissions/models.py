@@ -18,6 +18,17 @@ from portal.models import Agency, StaffRole
 from procedures.models import ProcedureVersion, RequiredDocument
 
 
+class Decision(models.TextChoices):
+    GRANT = "grant", _("Grant")
+    DENY = "deny", _("Deny")
+
+
+class Timeliness(models.TextChoices):
+    EARLY = "early", _("Early")
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+
+
 class State(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -68,14 +79,29 @@ def _is_applicant(instance: "Dossier", user) -> bool:
     return user is not None and user.is_authenticated and user.pk == instance.applicant_id
 
 
-def _is_intake_officer(instance: "Dossier", user) -> bool:
-    """Desk officers and specialists of the receiving agency may ask for more."""
+def _is_officer_of(instance: "Dossier", user) -> bool:
     return (
         user is not None
         and user.is_authenticated
+        and user.is_active
+        and user.agency_id is not None
         and user.agency_id == instance.agency_id
-        and user.has_role(StaffRole.Role.DESK, StaffRole.Role.SPECIALIST)
     )
+
+
+def _has_role(*roles: str):
+    """Permission: an officer of the dossier's agency holding one of `roles`."""
+
+    def check(instance: "Dossier", user) -> bool:
+        return _is_officer_of(instance, user) and user.has_role(*roles)
+
+    check.roles = roles
+    return check
+
+
+def _is_assignee(instance: "Dossier", user) -> bool:
+    """The specialist the dossier is assigned to."""
+    return _has_role(StaffRole.Role.SPECIALIST)(instance, user) and instance.assignee_id == user.pk
 
 
 def dossier_storage():
@@ -133,6 +159,33 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     received_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # --- the workflow (submissions.workflow) ---
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned specialist"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_dossiers",
+    )
+    # While the clock is paused (the applicant owes a supplement or a fee): since when, and the
+    # working time that was left; the due time is set again from it on resumption.
+    paused_at = models.DateTimeField(_("clock paused"), null=True, blank=True)
+    time_left = models.DurationField(_("working time left"), null=True, blank=True)
+    overdue = models.BooleanField(_("overdue"), default=False)
+    rescheduled = models.BooleanField(_("new date given (Mẫu 04)"), default=False)
+    original_due_at = models.DateTimeField(_("original due time"), null=True, blank=True)
+    decision = models.CharField(
+        _("proposed decision"), max_length=8, choices=Decision.choices, blank=True
+    )
+    decision_reasons = models.TextField(_("reasons"), blank=True)
+    result_content = models.TextField(_("content of the result"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("result returned"), null=True, blank=True)
+    returned_to = models.CharField(_("result received by"), max_length=150, blank=True)
+    timeliness = models.CharField(
+        _("timeliness"), max_length=8, choices=Timeliness.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("dossier")
@@ -141,6 +194,16 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["applicant", "-updated_at"], name="dossier_applicant_idx"),
             models.Index(fields=["agency", "state", "submitted_at"], name="dossier_queue_idx"),
+            models.Index(fields=["agency", "applicant_citizen_id"], name="dossier_citizen_idx"),
+            models.Index(fields=["agency", "received_at"], name="dossier_register_idx"),
+            models.Index(fields=["assignee", "state"], name="dossier_assignee_idx"),
+            models.Index(
+                fields=["due_at"],
+                name="dossier_running_due_idx",
+                condition=models.Q(
+                    state__in=["received", "processing", "pending_approval", "signing"]
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -158,7 +221,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     def can_withdraw(self) -> bool:
         return self.state in WITHDRAWABLE_STATES
 
-    # --- transitions: state and guards only (see submissions.services) ---------------------
+    # --- transitions: state and guards only (see submissions.services and .workflow) -----
 
     @transition(field=state, source=State.DRAFT, target=State.SUBMITTED, permission=_is_applicant)
     def submit(self):
@@ -166,11 +229,22 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
-        source=[State.SUBMITTED, State.RECEIVED, State.PROCESSING],
+        source=State.SUBMITTED,
         target=State.SUPPLEMENT_REQUIRED,
-        permission=_is_intake_officer,
+        permission=_has_role(StaffRole.Role.DESK),
+    )
+    def request_intake_supplement(self):
+        """The desk finds the dossier incomplete (Mẫu 02): not accepted, no clock yet."""
+        self.resume_state = self.state
+
+    @transition(
+        field=state,
+        source=State.PROCESSING,
+        target=State.SUPPLEMENT_REQUIRED,
+        permission=_is_assignee,
     )
     def request_supplement(self):
+        """The specialist needs more: the clock pauses (workflow.dossier_request_supplement)."""
         self.resume_state = self.state
 
     @transition(
@@ -178,13 +252,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         source=State.SUPPLEMENT_REQUIRED,
         target=GET_STATE(
             lambda self: self.resume_state or State.SUBMITTED,
-            states=[State.SUBMITTED, State.RECEIVED, State.PROCESSING],
+            states=[State.SUBMITTED, State.PROCESSING],
         ),
         permission=_is_applicant,
     )
     def resubmit(self):
         """Back to where the request was made: the desk's queue, or the specialist's with the
-        clock running again (the workflow resumes it with the time left)."""
+        clock running again with the time that was left."""
 
     @transition(
         field=state,
@@ -194,6 +268,115 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     )
     def withdraw(self):
         self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.RECEIVED,
+        permission=_has_role(StaffRole.Role.DESK),
+    )
+    def accept(self):
+        self.received_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.REFUSED,
+        permission=_has_role(StaffRole.Role.DESK),
+    )
+    def refuse(self):
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.RECEIVED,
+        target=State.PROCESSING,
+        permission=_has_role(StaffRole.Role.DESK, StaffRole.Role.LEADER),
+    )
+    def assign(self):
+        """The desk or a leader hands the dossier to a specialist of the agency."""
+
+    @transition(
+        field=state,
+        source=State.PROCESSING,
+        target=State.PENDING_APPROVAL,
+        permission=_is_assignee,
+    )
+    def propose(self):
+        """The assigned specialist proposes to grant or to deny."""
+
+    @transition(
+        field=state,
+        source=State.PENDING_APPROVAL,
+        target=State.PROCESSING,
+        permission=_has_role(StaffRole.Role.LEADER),
+    )
+    def send_back(self):
+        """The leader returns the proposal to the specialist."""
+
+    @transition(
+        field=state,
+        source=State.PENDING_APPROVAL,
+        target=State.SIGNING,
+        permission=_has_role(StaffRole.Role.LEADER),
+    )
+    def approve(self):
+        """The leader approves: the result is rendered and signed by the worker."""
+
+    @transition(field=state, source=State.SIGNING, target=State.RESOLVED)
+    def resolve(self):
+        """Taken by the system when the signed result exists."""
+        self.resolved_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.RESOLVED,
+        target=State.RETURNED,
+        permission=_has_role(StaffRole.Role.DESK),
+    )
+    def hand_back(self):
+        """The desk hands the result to the applicant (in person, or by post)."""
+        self.returned_at = self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.RESOLVED,
+        target=State.RETURNED,
+        permission=_is_applicant,
+    )
+    def collect_online(self):
+        """Level 4: the applicant's download of the signed result is the hand-back."""
+        self.returned_at = self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[
+            State.RECEIVED,
+            State.PROCESSING,
+            State.PENDING_APPROVAL,
+            State.SUPPLEMENT_REQUIRED,
+            State.AWAITING_PAYMENT,
+        ],
+        target=State.STOPPED,
+        permission=_has_role(StaffRole.Role.LEADER),
+    )
+    def stop(self):
+        """The agency stops processing (Decree 118/2025: notice of stopping)."""
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.PROCESSING,
+        target=State.AWAITING_PAYMENT,
+        permission=_is_assignee,
+    )
+    def request_payment(self):
+        """A fee due on delivery: the clock pauses until it is paid (the payments issue)."""
+        self.resume_state = self.state
+
+    @transition(field=state, source=State.AWAITING_PAYMENT, target=State.PROCESSING)
+    def payment_received(self):
+        """Taken by the system when the gateway confirms the payment."""
 
 
 class DailySequence(models.Model):
@@ -287,6 +470,10 @@ class DossierEvent(models.Model):
     to_state = models.CharField(max_length=32, choices=State.choices)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Working time the step took (since the previous event, while the clock ran), and how the
+    # step ended against the dossier's due time (Mẫu 05: early / on time / late).
+    working_time = models.DurationField(null=True, blank=True)
+    timeliness = models.CharField(max_length=8, choices=Timeliness.choices, blank=True)
 
     objects = EventQuerySet.as_manager()
 

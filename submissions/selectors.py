@@ -82,3 +82,119 @@ def dossier_track(*, code: str, secret: str) -> Dossier | None:
     by_id = _same(secret, dossier.applicant_citizen_id)
     by_phone = _same(_phone_digits(secret), _phone_digits(dossier.applicant_phone))
     return dossier if by_id or by_phone else None
+
+
+# --- the back-office ----------------------------------------------------------------------------
+
+OFFICE_TABS = ("desk", "assign", "mine", "approval", "results", "all")
+
+
+def is_officer(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_officer)
+
+
+def office_dossier_get_for(*, user, public_id) -> Dossier | None:
+    """A dossier of the officer's own agency (not a draft); None for anyone else."""
+    if not is_officer(user):
+        return None
+    return (
+        Dossier.objects.filter(agency_id=user.agency_id, public_id=public_id)
+        .exclude(state=State.DRAFT)
+        .select_related("version", "version__procedure", "agency", "assignee")
+        .first()
+    )
+
+
+def office_default_tab(user) -> str:
+    from portal.models import StaffRole
+
+    if user.has_role(StaffRole.Role.DESK):
+        return "desk"
+    if user.has_role(StaffRole.Role.SPECIALIST):
+        return "mine"
+    if user.has_role(StaffRole.Role.LEADER):
+        return "approval"
+    return "all"
+
+
+def office_dossier_list_for(
+    *,
+    user,
+    tab: str = "all",
+    procedure_id: int | None = None,
+    state: str = "",
+    overdue: bool = False,
+    due_soon: bool = False,
+    query: str = "",
+) -> QuerySet[Dossier]:
+    """The officer's queue, oldest first. Tabs: desk (submitted), assign (accepted, waiting for a
+    specialist), mine (assigned to me and in my hands), approval (proposals), results (to hand
+    back), all. Search: a dossier code (or its start), a 12-digit citizen ID, else the name."""
+    from django.utils import timezone
+
+    from portal.workdays import WorkCalendar
+    from submissions.services import CLOCK_STATES
+
+    if not is_officer(user):
+        return Dossier.objects.none()
+    queryset = Dossier.objects.filter(agency_id=user.agency_id).exclude(state=State.DRAFT)
+    if tab == "desk":
+        queryset = queryset.filter(state=State.SUBMITTED)
+    elif tab == "assign":
+        queryset = queryset.filter(state=State.RECEIVED)
+    elif tab == "mine":
+        queryset = queryset.filter(assignee=user, state=State.PROCESSING)
+    elif tab == "approval":
+        queryset = queryset.filter(state=State.PENDING_APPROVAL)
+    elif tab == "results":
+        queryset = queryset.filter(state=State.RESOLVED)
+    if procedure_id:
+        queryset = queryset.filter(version__procedure_id=procedure_id)
+    if state:
+        queryset = queryset.filter(state=state)
+    if overdue:
+        queryset = queryset.filter(overdue=True)
+    if due_soon:
+        now = timezone.now()
+        queryset = queryset.filter(
+            state__in=CLOCK_STATES,
+            paused_at__isnull=True,
+            due_at__lte=WorkCalendar().add_working_days(now, 1),
+        )
+    query = query.strip()
+    if query:
+        if query.isdigit() and len(query) in (9, 12):
+            queryset = queryset.filter(applicant_citizen_id=query)
+        elif "-" in query or query.upper().startswith(("0", "G", "H")):
+            queryset = queryset.filter(code__startswith=query.upper())
+        else:
+            queryset = queryset.filter(applicant_name__icontains=query)
+    return queryset.select_related("version", "assignee").order_by("submitted_at", "pk")
+
+
+def office_specialists(*, agency_id: int):
+    from portal.models import StaffRole, User
+
+    return User.objects.filter(
+        agency_id=agency_id, is_active=True, roles__role=StaffRole.Role.SPECIALIST
+    ).order_by("full_name")
+
+
+def register_rows(*, agency_id: int, start, end) -> QuerySet[Dossier]:
+    """Mẫu 06: the agency's dossiers received (or submitted, if never received) in a period."""
+    import datetime as dt
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    return (
+        Dossier.objects.filter(agency_id=agency_id)
+        .filter(
+            Q(received_at__gte=since, received_at__lt=until)
+            | Q(received_at__isnull=True, submitted_at__gte=since, submitted_at__lt=until)
+        )
+        .select_related("version", "agency")
+        .order_by("received_at", "submitted_at", "pk")
+    )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from portal.workdays import WorkCalendar, classify
 from procedures.models import ProcedureVersion
 from submissions import uploads
 from submissions.forms import APPLICANT_FIELDS, AnswersForm
@@ -20,10 +21,11 @@ from submissions.models import (
     DossierEvent,
     DossierFile,
     State,
-    SupplementRequest,
 )
 
 MAX_FILES_PER_DOSSIER = 100
+# States in which the statutory clock runs (DOMAIN.md §5).
+CLOCK_STATES = {State.RECEIVED, State.PROCESSING, State.PENDING_APPROVAL, State.SIGNING}
 
 
 def _locked(dossier: Dossier) -> Dossier:
@@ -59,6 +61,18 @@ def _take(transition, actor) -> None:
 def _record(
     dossier: Dossier, *, actor, action: str, from_state: str, note: str = ""
 ) -> DossierEvent:
+    now = timezone.now()
+    working_time, timeliness = None, ""
+    if from_state in CLOCK_STATES:
+        previous = (
+            dossier.events.order_by("-created_at", "-pk")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if previous is not None:
+            working_time = WorkCalendar().working_time_between(previous, now)
+        if dossier.due_at is not None:
+            timeliness = classify(now, dossier.due_at)
     event = DossierEvent.objects.create(
         dossier=dossier,
         actor=actor,
@@ -66,6 +80,9 @@ def _record(
         from_state=from_state,
         to_state=dossier.state,
         note=note,
+        created_at=now,
+        working_time=working_time,
+        timeliness=timeliness,
     )
     from submissions.tasks import notify_event_task
 
@@ -277,26 +294,11 @@ def dossier_delete_draft(*, dossier: Dossier, actor) -> None:
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
 
 
-@transaction.atomic
-def dossier_request_supplement(
-    *, dossier: Dossier, actor, reason: str, items: list[str]
-) -> Dossier:
-    """An officer asks the applicant for more (the workflow's desk and specialist actions)."""
-    dossier = _locked(dossier)
-    reason = reason.strip()
-    items = [item.strip() for item in items if item.strip()]
-    if not _may_take(dossier.request_supplement, actor):
-        raise PermissionDenied
-    if not reason or not items:
-        raise ValidationError(_("Say what the applicant must supply, and why."), code="empty")
-    from_state = dossier.state
-    _take(dossier.request_supplement, actor)
-    dossier.save()
-    SupplementRequest.objects.create(
-        dossier=dossier, requested_by=actor, reason=reason, items=items
-    )
-    _record(dossier, actor=actor, action="request_supplement", from_state=from_state, note=reason)
-    return dossier
+def dossier_request_supplement(**kwargs) -> Dossier:
+    """See submissions.workflow.dossier_request_supplement."""
+    from submissions import workflow
+
+    return workflow.dossier_request_supplement(**kwargs)
 
 
 @transaction.atomic
@@ -315,6 +317,10 @@ def dossier_resubmit(*, dossier: Dossier, actor, note: str = "") -> Dossier:
     if problems:
         raise ValidationError(problems, code="incomplete")
     _take(dossier.resubmit, actor)
+    if dossier.state == State.PROCESSING:
+        from submissions import workflow
+
+        workflow.resume_clock(dossier)
     dossier.save()
     dossier.supplements.filter(answered_at__isnull=True).update(answered_at=timezone.now())
     _record(

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:public_id>/documents/<int:file_id>/remove/", views.remove_file, name="remove_file"),
     path("<uuid:public_id>/files/<int:file_id>/", views.download_file, name="file"),
     path("<uuid:public_id>/review/", views.review, name="review"),
+    path("<uuid:public_id>/documents/<int:document_id>/pdf/", views.result, name="document"),
     path("<uuid:public_id>/submit/", views.submit, name="submit"),
     path("<uuid:public_id>/withdraw/", views.withdraw, name="withdraw"),
     path("<uuid:public_id>/delete/", views.delete_draft, name="delete"),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -337,3 +337,33 @@ def track(request):
     }
     status = 429 if limited else 404 if not_found else 200
     return render(request, "submissions/track.html", context, status=status)
+
+
+@login_required
+@require_GET
+def result(request, public_id, document_id: int):
+    """The applicant's download of a signed slip or result of their dossier. At level 4, the
+    first download of the signed result hands it back (resolved → returned)."""
+    from signing.models import Document
+
+    dossier = _own(request, public_id)
+    document = next(
+        (
+            d
+            for d in selectors.dossier_documents(dossier)
+            if d.pk == document_id and d.status == Document.Status.SIGNED
+        ),
+        None,
+    )
+    if document is None:
+        raise Http404
+    if document.kind == "result" and dossier.state == State.RESOLVED:
+        from submissions import workflow
+
+        workflow.dossier_collect_online(dossier=dossier, actor=request.user)
+    return FileResponse(
+        document.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{document.kind}-{document.verification_code}.pdf",
+        content_type="application/pdf",
+    )

@@ -1,0 +1,185 @@
+"""The one-stop forms (Circular 01/2018/TT-VPCP, DOMAIN.md §3) and the results, as signed
+documents: each is a snapshot of the dossier, in Vietnamese (the official language of the
+document whatever the reader's), rendered and signed by the worker after commit."""
+
+from django.utils import timezone
+
+from signing import services as signing
+
+TITLES = {
+    "receipt": ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Mẫu số 01", "A5"),
+    "supplement": ("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", "Mẫu số 02", "A5"),
+    "refusal": ("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", "Mẫu số 03", "A5"),
+    "apology": ("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Mẫu số 04", "A5"),
+    "control_sheet": ("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Mẫu số 05", "A4"),
+    "register": ("SỔ THEO DÕI HỒ SƠ", "Mẫu số 06", "A4"),
+}
+TIMELINESS_VI = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%H giờ %M, ngày %d/%m/%Y") if value else ""
+
+
+def _applicant_facts(dossier) -> list[list[str]]:
+    facts = [["Mã hồ sơ", dossier.code or ""], ["Người nộp hồ sơ", dossier.applicant_name]]
+    if dossier.applicant_address:
+        facts.append(["Địa chỉ", dossier.applicant_address])
+    facts.append(["Số điện thoại", dossier.applicant_phone])
+    if dossier.applicant_email:
+        facts.append(["Thư điện tử", dossier.applicant_email])
+    facts.append(["Nội dung yêu cầu giải quyết", dossier.version.name])
+    return facts
+
+
+def _receipt(dossier, extra) -> dict:
+    from submissions.workflow import time_limit
+
+    amount, unit = time_limit(dossier)
+    limit = (
+        "Trong ngày"
+        if unit == "same_day"
+        else f"{amount:g} {'ngày làm việc' if unit == 'working_days' else 'giờ làm việc'}"
+        if amount is not None
+        else ""
+    )
+    files = list(dossier.files.filter(removed_at__isnull=True).select_related("requirement"))
+    rows = []
+    for number, requirement in enumerate(dossier.version.documents.all(), start=1):
+        count = sum(1 for f in files if f.requirement_id == requirement.pk)
+        if count:
+            kind = "Bản chính" if requirement.originals else "Bản sao"
+            rows.append([str(number), requirement.name, kind, f"{count} tệp điện tử"])
+    return {
+        "facts": [
+            *_applicant_facts(dossier),
+            ["Thời hạn giải quyết", limit],
+            ["Thời gian nhận hồ sơ", _when(dossier.received_at)],
+            ["Thời gian trả kết quả", _when(dossier.due_at)],
+            ["Hình thức nộp và nhận kết quả", "Trực tuyến"],
+        ],
+        "items_title": "Thành phần hồ sơ đã nhận:",
+        "headings": ["TT", "Tên giấy tờ", "Hình thức", "Số lượng"],
+        "rows": rows,
+        "closing": [
+            "Vào sổ theo dõi hồ sơ. Người nộp tra cứu tình trạng hồ sơ bằng mã hồ sơ trên Cổng "
+            "dịch vụ công."
+        ],
+    }
+
+
+def _supplement(dossier, extra) -> dict:
+    request = dossier.supplements.first()
+    return {
+        "recipient": dossier.applicant_name,
+        "facts": _applicant_facts(dossier),
+        "items_title": "Yêu cầu bổ sung, hoàn thiện hồ sơ gồm những nội dung sau:",
+        "items": list(request.items) if request else [],
+        "closing": [
+            f"Lý do: {request.reason}" if request else "",
+            "Ông/Bà bổ sung hồ sơ trực tuyến trên Cổng dịch vụ công. "
+            f"Liên hệ: {dossier.agency.name}"
+            + (f", điện thoại {dossier.agency.phone}" if dossier.agency.phone else "")
+            + ".",
+        ],
+    }
+
+
+def _refusal(dossier, extra) -> dict:
+    return {
+        "recipient": dossier.applicant_name,
+        "facts": _applicant_facts(dossier),
+        "intro": ["Cơ quan tiếp nhận hồ sơ không tiếp nhận giải quyết hồ sơ này vì lý do sau:"],
+        "closing": [dossier.decision_reasons, "Xin thông báo để Ông/Bà được biết và thực hiện."],
+    }
+
+
+def _apology(dossier, extra) -> dict:
+    return {
+        "recipient": dossier.applicant_name,
+        "facts": [
+            ["Mã hồ sơ", dossier.code or ""],
+            ["Ngày tiếp nhận hồ sơ", _when(dossier.received_at)],
+            ["Hẹn trả kết quả", _when(dossier.original_due_at)],
+            ["Lý do chậm trả kết quả", (extra or {}).get("reason", "")],
+            ["Thời gian hẹn trả kết quả lần sau", _when(dossier.due_at)],
+        ],
+        "closing": [
+            "Cơ quan xin lỗi Ông/Bà vì sự chậm trễ này và sẽ trả kết quả đúng thời gian hẹn lần "
+            "sau."
+        ],
+    }
+
+
+def _result(dossier, extra) -> dict:
+    if dossier.decision == "deny":
+        return {
+            "title": "THÔNG BÁO TỪ CHỐI GIẢI QUYẾT HỒ SƠ",
+            "recipient": dossier.applicant_name,
+            "facts": _applicant_facts(dossier),
+            "intro": ["Sau khi xem xét hồ sơ, cơ quan không giải quyết yêu cầu vì lý do sau:"],
+            "closing": [dossier.decision_reasons],
+        }
+    return {
+        "title": (dossier.version.result or "KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH")[:200],
+        "recipient": dossier.applicant_name,
+        "facts": _applicant_facts(dossier),
+        "intro": [f"Kết quả giải quyết thủ tục hành chính “{dossier.version.name}”:"],
+        "closing": [dossier.result_content],
+    }
+
+
+def control_sheet_rows(dossier) -> list[list[str]]:
+    """Mẫu 05: one row per hand-off."""
+    rows, previous = [], None
+    for event in dossier.events.select_related("actor").order_by("created_at", "pk"):
+        giver = previous.actor.full_name if previous and previous.actor else dossier.applicant_name
+        receiver = event.actor.full_name if event.actor else "Hệ thống"
+        rows.append(
+            [
+                f"{giver} → {receiver}",
+                timezone.localtime(event.created_at).strftime("%H:%M %d/%m/%Y"),
+                event.get_to_state_display(),
+                TIMELINESS_VI.get(event.timeliness, ""),
+                event.note,
+            ]
+        )
+        previous = event
+    return rows
+
+
+def _control_sheet(dossier, extra) -> dict:
+    return {
+        "facts": [*_applicant_facts(dossier), ["Hẹn trả kết quả", _when(dossier.due_at)]],
+        "headings": ["Bàn giao", "Thời gian", "Trạng thái", "Kết quả", "Ghi chú"],
+        "rows": control_sheet_rows(dossier),
+    }
+
+
+BUILDERS = {
+    "receipt": _receipt,
+    "supplement": _supplement,
+    "refusal": _refusal,
+    "apology": _apology,
+    "result": _result,
+    "control_sheet": _control_sheet,
+}
+
+
+def issue(dossier, kind: str, *, actor=None, revision: int = 1, extra: dict | None = None):
+    """Ask for the signed document of `kind` for the dossier (rendered after commit)."""
+    context = BUILDERS[kind](dossier, extra)
+    title, form_number, paper = TITLES.get(kind, (None, "", "A4"))
+    title = context.pop("title", None) or title
+    context["form_number"] = form_number
+    return signing.document_request(
+        kind=kind,
+        title=title,
+        template="documents/form.html",
+        context=context,
+        agency=dossier.agency,
+        owner=dossier,
+        revision=revision,
+        paper=paper,
+        actor=actor,
+    )
