@@ -10,6 +10,7 @@ SECRET_KEY.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "portal",
     "procedures",
     "submissions",
+    "payments",
     "signing",
 ]
 
@@ -149,6 +151,7 @@ CELERY_TASK_ROUTES = {
     "signing.tasks.*": {"queue": "documents"},
     "portal.tasks.send_email_task": {"queue": "notifications"},
     "submissions.tasks.notify_*": {"queue": "notifications"},
+    "payments.tasks.simulator_send_ipn_task": {"queue": "notifications"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -161,6 +164,14 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-workflow": {
         "task": "submissions.tasks.sweep_workflow_task",
         "schedule": 300.0,
+    },
+    "reconcile-payments": {
+        "task": "payments.tasks.reconcile_payments_task",
+        "schedule": 300.0,
+    },
+    "daily-payment-report": {
+        "task": "payments.tasks.daily_payment_report_task",
+        "schedule": crontab(hour=1, minute=30),
     },
 }
 
@@ -286,6 +297,43 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="submissions.sms.LoggingBackend")
 # Requests stream files to disk above this size instead of holding them in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
+# --- Online payment (payments/) ------------------------------------------------------------------
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="vnpay")
+# The local gateway simulator (payments/simulator.py) stands in for VNPAY in development and
+# tests. Production refuses it.
+PAYMENT_SIMULATOR = env.bool("PAYMENT_SIMULATOR", default=not PRODUCTION)
+if PRODUCTION and PAYMENT_SIMULATOR:
+    raise ImproperlyConfigured("PAYMENT_SIMULATOR cannot be on with PORTAL_ENV=production")
+_SIMULATOR = SITE_URL + "/payments/simulator"
+# The terminal's code and secret from VNPAY, and its URLs (the simulator's by default).
+VNPAY_TMN_CODE = env.str("VNPAY_TMN_CODE", default="" if PRODUCTION else "DVCDEMO1")
+VNPAY_HASH_SECRET = env.str(
+    "VNPAY_HASH_SECRET", default="" if PRODUCTION else "DEMO-SECRET-NOT-FOR-PRODUCTION-0001"
+)
+VNPAY_PAYMENT_URL = env.str(
+    "VNPAY_PAYMENT_URL",
+    default="https://pay.vnpay.vn/vpcpay.html"
+    if PRODUCTION
+    else _SIMULATOR + "/paymentv2/vpcpay.html",
+)
+VNPAY_API_URL = env.str(
+    "VNPAY_API_URL",
+    default="https://merchant.vnpay.vn/merchant_webapi/api/transaction"
+    if PRODUCTION
+    else _SIMULATOR + "/merchant_webapi/api/transaction",
+)
+if PRODUCTION and (not VNPAY_TMN_CODE or not VNPAY_HASH_SECRET):
+    raise ImproperlyConfigured("PORTAL_ENV=production needs VNPAY_TMN_CODE and VNPAY_HASH_SECRET")
+# An attempt expires at the gateway after this; pending attempts older than the timeout are
+# settled by querying the gateway (reconciliation).
+PAYMENT_EXPIRE_MINUTES = env.int("PAYMENT_EXPIRE_MINUTES", default=15)
+PAYMENT_PENDING_TIMEOUT_MINUTES = env.int("PAYMENT_PENDING_TIMEOUT_MINUTES", default=20)
+# The simulator notifies this merchant IPN address, after this delay for "pay, notify later".
+PAYMENT_SIMULATOR_IPN_URL = env.str(
+    "PAYMENT_SIMULATOR_IPN_URL", default=SITE_URL + "/api/v1/payments/vnpay/ipn/"
+)
+PAYMENT_SIMULATOR_IPN_DELAY = env.int("PAYMENT_SIMULATOR_IPN_DELAY", default=10)
 
 # --- Email -------------------------------------------------------------------------------------
 # EMAIL_URL: smtp+tls://user:password@host:587, consolemail://, or filemail:///absolute/dir

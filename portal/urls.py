@@ -3,11 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from payments import api as payments_api
 from portal import api, views
 from portal.forms import QueuedPasswordResetForm
 from procedures import api as procedures_api
 from signing import api as signing_api
 from submissions import api as submissions_api
+from submissions import api_office
 
 auth_patterns = [
     path(
@@ -50,6 +52,32 @@ auth_patterns = [
     ),
 ]
 
+# The staff's API (submissions.api_office), under its own prefix: the citizen's API is walked by
+# tests/submissions/test_access.py as "every dossier endpoint answers 404 to others".
+office_api_patterns = [
+    path("dossiers/", api_office.OfficeDossierListApi.as_view(), name="api-office-dossiers"),
+    path(
+        "dossiers/<uuid:public_id>/",
+        api_office.OfficeDossierDetailApi.as_view(),
+        name="api-office-dossier",
+    ),
+    path(
+        "dossiers/<uuid:public_id>/actions/<str:action>/",
+        api_office.OfficeDossierActionApi.as_view(),
+        name="api-office-dossier-action",
+    ),
+    path(
+        "specialists/",
+        api_office.OfficeSpecialistListApi.as_view(),
+        name="api-office-specialists",
+    ),
+    path(
+        "dossiers/<uuid:public_id>/files/<int:file_id>/",
+        api_office.OfficeDossierFileApi.as_view(),
+        name="api-office-dossier-file",
+    ),
+]
+
 api_patterns = [
     path("auth/token/", api.TokenApi.as_view(), name="api-token"),
     path("me/", api.MeApi.as_view(), name="api-me"),
@@ -62,6 +90,12 @@ api_patterns = [
     path("fields/", procedures_api.FieldListApi.as_view(), name="api-fields"),
     path("agencies/", procedures_api.AgencyListApi.as_view(), name="api-agencies"),
     path("verify/", signing_api.VerifyUploadApi.as_view(), name="api-verify-upload"),
+    path("payments/vnpay/ipn/", payments_api.VnpayIpnApi.as_view(), name="api-payment-ipn"),
+    path(
+        "payments/<str:order_ref>/",
+        payments_api.PaymentDetailApi.as_view(),
+        name="api-payment",
+    ),
     path("verify/<str:code>/", signing_api.VerifyCodeApi.as_view(), name="api-verify"),
     path("dossiers/", submissions_api.DossierListApi.as_view(), name="api-dossiers"),
     path(
@@ -94,7 +128,13 @@ api_patterns = [
         submissions_api.DossierWithdrawApi.as_view(),
         name="api-dossier-withdraw",
     ),
+    path(
+        "dossiers/<uuid:public_id>/payments/",
+        payments_api.PaymentStartApi.as_view(),
+        name="api-dossier-payments",
+    ),
     path("track/", submissions_api.TrackApi.as_view(), name="api-track"),
+    path("office/", include(office_api_patterns)),
 ]
 
 urlpatterns = [
@@ -104,6 +144,7 @@ urlpatterns = [
     path("verify/", include("signing.urls")),
     path("dossiers/", include("submissions.urls")),
     path("office/", include("submissions.office_urls")),
+    path("payments/", include("payments.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("language/<str:code>/", views.switch_language, name="switch_language"),

@@ -109,6 +109,16 @@ class ProcedureVersion(models.Model):
         default=ServiceLevel.LEVEL_1,
         validators=[MinValueValidator(1), MaxValueValidator(4)],
     )
+    fee_timing = models.CharField(
+        _("fee paid"),
+        max_length=16,
+        choices=[
+            ("before", _("before processing (at submission)")),
+            ("on_delivery", _("on delivery of the result")),
+        ],
+        default="before",
+        help_text=_("Level 4: when the online fee is paid (thu trước / thu sau)"),
+    )
     form_schema = models.JSONField(
         _("online form schema"),
         default=list,

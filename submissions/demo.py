@@ -11,6 +11,8 @@ from submissions.models import Dossier
 
 CITIZEN = "congdan@demo.dvc.vn"
 DESK = "motcua@demo.dvc.vn"
+SPECIALIST = "chuyenvien@demo.dvc.vn"
+LEADER = "lanhdao@demo.dvc.vn"
 # A one-page scan stand-in: a small but complete PDF.
 SAMPLE_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -63,38 +65,107 @@ def _complete(dossier: Dossier, user) -> None:
         )
 
 
+def _submitted(version, citizen):
+    dossier = services.dossier_start(version=version, applicant=citizen)
+    _complete(dossier, citizen)
+    return services.dossier_submit(dossier=dossier, actor=citizen)
+
+
 @transaction.atomic
 def seed() -> int:
+    """One dossier of the demo citizen in every state, worked by the demo desk officer,
+    specialist and leader, so that both sides of the portal show something at once."""
+    from submissions import workflow
+
     citizen = User.objects.filter(email=CITIZEN).first()
     desk = User.objects.filter(email=DESK).first()
-    if citizen is None or desk is None or Dossier.objects.filter(applicant=citizen).exists():
+    specialist = User.objects.filter(email=SPECIALIST).first()
+    leader = User.objects.filter(email=LEADER).first()
+    if None in (citizen, desk, specialist, leader):
+        return 0
+    if Dossier.objects.filter(applicant=citizen).exists():
         return 0
     versions = list(
         ProcedureVersion.objects.filter(
             status=ProcedureVersion.Status.PUBLISHED,
             service_level__gte=3,
             procedure__agency=desk.agency,
-        ).order_by("procedure__code")[:3]
+        ).order_by("procedure__code")
     )
-    if len(versions) < 3:
+    if not versions:
         return 0
-    draft = services.dossier_start(version=versions[0], applicant=citizen)
+    pick = iter(versions * 4)
+
+    draft = services.dossier_start(version=next(pick), applicant=citizen)
     services.dossier_update(
         dossier=draft,
         actor=citizen,
         applicant={},
         answers=dict(list(sample_answers(draft.version.form_schema, citizen).items())[:2]),
     )
-    submitted = services.dossier_start(version=versions[1], applicant=citizen)
-    _complete(submitted, citizen)
-    services.dossier_submit(dossier=submitted, actor=citizen)
-    asked = services.dossier_start(version=versions[2], applicant=citizen)
-    _complete(asked, citizen)
-    asked = services.dossier_submit(dossier=asked, actor=citizen)
-    services.dossier_request_supplement(
+    _submitted(next(pick), citizen)  # waits at the desk
+
+    asked = _submitted(next(pick), citizen)
+    workflow.dossier_request_supplement(
         dossier=asked,
         actor=desk,
         reason="Bản sao học bạ chưa được chứng thực.",
         items=["Bản sao học bạ có chứng thực", "Ảnh chân dung 3x4 chụp trong 6 tháng gần đây"],
     )
-    return 3
+    refused = _submitted(next(pick), citizen)
+    workflow.dossier_refuse(
+        dossier=refused,
+        actor=desk,
+        reasons="Thủ tục này thuộc thẩm quyền của Ủy ban nhân dân cấp xã nơi cư trú.",
+    )
+    withdrawn = _submitted(next(pick), citizen)
+    services.dossier_withdraw(dossier=withdrawn, actor=citizen, reason="Tôi đã nộp nhầm thủ tục.")
+
+    def accepted():
+        return workflow.dossier_accept(dossier=_submitted(next(pick), citizen), actor=desk)
+
+    accepted()  # waits for a specialist
+
+    def processing():
+        dossier = accepted()
+        return workflow.dossier_assign(dossier=dossier, actor=leader, specialist=specialist)
+
+    processing()  # with the specialist
+    paused = processing()
+    workflow.dossier_request_supplement(
+        dossier=paused,
+        actor=specialist,
+        reason="Cần bổ sung giấy xác nhận của nhà trường để đối chiếu.",
+        items=["Giấy xác nhận của nhà trường"],
+    )
+
+    def proposed():
+        return workflow.dossier_propose(
+            dossier=processing(),
+            actor=specialist,
+            decision="grant",
+            result_content="Đồng ý giải quyết theo đề nghị của công dân.",
+        )
+
+    proposed()  # waits for the leader
+    stopped = processing()
+    workflow.dossier_stop(
+        dossier=stopped, actor=leader, reason="Công dân đề nghị tạm dừng để hoàn thiện hồ sơ."
+    )
+    # Approved: the worker signs the result, which resolves the dossier; one is then handed back
+    # at the desk (after commit, when the result exists: see `hand_back_resolved`).
+    workflow.dossier_approve(dossier=proposed(), actor=leader)
+    workflow.dossier_approve(dossier=proposed(), actor=leader)
+    return 13
+
+
+def hand_back_resolved() -> int:
+    """The demo's last step, run after `seed` committed: one resolved dossier handed back."""
+    from submissions import workflow
+
+    desk = User.objects.filter(email=DESK).first()
+    dossier = Dossier.objects.filter(state=Dossier.State.RESOLVED, applicant__email=CITIZEN).first()
+    if desk is None or dossier is None or dossier.events.filter(action="hand_back").exists():
+        return 0
+    workflow.dossier_hand_back(dossier=dossier, actor=desk, received_by=dossier.applicant_name)
+    return 1

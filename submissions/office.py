@@ -120,15 +120,25 @@ ACTIONS = {
         dossier=d, actor=u, note=c["note"], expected_state=c["expected_state"])),
     "approve": (office_forms.ActionForm, lambda d, u, c: workflow.dossier_approve(
         dossier=d, actor=u, expected_state=c["expected_state"])),
+    "request_payment": (office_forms.ActionForm, lambda d, u, c: (
+        workflow.dossier_request_payment(dossier=d, actor=u,
+                                         expected_state=c["expected_state"]))),
     "hand_back": (office_forms.HandBackForm, lambda d, u, c: workflow.dossier_hand_back(
         dossier=d, actor=u, received_by=c["received_by"], expected_state=c["expected_state"])),
     "stop": (office_forms.StopForm, lambda d, u, c: workflow.dossier_stop(
         dossier=d, actor=u, reason=c["reason"], expected_state=c["expected_state"])),
     "reschedule": (office_forms.RescheduleForm, lambda d, u, c: workflow.dossier_reschedule(
-        dossier=d, actor=u, reason=c["reason"], new_due=c["new_due"])),
+        dossier=d, actor=u, reason=c["reason"], new_due=c["new_due"],
+        expected_state=c["expected_state"])),
 }  # fmt: skip
 # FSM transitions that are offered under another action's name.
 _TRANSITION_ACTIONS = {"request_intake_supplement": "request_supplement"}
+
+
+def _fee_on_delivery(dossier: Dossier) -> bool:
+    from payments import services as payments
+
+    return dossier.version.fee_timing == "on_delivery" and payments.fee_due(dossier) > 0
 
 
 def available_actions(dossier: Dossier, user) -> list[str]:
@@ -136,6 +146,8 @@ def available_actions(dossier: Dossier, user) -> list[str]:
     names = []
     for transition in dossier.get_available_user_state_transitions(user):
         name = _TRANSITION_ACTIONS.get(transition.name, transition.name)
+        if name == "request_payment" and not _fee_on_delivery(dossier):
+            continue
         if name in ACTIONS and name not in names:
             names.append(name)
     if (
@@ -218,6 +230,7 @@ ACTION_LABELS = {
     "propose": gettext_lazy("Send for approval"),
     "send_back": gettext_lazy("Send back to the specialist"),
     "approve": gettext_lazy("Approve and sign"),
+    "request_payment": gettext_lazy("Ask for the fee"),
     "hand_back": gettext_lazy("Return the result"),
     "stop": gettext_lazy("Stop processing"),
     "reschedule": gettext_lazy("Apologise and give a new date"),

@@ -13,6 +13,7 @@ TITLES = {
     "apology": ("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Mẫu số 04", "A5"),
     "control_sheet": ("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Mẫu số 05", "A4"),
     "register": ("SỔ THEO DÕI HỒ SƠ", "Mẫu số 06", "A4"),
+    "fee_receipt": ("BIÊN LAI THU PHÍ, LỆ PHÍ ĐIỆN TỬ", "", "A5"),
 }
 TIMELINESS_VI = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
 
@@ -156,7 +157,28 @@ def _control_sheet(dossier, extra) -> dict:
     }
 
 
+def _fee_receipt(dossier, extra) -> dict:
+    from django.utils.dateparse import parse_datetime
+
+    extra = extra or {}
+    paid_at = parse_datetime(extra.get("paid_at", "")) if extra.get("paid_at") else None
+    amount = f"{int(extra.get('amount', 0)):,}".replace(",", ".")
+    return {
+        "facts": [
+            ["Đơn vị thu", dossier.agency.name],
+            ["Người nộp", dossier.applicant_name],
+            ["Mã hồ sơ", dossier.code or ""],
+            ["Nội dung thu", f"Phí, lệ phí giải quyết thủ tục “{dossier.version.name}”"],
+            ["Số tiền", f"{amount} đồng"],
+            ["Hình thức thanh toán", "Thanh toán trực tuyến"],
+            ["Mã giao dịch", f"{extra.get('order_ref', '')} / {extra.get('transaction_no', '')}"],
+            ["Thời gian thanh toán", _when(paid_at)],
+        ],
+    }
+
+
 BUILDERS = {
+    "fee_receipt": _fee_receipt,
     "receipt": _receipt,
     "supplement": _supplement,
     "refusal": _refusal,

@@ -201,6 +201,7 @@ def _render_review(request, dossier, *, problems, status=200):
         if dossier.state == State.SUPPLEMENT_REQUIRED
         else None,
         "step": 3,
+        "fee": _fee_context(dossier)["fee"],
     }
     return render(request, "submissions/review.html", context, status=status)
 
@@ -269,8 +270,19 @@ def detail(request, public_id):
         if dossier.state == State.SUPPLEMENT_REQUIRED
         else None,
         "just_submitted": request.GET.get("submitted") == "1" and dossier.code,
+        **_fee_context(dossier),
     }
     return render(request, "submissions/detail.html", context)
+
+
+def _fee_context(dossier) -> dict:
+    from payments import services as payments
+
+    return {
+        "fee": payments.fee_due(dossier),
+        "fee_payable": payments.purpose_now(dossier) is not None,
+        "payments": list(dossier.payments.all()),
+    }
 
 
 @login_required
@@ -357,9 +369,13 @@ def result(request, public_id, document_id: int):
     )
     if document is None:
         raise Http404
-    if document.kind == "result" and dossier.state == State.RESOLVED:
+    if document.kind == "result" and dossier.state in (State.SIGNING, State.RESOLVED):
         from submissions import workflow
 
+        if dossier.state == State.SIGNING:
+            # Signed, but the worker's resolve task has not run yet: resolve it now (idempotent),
+            # or this download would not count as the hand-back.
+            dossier = workflow.dossier_resolve(dossier_id=dossier.pk, document_id=document.pk)
         workflow.dossier_collect_online(dossier=dossier, actor=request.user)
     return FileResponse(
         document.pdf.open("rb"),

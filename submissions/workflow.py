@@ -63,9 +63,16 @@ def dossier_accept(*, dossier: Dossier, actor, expected_state: str | None = None
     """Tiếp nhận: the clock starts; the due time follows the procedure's limit in working days
     or hours (after-hours acceptance counts from the next working morning; same-day limits
     after 15:00 roll to the next working day). Issues the receipt (Mẫu 01)."""
+    from payments import services as payments
+
     dossier = _locked(dossier)
     _check_role(dossier.accept, actor)
     _expect(dossier, expected_state)
+    if dossier.state == State.SUBMITTED and payments.fee_outstanding(dossier):
+        raise ValidationError(
+            _("The fee of this procedure is paid before processing and is not paid yet."),
+            code="unpaid",
+        )
     _take(dossier.accept, actor)
     amount, unit = time_limit(dossier)
     calendar = WorkCalendar()
@@ -102,9 +109,12 @@ def dossier_request_supplement(
     accepted and has no clock; from the specialist (processing) the clock pauses with the
     working time left, to resume on resubmission."""
     dossier = _locked(dossier)
+    # The specialist's request when the dossier is being processed, or when the actor could only
+    # ever make that one (the assignee acting on a dossier that moved on gets "stale", not 403).
     transition = (
         dossier.request_supplement
         if dossier.state == State.PROCESSING
+        or not _may_take(dossier.request_intake_supplement, actor)
         else dossier.request_intake_supplement
     )
     if not (
@@ -304,7 +314,14 @@ def dossier_stop(*, dossier: Dossier, actor, reason: str, expected_state: str | 
 
 
 @transaction.atomic
-def dossier_reschedule(*, dossier: Dossier, actor, reason: str, new_due: dt.datetime) -> Dossier:
+def dossier_reschedule(
+    *,
+    dossier: Dossier,
+    actor,
+    reason: str,
+    new_due: dt.datetime,
+    expected_state: str | None = None,
+) -> Dossier:
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04): a leader gives a new date, once per
     dossier, before the due time."""
     dossier = _locked(dossier)
@@ -314,6 +331,7 @@ def dossier_reschedule(*, dossier: Dossier, actor, reason: str, new_due: dt.date
     ):
         raise PermissionDenied
     reason = _required(reason, _("Give the reason for the delay."))
+    _expect(dossier, expected_state)
     now = timezone.now()
     if dossier.state not in CLOCK_STATES or dossier.due_at is None:
         raise ValidationError(_("Only a dossier being processed can get a new date."), code="stale")
@@ -375,3 +393,40 @@ def resolve_signed_results() -> int:
             dossier_resolve(dossier_id=dossier_id, document_id=document.pk)
             done += 1
     return done
+
+
+@transaction.atomic
+def dossier_request_payment(*, dossier: Dossier, actor, expected_state: str | None = None):
+    """The fee is due on delivery (thu sau): the assigned specialist asks for it; the clock
+    pauses until the gateway confirms the payment (payments.services)."""
+    from payments import services as payments
+
+    dossier = _locked(dossier)
+    _check_role(dossier.request_payment, actor)
+    _expect(dossier, expected_state)
+    if dossier.version.fee_timing != "on_delivery" or payments.fee_due(dossier) == 0:
+        raise ValidationError(_("This procedure has no fee to pay on delivery."), code="no_fee")
+    _take(dossier.request_payment, actor)
+    _pause(dossier)
+    dossier.save()
+    _record(dossier, actor=actor, action="request_payment", from_state=State.PROCESSING)
+    return dossier
+
+
+@transaction.atomic
+def dossier_payment_received(*, dossier: Dossier, payment) -> Dossier:
+    """The gateway confirmed the fee: processing resumes with the time that was left."""
+    dossier = _locked(dossier)
+    if dossier.state != State.AWAITING_PAYMENT:
+        return dossier
+    dossier.payment_received()
+    resume_clock(dossier)
+    dossier.save()
+    _record(
+        dossier,
+        actor=None,
+        action="payment_received",
+        from_state=State.AWAITING_PAYMENT,
+        note=f"{payment.amount:,} VND ({payment.order_ref})".replace(",", "."),
+    )
+    return dossier

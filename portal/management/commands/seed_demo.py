@@ -29,6 +29,7 @@ class Command(BaseCommand):
             from submissions import demo as submissions_demo
 
             dossiers = submissions_demo.seed()
+            submissions_demo.hand_back_resolved()
             if dossiers:
                 self.stdout.write(f"Demo dossiers: {dossiers} for {submissions_demo.CITIZEN}.")
         self.stdout.write(

@@ -1,0 +1,293 @@
+"""Fees of a dossier and their online payment.
+
+A payment is one attempt: started by the applicant, settled by the gateway's notification (IPN),
+or by the reconciliation query when no notification came. Settling locks the payment's row, so a
+repeated, late or out-of-order notification never pays twice or un-pays; a failed, cancelled or
+expired attempt is followed by a new attempt. When a payment settles as paid, the electronic
+receipt is issued and the dossier continues (a fee due on delivery resumes processing).
+"""
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from payments.models import GatewayMessage, Payment
+from payments.providers import get_provider
+from procedures.models import Channel
+from submissions.models import Dossier, State
+
+
+def fee_due(dossier: Dossier) -> int:
+    """The amount to pay online: the online channel's fee, for level 4 only (0 when free)."""
+    if dossier.version.service_level < 4:
+        return 0
+    for channel in dossier.version.channels.all():
+        if channel.kind == Channel.Kind.ONLINE:
+            return channel.fee_vnd or 0
+    return 0
+
+
+def paid(dossier: Dossier) -> Payment | None:
+    return dossier.payments.filter(status=Payment.Status.PAID).first()
+
+
+def purpose_now(dossier: Dossier) -> str | None:
+    """Which fee the applicant can pay now, if any."""
+    if fee_due(dossier) == 0 or paid(dossier) is not None:
+        return None
+    timing = dossier.version.fee_timing
+    if timing == "before" and dossier.state in (State.SUBMITTED, State.SUPPLEMENT_REQUIRED):
+        return Payment.Purpose.BEFORE
+    if dossier.state == State.AWAITING_PAYMENT:
+        return Payment.Purpose.ON_DELIVERY
+    return None
+
+
+def fee_outstanding(dossier: Dossier) -> bool:
+    """A fee due before processing and not yet paid: the desk may not accept the dossier."""
+    return dossier.version.fee_timing == "before" and fee_due(dossier) > 0 and paid(dossier) is None
+
+
+@transaction.atomic
+def payment_start(*, dossier: Dossier, actor, return_url: str, client_ip: str, locale: str):
+    """A new attempt (the previous pending one, if any, is left to expire) and the gateway URL
+    to send the browser to."""
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if dossier.applicant_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    purpose = purpose_now(dossier)
+    if purpose is None:
+        raise ValidationError(_("There is no fee to pay on this dossier now."), code="nothing")
+    now = timezone.now()
+    payment = Payment.objects.create(
+        dossier=dossier,
+        provider=settings.PAYMENT_PROVIDER,
+        order_ref=f"{dossier.pk}T{now:%y%m%d%H%M%S}{secrets.token_hex(3).upper()}",
+        amount=fee_due(dossier),
+        purpose=purpose,
+        created_at=now,
+        expires_at=now + dt.timedelta(minutes=settings.PAYMENT_EXPIRE_MINUTES),
+        created_by=actor,
+    )
+    provider = get_provider(payment.provider)
+    url = provider.payment_url(payment, return_url=return_url, client_ip=client_ip, locale=locale)
+    GatewayMessage.objects.create(
+        payment=payment, kind=GatewayMessage.Kind.PAY_REQUEST, payload={"url": url}
+    )
+    return payment, url
+
+
+def _settle(payment: Payment, result, *, source: str) -> str:
+    """Apply the gateway's verdict to a locked payment. Returns what happened."""
+    if result.outcome == "paid":
+        if payment.status == Payment.Status.PAID:
+            return "already"
+        payment.mark_paid()
+        payment.gateway_transaction_no = result.transaction_no[:40]
+        payment.bank_code = result.bank_code[:20]
+        payment.response_code = result.response_code[:4]
+        payment.save()
+        transaction.on_commit(lambda: _after_paid(payment.pk))
+        return "paid"
+    if payment.status != Payment.Status.PENDING:
+        return "already"
+    if result.outcome == "cancelled":
+        payment.mark_cancelled()
+    elif result.outcome == "failed":
+        payment.mark_failed()
+    else:
+        return "pending"
+    payment.response_code = result.response_code[:4]
+    payment.save()
+    return payment.status
+
+
+def _after_paid(payment_id: int) -> None:
+    from payments.tasks import payment_paid_task
+
+    payment_paid_task.delay(payment_id)
+
+
+@transaction.atomic
+def payment_paid_effects(*, payment_id: int) -> None:
+    """After a payment settles as paid: the electronic receipt, and the dossier goes on
+    (awaiting_payment → processing, the clock resuming). Idempotent."""
+    from submissions import slips, workflow
+
+    payment = Payment.objects.select_related("dossier").get(pk=payment_id)
+    if payment.status != Payment.Status.PAID:
+        return
+    dossier = Dossier.objects.select_for_update().get(pk=payment.dossier_id)
+    slips.issue(
+        dossier,
+        "fee_receipt",
+        revision=payment.pk,
+        extra={
+            "amount": payment.amount,
+            "order_ref": payment.order_ref,
+            "transaction_no": payment.gateway_transaction_no,
+            "paid_at": payment.paid_at.isoformat(),
+            "purpose": payment.purpose,
+        },
+    )
+    if dossier.state == State.AWAITING_PAYMENT:
+        workflow.dossier_payment_received(dossier=dossier, payment=payment)
+
+
+def handle_ipn(params: dict) -> dict:
+    """The gateway's notification: verify (signature, terminal, order, amount, currency),
+    settle once, and answer in the gateway's terms. Every notification is stored verbatim."""
+    provider = get_provider()
+    result = provider.parse_callback(params)
+    with transaction.atomic():
+        message = GatewayMessage.objects.create(
+            kind=GatewayMessage.Kind.IPN,
+            payload=dict(params),
+            signature_valid=result.signature_valid,
+        )
+        if not result.signature_valid:
+            code = "97"
+        else:
+            payment = Payment.objects.select_for_update().filter(order_ref=result.order_ref).first()
+            if payment is None:
+                code = "01"
+            else:
+                message.payment = payment
+                if result.amount != payment.amount or result.currency != payment.currency:
+                    code = "04"
+                else:
+                    happened = _settle(payment, result, source="ipn")
+                    code = "02" if happened == "already" else "00"
+        message.outcome = code
+        message.save(update_fields=["payment", "outcome"])
+    return provider.ipn_response(code)
+
+
+def handle_return(params: dict) -> tuple[Payment | None, bool]:
+    """The browser back from the gateway: show, don't settle (the IPN is the source of truth;
+    if it is late, a status query is enqueued)."""
+    provider = get_provider()
+    result = provider.parse_callback(params)
+    payment = (
+        Payment.objects.filter(order_ref=result.order_ref).first() if result.order_ref else None
+    )
+    GatewayMessage.objects.create(
+        payment=payment,
+        kind=GatewayMessage.Kind.RETURN,
+        payload=dict(params),
+        signature_valid=result.signature_valid,
+        outcome=result.outcome,
+    )
+    if payment is not None and result.signature_valid and payment.status == Payment.Status.PENDING:
+        from payments.tasks import query_payment_task
+
+        transaction.on_commit(lambda: query_payment_task.apply_async((payment.pk,), countdown=5))
+    return payment, result.signature_valid
+
+
+@transaction.atomic
+def payment_query(*, payment_id: int) -> str:
+    """Ask the gateway and settle from its answer (reconciliation). Expires an attempt the
+    gateway never saw once its time is up."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status != Payment.Status.PENDING:
+        return payment.status
+    provider = get_provider(payment.provider)
+    request, result = provider.query(payment)
+    GatewayMessage.objects.create(
+        payment=payment, kind=GatewayMessage.Kind.QUERY_REQUEST, payload=request
+    )
+    GatewayMessage.objects.create(
+        payment=payment,
+        kind=GatewayMessage.Kind.QUERY_RESPONSE,
+        payload=result.raw,
+        signature_valid=result.signature_valid,
+        outcome=result.outcome,
+    )
+    if not result.signature_valid or result.order_ref != payment.order_ref:
+        return payment.status
+    if result.outcome in ("paid", "failed", "cancelled"):
+        if result.outcome == "paid" and result.amount != payment.amount:
+            return payment.status
+        _settle(payment, result, source="query")
+    elif timezone.now() >= payment.expires_at and result.outcome in ("unknown", "pending"):
+        payment.mark_expired()
+        payment.save()
+    return payment.status
+
+
+def reconcile_pending(*, older_than_minutes: int | None = None) -> int:
+    """Settle attempts left pending past the timeout by asking the gateway."""
+    minutes = (
+        settings.PAYMENT_PENDING_TIMEOUT_MINUTES
+        if older_than_minutes is None
+        else older_than_minutes
+    )
+    cutoff = timezone.now() - dt.timedelta(minutes=minutes)
+    ids = list(
+        Payment.objects.filter(status=Payment.Status.PENDING, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for payment_id in ids:
+        payment_query(payment_id=payment_id)
+    return len(ids)
+
+
+def daily_report(*, day: dt.date):
+    """Compare each attempt of `day` with the gateway's record; store the mismatches."""
+    from payments.models import ReconciliationReport
+
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    end = start + dt.timedelta(days=1)
+    provider_cache = {}
+    mismatches, checked = [], 0
+    for payment in Payment.objects.filter(created_at__gte=start, created_at__lt=end).order_by("pk"):
+        provider = provider_cache.setdefault(payment.provider, get_provider(payment.provider))
+        _request, result = provider.query(payment)
+        checked += 1
+        ours = payment.status
+        theirs = result.outcome
+        problem = ""
+        if not result.signature_valid:
+            problem = "bad signature"
+        elif theirs == "paid" and ours not in (Payment.Status.PAID, Payment.Status.REFUNDED):
+            problem = "paid at the gateway, not here"
+        elif ours == Payment.Status.PAID and theirs != "paid":
+            problem = "paid here, not at the gateway"
+        elif theirs == "paid" and result.amount != payment.amount:
+            problem = "amounts differ"
+        if problem:
+            mismatches.append(
+                {
+                    "order_ref": payment.order_ref,
+                    "dossier": payment.dossier.code,
+                    "ours": ours,
+                    "gateway": theirs,
+                    "amount": payment.amount,
+                    "gateway_amount": result.amount,
+                    "problem": problem,
+                }
+            )
+    paid_twice = (
+        Payment.objects.filter(
+            created_at__gte=start, created_at__lt=end, status=Payment.Status.PAID
+        )
+        .values("dossier_id")
+        .order_by()
+    )
+    counts: dict[int, int] = {}
+    for row in paid_twice:
+        counts[row["dossier_id"]] = counts.get(row["dossier_id"], 0) + 1
+    for dossier_id, count in counts.items():
+        if count > 1:
+            mismatches.append({"dossier_id": dossier_id, "problem": f"paid {count} times"})
+    report, _created = ReconciliationReport.objects.update_or_create(
+        day=day, defaults={"checked": checked, "mismatches": mismatches}
+    )
+    return report

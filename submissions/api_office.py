@@ -1,0 +1,476 @@
+"""The staff's dossier API (/api/v1/office/): the queues, one dossier with everything the
+back-office page shows, the workflow actions, and the agency's specialists.
+
+The same selectors and workflow services as the HTML back-office (submissions.office). Only
+officers of the dossier's agency see it; for anyone else every endpoint here answers 404,
+the queue and the specialists included (as for a dossier that does not exist), so that the
+API does not tell who is an officer. An officer who sees the dossier but whose role does not
+allow an action gets 403; an action on a dossier that changed meanwhile (`expected_state`, or
+the state no longer allows it) gets 409; anything else the officer can fix is 400, and
+nothing is stored."""
+
+from contextlib import contextmanager
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.models import User
+from submissions import selectors, workflow
+from submissions.api import (
+    DossierApplicantOutput,
+    DossierDocumentOutput,
+    DossierErrorOutput,
+    DossierFileOutput,
+    _absolute,
+    _Refused,
+)
+from submissions.models import STATUS_CODES, Decision, Dossier, State, Timeliness
+from submissions.office import ACTIONS as OFFICE_ACTIONS
+from submissions.office import available_actions
+from submissions.views import _answer_rows
+
+_NOT_FOUND = {404: DossierErrorOutput}
+_STATUS_CODE_HELP = "National public-services portal status (1–10)"
+
+
+def _officer(request) -> None:
+    if not selectors.is_officer(request.user):
+        raise exceptions.NotFound
+
+
+def _dossier(request, public_id) -> Dossier:
+    dossier = selectors.office_dossier_get_for(user=request.user, public_id=public_id)
+    if dossier is None:
+        raise exceptions.NotFound
+    return dossier
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+class OfficePersonOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="full_name")
+
+
+class OfficeProcedureOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="procedure_id", help_text="For the queue's `procedure`")
+    code = serializers.CharField(source="procedure.code")
+    name = serializers.CharField()
+
+
+class OfficeDossierSummaryOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    code = serializers.CharField()
+    procedure = OfficeProcedureOutput(source="version")
+    applicant_name = serializers.CharField()
+    citizen_id = serializers.CharField(source="applicant_citizen_id")
+    state = serializers.ChoiceField(choices=State.choices)
+    state_label = serializers.CharField(source="get_state_display")
+    status_code = serializers.IntegerField(help_text=_STATUS_CODE_HELP)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    paused = serializers.SerializerMethodField(
+        help_text="The clock is paused (a supplement or a fee is owed)"
+    )
+    assignee = OfficePersonOutput(allow_null=True)
+
+    def get_paused(self, dossier) -> bool:
+        return dossier.paused_at is not None
+
+
+class OfficeAnswerOutput(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField(help_text="As shown on the back-office page")
+
+
+class OfficeFileOutput(DossierFileOutput):
+    def get_download_url(self, record) -> str:
+        url = reverse("api-office-dossier-file", args=[record.dossier.public_id, record.pk])
+        return _absolute(self.context, url)
+
+
+class OfficeRemovedFileOutput(OfficeFileOutput):
+    removed_at = serializers.DateTimeField()
+
+
+class OfficeSupplementOutput(serializers.Serializer):
+    reason = serializers.CharField()
+    items = serializers.ListField(child=serializers.CharField())
+    requested_by = serializers.CharField(source="requested_by.full_name")
+    created_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class OfficeEventOutput(serializers.Serializer):
+    actor = serializers.CharField(
+        source="actor.full_name", allow_null=True, help_text="Null: taken by the system"
+    )
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    from_label = serializers.CharField(source="get_from_state_display")
+    to_label = serializers.CharField(source="get_to_state_display")
+    from_status_code = serializers.SerializerMethodField()
+    to_status_code = serializers.IntegerField(source="status_code", allow_null=True)
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    working_time = serializers.SerializerMethodField(
+        help_text="Working time the step took, in seconds (null: the clock was not running)"
+    )
+    timeliness = serializers.ChoiceField(choices=Timeliness.choices, allow_blank=True)
+
+    def get_from_status_code(self, event) -> int | None:
+        return STATUS_CODES[event.from_state]
+
+    def get_working_time(self, event) -> int | None:
+        if event.working_time is None:
+            return None
+        return int(event.working_time.total_seconds())
+
+
+class OfficeDocumentOutput(DossierDocumentOutput):
+    status_label = serializers.CharField(source="get_status_display")
+    verification_code = serializers.CharField()
+    signed_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class OfficeDossierOutput(OfficeDossierSummaryOutput):
+    applicant = DossierApplicantOutput(source="*")
+    answers = serializers.DictField(help_text="Keyed by the names in the procedure's form_schema")
+    answer_rows = OfficeAnswerOutput(many=True, source="api_answer_rows")
+    files = OfficeFileOutput(many=True, source="api_files")
+    removed_files = OfficeRemovedFileOutput(many=True, source="api_removed_files")
+    supplements = OfficeSupplementOutput(many=True, source="api_supplements")
+    timeline = OfficeEventOutput(many=True, source="api_timeline")
+    documents = OfficeDocumentOutput(many=True, source="api_documents")
+    decision = serializers.ChoiceField(choices=Decision.choices, allow_blank=True)
+    reasons = serializers.CharField(source="decision_reasons")
+    result_content = serializers.CharField()
+    timeliness = serializers.ChoiceField(choices=Timeliness.choices, allow_blank=True)
+    rescheduled = serializers.BooleanField()
+    original_due_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    returned_at = serializers.DateTimeField(allow_null=True)
+    returned_to = serializers.CharField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    available_actions = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(OFFICE_ACTIONS)),
+        source="api_actions",
+        help_text="What this officer may do now, as /actions/{action}/",
+    )
+
+
+def _dossier_data(request, dossier: Dossier) -> dict:
+    """Everything about one dossier that the back-office page shows."""
+    dossier.api_answer_rows = [{"label": k, "value": v} for k, v in _answer_rows(dossier)]
+    dossier.api_files, dossier.api_removed_files = selectors.dossier_files(dossier)
+    dossier.api_supplements = list(dossier.supplements.select_related("requested_by"))
+    dossier.api_timeline = list(dossier.events.select_related("actor").order_by("created_at", "pk"))
+    dossier.api_documents = selectors.dossier_documents(dossier)
+    dossier.api_actions = available_actions(dossier, request.user)
+    return OfficeDossierOutput(dossier, context={"request": request}).data
+
+
+# --- the queue ------------------------------------------------------------------------------------
+
+
+class OfficeQueueInput(serializers.Serializer):
+    tab = serializers.ChoiceField(
+        choices=selectors.OFFICE_TABS,
+        default="all",
+        help_text="desk: to accept; assign: accepted, to assign; mine: assigned to me; "
+        "approval: proposals; results: to hand back; all",
+    )
+    procedure = serializers.IntegerField(required=False, min_value=1, help_text="Procedure id")
+    state = serializers.ChoiceField(
+        choices=[(value, label) for value, label in State.choices if value != State.DRAFT],
+        required=False,
+    )
+    overdue = serializers.BooleanField(required=False, default=False)
+    due_soon = serializers.BooleanField(
+        required=False, default=False, help_text="Due within one working day"
+    )
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=150, help_text="Code, citizen ID or name"
+    )
+
+
+class OfficeDossierListApi(generics.ListAPIView):
+    """The officer's queue, oldest submission first."""
+
+    serializer_class = OfficeDossierSummaryOutput
+
+    def get_queryset(self):
+        _officer(self.request)
+        params = OfficeQueueInput(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        return selectors.office_dossier_list_for(
+            user=self.request.user,
+            tab=data["tab"],
+            procedure_id=data.get("procedure"),
+            state=data.get("state", ""),
+            overdue=data["overdue"],
+            due_soon=data["due_soon"],
+            query=data.get("q", ""),
+        ).select_related("version__procedure")
+
+    @extend_schema(
+        parameters=[OfficeQueueInput],
+        responses={200: OfficeDossierSummaryOutput(many=True), **_NOT_FOUND},
+        description="404 for anyone who is not an officer.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class OfficeDossierDetailApi(APIView):
+    @extend_schema(
+        responses={200: OfficeDossierOutput, **_NOT_FOUND},
+        description="A dossier of the officer's agency; 404 for anyone else.",
+    )
+    def get(self, request, public_id):
+        return Response(_dossier_data(request, _dossier(request, public_id)))
+
+
+class OfficeDossierFileApi(APIView):
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **_NOT_FOUND},
+        description="A file of a dossier of the officer's agency, as an attachment.",
+    )
+    def get(self, request, public_id, file_id: int):
+        from django.http import Http404
+
+        from submissions import downloads
+
+        record = _dossier(request, public_id).files.filter(pk=file_id).first()
+        if record is None:
+            raise Http404
+        return downloads.file_response(record, attachment=True)
+
+
+class OfficeSpecialistListApi(APIView):
+    @extend_schema(
+        responses={200: OfficePersonOutput(many=True), **_NOT_FOUND},
+        description="The specialists of the officer's agency, to assign dossiers to.",
+    )
+    def get(self, request):
+        _officer(request)
+        specialists = selectors.office_specialists(agency_id=request.user.agency_id)
+        return Response(OfficePersonOutput(specialists, many=True).data)
+
+
+# --- actions --------------------------------------------------------------------------------------
+
+
+class OfficeActionInput(serializers.Serializer):
+    expected_state = serializers.ChoiceField(
+        choices=[(value, label) for value, label in State.choices if value != State.DRAFT],
+        required=False,
+        help_text="The state the officer saw: if the dossier is in another one now, 409",
+    )
+
+
+def _text(max_length: int = 4000):
+    return serializers.CharField(max_length=max_length)
+
+
+class OfficeAcceptInput(OfficeActionInput):
+    pass
+
+
+class OfficeSupplementInput(OfficeActionInput):
+    reason = _text()
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=1000), allow_empty=False, max_length=50
+    )
+
+
+class OfficeRefuseInput(OfficeActionInput):
+    reasons = _text()
+
+
+class OfficeAssignInput(OfficeActionInput):
+    specialist = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(),
+        help_text="User id, from /office/specialists/",
+        error_messages={
+            "does_not_exist": gettext_lazy("Choose a specialist of this agency."),
+            "incorrect_type": gettext_lazy("Choose a specialist of this agency."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        dossier = self.context.get("dossier")
+        if dossier is not None:
+            self.fields["specialist"].queryset = selectors.office_specialists(
+                agency_id=dossier.agency_id
+            )
+
+
+class OfficeProposeInput(OfficeActionInput):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    reasons = serializers.CharField(
+        max_length=4000, required=False, allow_blank=True, default="", help_text="To deny"
+    )
+    result_content = serializers.CharField(
+        max_length=4000, required=False, allow_blank=True, default="", help_text="To grant"
+    )
+
+    def validate(self, data):
+        if data["decision"] == Decision.GRANT and not data["result_content"].strip():
+            raise serializers.ValidationError(
+                {"result_content": [_("Give the content of the result.")]}
+            )
+        if data["decision"] == Decision.DENY and not data["reasons"].strip():
+            raise serializers.ValidationError({"reasons": [_("Give the reasons for denying.")]})
+        return data
+
+
+class OfficeSendBackInput(OfficeActionInput):
+    note = _text()
+
+
+class OfficeApproveInput(OfficeActionInput):
+    pass
+
+
+class OfficeRequestPaymentInput(OfficeActionInput):
+    pass
+
+
+class OfficeHandBackInput(OfficeActionInput):
+    received_by = _text(max_length=150)
+
+
+class OfficeStopInput(OfficeActionInput):
+    reason = _text()
+
+
+class OfficeRescheduleInput(OfficeActionInput):
+    reason = _text()
+    new_due = serializers.DateTimeField(help_text="ISO 8601; after the current due time")
+
+
+# action name → (input serializer, workflow call taking the validated data)
+ACTIONS = {
+    "accept": (OfficeAcceptInput, lambda d, u, v: workflow.dossier_accept(
+        dossier=d, actor=u, expected_state=v.get("expected_state"))),
+    "request_supplement": (OfficeSupplementInput, lambda d, u, v: (
+        workflow.dossier_request_supplement(dossier=d, actor=u, reason=v["reason"],
+                                            items=v["items"],
+                                            expected_state=v.get("expected_state")))),
+    "refuse": (OfficeRefuseInput, lambda d, u, v: workflow.dossier_refuse(
+        dossier=d, actor=u, reasons=v["reasons"], expected_state=v.get("expected_state"))),
+    "assign": (OfficeAssignInput, lambda d, u, v: workflow.dossier_assign(
+        dossier=d, actor=u, specialist=v["specialist"], expected_state=v.get("expected_state"))),
+    "propose": (OfficeProposeInput, lambda d, u, v: workflow.dossier_propose(
+        dossier=d, actor=u, decision=v["decision"], reasons=v["reasons"],
+        result_content=v["result_content"], expected_state=v.get("expected_state"))),
+    "send_back": (OfficeSendBackInput, lambda d, u, v: workflow.dossier_send_back(
+        dossier=d, actor=u, note=v["note"], expected_state=v.get("expected_state"))),
+    "approve": (OfficeApproveInput, lambda d, u, v: workflow.dossier_approve(
+        dossier=d, actor=u, expected_state=v.get("expected_state"))),
+    "request_payment": (OfficeRequestPaymentInput, lambda d, u, v: (
+        workflow.dossier_request_payment(dossier=d, actor=u,
+                                         expected_state=v.get("expected_state")))),
+    "hand_back": (OfficeHandBackInput, lambda d, u, v: workflow.dossier_hand_back(
+        dossier=d, actor=u, received_by=v["received_by"],
+        expected_state=v.get("expected_state"))),
+    "stop": (OfficeStopInput, lambda d, u, v: workflow.dossier_stop(
+        dossier=d, actor=u, reason=v["reason"], expected_state=v.get("expected_state"))),
+    "reschedule": (OfficeRescheduleInput, lambda d, u, v: workflow.dossier_reschedule(
+        dossier=d, actor=u, reason=v["reason"], new_due=v["new_due"],
+        expected_state=v.get("expected_state"))),
+}  # fmt: skip
+
+
+@contextmanager
+def _workflow_errors():
+    """PermissionDenied → 403 (the officer sees the dossier, so 404 would mislead); a dossier
+    that changed meanwhile → 409; any other refusal → 400 {"detail": [messages]}."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise exceptions.PermissionDenied(
+            _("Your role does not allow this action on this dossier.")
+        ) from exc
+    except ValidationError as exc:
+        if getattr(exc, "code", None) == "stale":
+            raise _Refused({"detail": " ".join(exc.messages)}, status.HTTP_409_CONFLICT) from exc
+        raise _Refused({"detail": exc.messages}, status.HTTP_400_BAD_REQUEST) from exc
+
+
+class OfficeActionErrorOutput(serializers.Serializer):
+    detail = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Problems not tied to one field (the others are keyed by the field's name)",
+    )
+
+
+_BODIES = "\n".join(
+    f"- `{name}`: {serializer.__name__}" for name, (serializer, _call) in ACTIONS.items()
+)
+
+
+class OfficeDossierActionApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(ACTIONS))
+        ],
+        request=PolymorphicProxySerializer(
+            component_name="OfficeActionBody",
+            serializers=[serializer for serializer, _call in ACTIONS.values()],
+            resource_type_field_name=None,
+        ),
+        responses={
+            200: OfficeDossierOutput,
+            400: OpenApiResponse(
+                response=OfficeActionErrorOutput,
+                description="Messages by field name of the body, or under `detail`; nothing "
+                "was stored.",
+            ),
+            403: OpenApiResponse(
+                response=DossierErrorOutput, description="The officer's role does not allow it."
+            ),
+            404: OpenApiResponse(
+                response=DossierErrorOutput,
+                description="No such action, or not a dossier of the officer's agency.",
+            ),
+            409: OpenApiResponse(
+                response=DossierErrorOutput, description="The dossier has changed meanwhile."
+            ),
+        },
+        description="Take one workflow action; the body depends on the action:\n" + _BODIES,
+    )
+    def post(self, request, public_id, action: str):
+        dossier = _dossier(request, public_id)
+        if action not in ACTIONS:
+            raise exceptions.NotFound(_("There is no such action."))
+        serializer_class, call = ACTIONS[action]
+        data = serializer_class(data=request.data, context={"request": request, "dossier": dossier})
+        data.is_valid(raise_exception=True)
+        with _workflow_errors():
+            call(dossier, request.user, data.validated_data)
+        return Response(_dossier_data(request, _dossier(request, public_id)))
