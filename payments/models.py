@@ -129,7 +129,7 @@ class SimulatedTransaction(models.Model):
     order_info = models.CharField(max_length=255)
     return_url = models.URLField(max_length=500)
     create_date = models.CharField(max_length=14)
-    status = models.CharField(max_length=8, default="pending")  # pending, paid, failed, cancelled
+    status = models.CharField(max_length=16, default="pending")  # pending, paid, failed, cancelled
     response_code = models.CharField(max_length=2, blank=True)
     transaction_no = models.CharField(max_length=20, blank=True)
     bank_code = models.CharField(max_length=20, blank=True)

@@ -60,6 +60,11 @@ def payment_start(*, dossier: Dossier, actor, return_url: str, client_ip: str, l
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if dossier.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied
+    if not (settings.VNPAY_TMN_CODE and settings.VNPAY_HASH_SECRET):
+        raise ValidationError(
+            _("Online payment is not available at the moment: pay at the one-stop desk."),
+            code="not_configured",
+        )
     purpose = purpose_now(dossier)
     if purpose is None:
         raise ValidationError(_("There is no fee to pay on this dossier now."), code="nothing")
@@ -274,9 +279,14 @@ def daily_report(*, day: dt.date):
                     "problem": problem,
                 }
             )
+    # Dossiers with a paid attempt of the day, counting their paid attempts of any day: a late
+    # notification can pay yesterday's attempt after today's was paid.
     paid_twice = (
         Payment.objects.filter(
-            created_at__gte=start, created_at__lt=end, status=Payment.Status.PAID
+            status=Payment.Status.PAID,
+            dossier_id__in=Payment.objects.filter(
+                created_at__gte=start, created_at__lt=end, status=Payment.Status.PAID
+            ).values("dossier_id"),
         )
         .values("dossier_id")
         .order_by()

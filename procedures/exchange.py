@@ -115,6 +115,7 @@ def version_record(version: ProcedureVersion) -> dict:
     record |= {name: getattr(version, name) for name in TEXT_FIELDS}
     record["field"] = {"code": version.field.code, "name": version.field.name}
     record["service_level"] = version.service_level
+    record["fee_timing"] = version.fee_timing
     record["effective_date"] = (
         version.effective_date.isoformat() if version.effective_date else None
     )
@@ -394,6 +395,8 @@ def _check_json_record(item) -> dict | list:
                 _("“%(key)s” must be one of %(values)s")
                 % {"key": key, "values": ", ".join(allowed)}
             )
+    if item.get("fee_timing", "before") not in ("before", "on_delivery"):
+        errors.append(_("“fee_timing” must be before or on_delivery"))
     if item.get("service_level") not in (1, 2, 3, 4):
         errors.append(
             _("the level “%(value)s” is not 1, 2, 3 or 4") % {"value": item.get("service_level")}
@@ -512,6 +515,7 @@ def _canonical(item: dict) -> dict:
         "code": item["code"].strip(),
         "field": {"code": item["field"]["code"], "name": item["field"]["name"]},
         "service_level": item["service_level"],
+        "fee_timing": item.get("fee_timing") or "before",
         "effective_date": item.get("effective_date"),
         "form_schema": item.get("form_schema") or [],
     }
@@ -680,6 +684,7 @@ def _write(version: ProcedureVersion, record: dict, *, with_effective_date: bool
         setattr(version, name, record.get(name) or "")
     version.implementing_level = record.get("implementing_level") or version.procedure.agency.level
     version.service_level = record["service_level"]
+    version.fee_timing = record.get("fee_timing") or "before"
     version.form_schema = record.get("form_schema") or []
     if with_effective_date:
         effective = record.get("effective_date")

@@ -92,6 +92,20 @@ def seed() -> int:
             procedure__agency=desk.agency,
         ).order_by("procedure__code")
     )
+    from payments import services as payments
+
+    def fee_first(version) -> bool:
+        return version.fee_timing == "before" and payments.fee_due(Dossier(version=version)) > 0
+
+    on_delivery = next(
+        (
+            v
+            for v in versions
+            if v.fee_timing == "on_delivery" and payments.fee_due(Dossier(version=v)) > 0
+        ),
+        None,
+    )
+    versions = [v for v in versions if not fee_first(v) and v is not on_delivery]
     if not versions:
         return 0
     pick = iter(versions * 4)
@@ -148,6 +162,10 @@ def seed() -> int:
         )
 
     proposed()  # waits for the leader
+    if on_delivery is not None:  # the fee is asked for on delivery: waits for the payment
+        dossier = workflow.dossier_accept(dossier=_submitted(on_delivery, citizen), actor=desk)
+        dossier = workflow.dossier_assign(dossier=dossier, actor=leader, specialist=specialist)
+        workflow.dossier_request_payment(dossier=dossier, actor=specialist)
     stopped = processing()
     workflow.dossier_stop(
         dossier=stopped, actor=leader, reason="Công dân đề nghị tạm dừng để hoàn thiện hồ sơ."

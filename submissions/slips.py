@@ -136,6 +136,8 @@ def control_sheet_rows(dossier) -> list[list[str]]:
     for event in dossier.events.select_related("actor").order_by("created_at", "pk"):
         giver = previous.actor.full_name if previous and previous.actor else dossier.applicant_name
         receiver = event.actor.full_name if event.actor else "Hệ thống"
+        if event.action == "assign" and event.note:
+            receiver = event.note  # the specialist it was handed to
         rows.append(
             [
                 f"{giver} → {receiver}",

@@ -154,7 +154,7 @@ def resume_clock(dossier: Dossier) -> None:
         return
     if dossier.time_left is not None:
         dossier.due_at = WorkCalendar().add_working_time(timezone.now(), dossier.time_left)
-        dossier.overdue = dossier.due_at < timezone.now()
+        dossier.overdue = dossier.due_at <= timezone.now()
     dossier.paused_at = None
     dossier.time_left = None
 

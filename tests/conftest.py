@@ -114,3 +114,15 @@ def superuser():
     from tests.factories import UserFactory
 
     return UserFactory(email="root@example.vn", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active in this thread: start each test, and end it,
+    in the default language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -8,7 +8,13 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
-from tests.factories import ChannelFactory, DossierFactory, ProcedureVersionFactory
+from tests.factories import (
+    ChannelFactory,
+    CitizenFactory,
+    DossierFactory,
+    OfficerFactory,
+    ProcedureVersionFactory,
+)
 
 FEE = 50_000
 
@@ -62,6 +68,53 @@ def fee_version(db):
 @pytest.fixture
 def submitted(fee_version):
     return DossierFactory(version=fee_version, submitted=True)
+
+
+@pytest.fixture
+def delivery_version(db):
+    """A published level-4 procedure whose online fee (50,000 VND) is paid on delivery."""
+    return ProcedureVersionFactory(
+        published=True,
+        level4=True,
+        fee_timing="on_delivery",
+        channels=[{}, {"online": True, "fee_vnd": FEE}],
+    )
+
+
+@pytest.fixture
+def staff(db):
+    """`staff.of(dossier)`: a desk officer and a specialist of the dossier's agency (each
+    procedure fixture has its own agency); `staff.stranger`: a citizen who owns no dossier."""
+
+    class Staff:
+        def __init__(self):
+            self.stranger = CitizenFactory(language="en")
+            self._people = {}
+
+        def of(self, dossier):
+            agency = dossier.agency
+            if agency.pk not in self._people:
+                self._people[agency.pk] = (
+                    OfficerFactory(agency=agency, roles=["desk"], language="en"),
+                    OfficerFactory(agency=agency, roles=["specialist"], language="en"),
+                )
+            return self._people[agency.pk]
+
+    return Staff()
+
+
+@pytest.fixture
+def processing(delivery_version, staff):
+    """A dossier under the on-delivery procedure, accepted and assigned to the specialist."""
+    from submissions import workflow
+
+    dossier = DossierFactory(version=delivery_version, submitted=True)
+    desk, specialist = staff.of(dossier)
+    workflow.dossier_accept(dossier=dossier, actor=desk)
+    workflow.dossier_assign(dossier=dossier, actor=desk, specialist=specialist)
+    dossier.refresh_from_db()
+    assert dossier.state == "processing"
+    return dossier
 
 
 __all__ = ["ChannelFactory"]

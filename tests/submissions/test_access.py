@@ -9,11 +9,15 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from portal import urls as portal_urls
-from submissions import services
+from signing import services as signing_services
+from signing.models import Document
+from submissions import office, services
+from submissions import office_urls as office_url_conf
 from submissions import urls as submission_urls
 from submissions.models import Dossier, DossierEvent, DossierFile, State
 from tests.factories import (
@@ -23,8 +27,25 @@ from tests.factories import (
     OfficerFactory,
     ProcedureVersionFactory,
 )
+from tests.submissions.workflow_support import advance, crew, documents_of, fake_sign
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Citizens and officers are made by the dozen here and log in with force_login."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_language():
+    """A request by an English-speaking user leaves English active in this thread (the
+    middleware activates the user's language): the next test must not inherit it."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
 
 # The methods each page that names a dossier is meant for (a 404 is required); any other method
 # may get 405 or 404, never more. A new page with a public_id must be added here
@@ -39,6 +60,7 @@ PAGE_METHODS = {
     "submit": {"POST"},
     "withdraw": {"GET", "POST"},
     "delete": {"POST"},
+    "document": {"GET"},
 }
 # Pages that name no dossier, each tested on its own below.
 OTHER_PAGES = {"list", "track", "start"}
@@ -46,11 +68,17 @@ API_METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def _dossier_patterns(patterns) -> list[URLPattern]:
-    return [p for p in patterns if "public_id" in p.pattern.converters]
+    return [
+        p for p in patterns if isinstance(p, URLPattern) and "public_id" in p.pattern.converters
+    ]
 
 
 PAGES = _dossier_patterns(submission_urls.urlpatterns)
-API_ENDPOINTS = _dossier_patterns(portal_urls.api_patterns)
+# The citizen's API; the staff's (api-office-*, under /api/v1/office/) answers to officers of the
+# dossier's agency and is tested in tests/submissions/test_api_office.py.
+API_ENDPOINTS = [
+    p for p in _dossier_patterns(portal_urls.api_patterns) if not p.name.startswith("api-office")
+]
 
 
 def pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
@@ -61,12 +89,33 @@ def _kwargs(pattern: URLPattern, dossier, file_id: int) -> dict:
     kwargs = {"public_id": dossier.public_id}
     if "file_id" in pattern.pattern.converters:
         kwargs["file_id"] = file_id
+    if "document_id" in pattern.pattern.converters:
+        kwargs["document_id"] = _signed_document(dossier).pk
     assert set(kwargs) == set(pattern.pattern.converters), pattern
     return kwargs
 
 
 def _page_url(pattern: URLPattern, dossier, file_id: int) -> str:
     return reverse(f"submissions:{pattern.name}", kwargs=_kwargs(pattern, dossier, file_id))
+
+
+def _signed_document(dossier):
+    """The dossier's signed slip (each dossier of the walks has one: see `owners_dossiers`)."""
+    (document,) = documents_of(dossier, "notice")
+    return document
+
+
+def _give_a_signed_slip(dossier):
+    """A signed document owned by the dossier, as the signing worker leaves one."""
+    document = signing_services.document_request(
+        kind="notice",
+        title="Thông báo",
+        template="documents/form.html",
+        context={},
+        agency=dossier.agency,
+        owner=dossier,
+    )
+    return fake_sign(document)
 
 
 def _page_data(dossier) -> dict:
@@ -99,6 +148,11 @@ def _state(dossier) -> dict:
         "on_disk": [Path(f.file.path).read_bytes() for f in files],
         "events": DossierEvent.objects.filter(dossier=fresh).count(),
         "supplements": list(fresh.supplements.values_list("pk", "answered_at")),
+        "assignee": fresh.assignee_id,
+        "due_at": fresh.due_at,
+        "documents": list(
+            Document.objects.filter(owner_id=fresh.pk).values_list("pk", "status").order_by("pk")
+        ),
     }
 
 
@@ -146,6 +200,8 @@ def owners_dossiers(owner, version):
         State.SUBMITTED,
         State.SUPPLEMENT_REQUIRED,
     )
+    for dossier in (draft, submitted, supplement):
+        _give_a_signed_slip(dossier)
     return [draft, submitted, supplement]
 
 
@@ -281,6 +337,13 @@ def test_the_owner_can_open_the_same_pages(client, owner, owners_dossiers):
         response = client.get(reverse("submissions:file", args=[dossier.public_id, record.pk]))
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == PDF_BYTES
+        document = _signed_document(dossier)
+        response = client.get(
+            reverse("submissions:document", args=[dossier.public_id, document.pk])
+        )
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content) == PDF_BYTES
     draft, _submitted, supplement = owners_dossiers
     for dossier in (draft, supplement):
         for name in ("edit", "documents", "review"):
@@ -288,6 +351,217 @@ def test_the_owner_can_open_the_same_pages(client, owner, owners_dossiers):
                 client.get(reverse(f"submissions:{name}", args=[dossier.public_id])).status_code
                 == 200
             )
+
+
+def test_a_document_of_another_dossier_under_ones_own_dossier(client, intruder, owners_dossiers):
+    own = DossierFactory(applicant=intruder, version=owners_dossiers[0].version, submitted=True)
+    _give_a_signed_slip(own)
+    client.force_login(intruder)
+    for dossier in owners_dossiers:
+        foreign = _signed_document(dossier)
+        response = client.get(reverse("submissions:document", args=[own.public_id, foreign.pk]))
+        assert response.status_code == 404
+        assert not response.has_header("Content-Disposition")
+    # The intruder's own slip does download: the 404s above are about whose document it is.
+    mine = _signed_document(own)
+    assert (
+        client.get(reverse("submissions:document", args=[own.public_id, mine.pk])).status_code
+        == 200
+    )
+
+
+def test_an_unsigned_document_is_not_served_even_to_the_owner(client, owner, owners_dossiers):
+    supplement = owners_dossiers[2]
+    (slip,) = documents_of(supplement, "supplement")
+    assert slip.status == Document.Status.PENDING
+    client.force_login(owner)
+    response = client.get(reverse("submissions:document", args=[supplement.public_id, slip.pk]))
+    assert response.status_code == 404
+
+
+@pytest.fixture
+def people(agency, other_agency):
+    return crew(agency, other_agency)
+
+
+def test_a_level4_result_is_collected_only_by_its_applicant(client, owner, intruder, people):
+    version = ProcedureVersionFactory(
+        published=True, level4=True, procedure__agency=people.desk.agency
+    )
+    dossier = advance(
+        DossierFactory(applicant=owner, version=version, submitted=True), State.RESOLVED, people
+    )
+    (result,) = documents_of(dossier, "result")
+    address = reverse("submissions:document", args=[dossier.public_id, result.pk])
+    before = _state(dossier)
+    for someone in (intruder, people.desk, people.leader, people.stranger):
+        client.force_login(someone)
+        assert client.get(address).status_code == 404
+    client.logout()
+    assert client.get(address).status_code == 302
+    assert _state(dossier) == before  # still resolved: nobody else's download hands it back
+    client.force_login(owner)
+    assert client.get(address).status_code == 200
+    assert Dossier.objects.get(pk=dossier.pk).state == State.RETURNED
+
+
+# --- the back-office (/office/) ---------------------------------------------------------------
+
+# The methods each back-office page that names a dossier is meant for (a 404 is required for
+# anyone but an officer of the dossier's agency); any other method may get 405 or 404.
+OFFICE_PAGE_METHODS = {
+    "dossier": {"GET"},
+    "file": {"GET"},
+    "control_sheet": {"POST"},
+    "act": {"POST"},
+}
+OFFICE_OTHER_PAGES = {"queue", "register"}
+OFFICE_PAGES = _dossier_patterns(office_url_conf.urlpatterns)
+
+
+def test_every_office_page_is_walked():
+    names = {p.name for p in office_url_conf.urlpatterns}
+    assert {p.name for p in OFFICE_PAGES} == set(OFFICE_PAGE_METHODS), (
+        "a back-office page that names a dossier is missing from OFFICE_PAGE_METHODS"
+    )
+    assert names - set(OFFICE_PAGE_METHODS) == OFFICE_OTHER_PAGES, "a new page: walk it here"
+
+
+def _office_addresses(dossier) -> list[tuple[str, str]]:
+    """(page name, address) for every back-office page of the dossier; `act` once per action."""
+    file_id = dossier.files.first().pk
+    addresses = []
+    for pattern in OFFICE_PAGES:
+        kwargs = {"public_id": dossier.public_id}
+        if "file_id" in pattern.pattern.converters:
+            kwargs["file_id"] = file_id
+        actions = list(office.ACTIONS) if "action" in pattern.pattern.converters else [None]
+        for action in actions:
+            if action is not None:
+                kwargs["action"] = action
+            assert set(kwargs) == set(pattern.pattern.converters), pattern
+            addresses.append((pattern.name, reverse(f"office:{pattern.name}", kwargs=kwargs)))
+    return addresses
+
+
+def _office_data(dossier, specialist) -> dict:
+    """A plausible POST for every action at once (each form reads its own prefix)."""
+    data = {}
+    for action in office.ACTIONS:
+        data.update(
+            {
+                f"{action}-expected_state": dossier.state,
+                f"{action}-reason": "Không phải của tôi",
+                f"{action}-reasons": "Không phải của tôi",
+                f"{action}-items": "Giấy tờ",
+                f"{action}-note": "Không phải của tôi",
+                f"{action}-specialist": specialist.pk,
+                f"{action}-decision": "grant",
+                f"{action}-result_content": "Cấp",
+                f"{action}-received_by": "Kẻ Lạ",
+                f"{action}-new_due": "2099-01-01T10:00",
+            }
+        )
+    return data
+
+
+@pytest.fixture
+def agency_dossiers(people, owner):
+    """Dossiers of agency A in the states where each action is offered."""
+    version = ProcedureVersionFactory(
+        published=True, level3=True, procedure__agency=people.desk.agency
+    )
+    return [
+        advance(DossierFactory(applicant=owner, version=version, submitted=True), state, people)
+        for state in (State.SUBMITTED, State.RECEIVED, State.PROCESSING, State.PENDING_APPROVAL)
+    ]
+
+
+def _walk_office(client, dossiers, specialist) -> list[str]:
+    wrong = []
+    for dossier in dossiers:
+        for name, address in _office_addresses(dossier):
+            for method in ("GET", "POST"):
+                if method == "GET":
+                    response = client.get(address)
+                else:
+                    response = client.post(address, _office_data(dossier, specialist))
+                expected = {404} if method in OFFICE_PAGE_METHODS[name] else {404, 405}
+                if response.status_code not in expected:
+                    wrong.append(f"{method} {address} ({name}, {dossier.state}): "
+                                 f"{response.status_code}, expected {expected}")  # fmt: skip
+    return wrong
+
+
+@pytest.mark.parametrize("who", ["applicant", "citizen", "other_agency_officer"])
+def test_nobody_outside_the_agency_reaches_its_dossiers_in_the_office(
+    client, people, owner, agency_dossiers, who
+):
+    user = {"applicant": owner, "citizen": people.citizen, "other_agency_officer": people.stranger}[
+        who
+    ]
+    before = [_state(d) for d in agency_dossiers]
+    documents = Document.objects.count()
+    client.force_login(user)
+    assert _walk_office(client, agency_dossiers, people.specialist) == []
+    assert [_state(d) for d in agency_dossiers] == before
+    assert Document.objects.count() == documents  # no control sheet was made either
+
+
+def test_citizens_get_404_on_the_office_pages_without_a_dossier(client, people, owner):
+    for user in (owner, people.citizen):
+        client.force_login(user)
+        for name in sorted(OFFICE_OTHER_PAGES):
+            assert client.get(reverse(f"office:{name}")).status_code == 404, (user, name)
+
+
+def test_anonymous_visitors_are_sent_to_log_in_from_the_office(client, people, agency_dossiers):
+    login = reverse("login")
+    before = [_state(d) for d in agency_dossiers]
+    addresses = [a for d in agency_dossiers for _name, a in _office_addresses(d)]
+    addresses += [reverse(f"office:{name}") for name in sorted(OFFICE_OTHER_PAGES)]
+    for address in addresses:
+        for response in (
+            client.get(address),
+            client.post(address, {"accept-expected_state": "submitted"}),
+        ):
+            assert response.status_code == 302, address
+            assert response["Location"] == f"{login}?next={address}", address
+    assert [_state(d) for d in agency_dossiers] == before
+
+
+def test_another_agencys_queue_and_register_do_not_show_the_dossiers(
+    client, people, agency_dossiers
+):
+    today = timezone.localdate()
+    register = reverse("office:register")
+    # The agency's own desk finds them all in the register of the day...
+    client.force_login(people.desk)
+    own = client.get(register, {"start": today, "end": today}).content.decode()
+    assert all(dossier.code in own for dossier in agency_dossiers)
+    # ...another agency's officer in none of its pages.
+    client.force_login(people.stranger)
+    pages = [client.get(reverse("office:queue"), {"tab": tab}) for tab in ("desk", "all")]
+    pages.append(client.get(register, {"start": today, "end": today}))
+    for response in pages:
+        assert response.status_code == 200
+        body = response.content.decode()
+        for dossier in agency_dossiers:
+            assert dossier.code not in body and str(dossier.public_id) not in body
+
+
+def test_the_agencys_officer_opens_the_same_office_pages(client, people, agency_dossiers):
+    """The walks above would pass for pages that are 404 for everyone: they are not."""
+    client.force_login(people.desk)
+    for dossier in agency_dossiers:
+        page = client.get(reverse("office:dossier", args=[dossier.public_id]))
+        assert page.status_code == 200 and dossier.code in page.content.decode()
+        record = dossier.files.first()
+        response = client.get(reverse("office:file", args=[dossier.public_id, record.pk]))
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == PDF_BYTES
+    queue = client.get(reverse("office:queue"), {"tab": "all"}).content.decode()
+    assert all(d.code in queue for d in agency_dossiers)
 
 
 # --- the API -------------------------------------------------------------------------------------

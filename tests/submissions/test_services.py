@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from procedures.models import ProcedureVersion
 from procedures.services import procedure_version_new_draft, procedure_version_publish
-from submissions import notifications, selectors, services
+from submissions import notifications, selectors, services, sms, workflow
 from submissions.models import (
     DailySequence,
     Dossier,
@@ -444,12 +444,42 @@ def test_the_desk_asks_for_a_supplement(submitted, desk):
     )
 
 
-def test_a_specialist_may_ask_too(submitted, agency):
-    specialist = OfficerFactory(agency=agency, roles=["specialist"])
+@pytest.fixture
+def specialist(agency):
+    return OfficerFactory(agency=agency, roles=["specialist"])
+
+
+def in_processing(dossier, *, desk, specialist) -> Dossier:
+    """Accepted by the desk and assigned to `specialist` (submissions.workflow)."""
+    workflow.dossier_accept(dossier=dossier, actor=desk)
+    workflow.dossier_assign(dossier=dossier, actor=desk, specialist=specialist)
+    return fresh(dossier)
+
+
+def test_a_specialist_may_ask_too_as_the_assignee(submitted, agency, desk, specialist):
+    # Before acceptance the request is the desk's (Mẫu 02 at intake), not a specialist's.
+    before = state_of(submitted)
+    with pytest.raises(PermissionDenied):
+        services.dossier_request_supplement(
+            dossier=submitted, actor=specialist, reason="Thiếu", items=["Học bạ"]
+        )
+    assert state_of(submitted) == before
+    in_processing(submitted, desk=desk, specialist=specialist)
+    # Another specialist of the agency, and the desk, may not ask once it is being processed.
+    for actor in (OfficerFactory(agency=agency, roles=["specialist"]), desk):
+        before = state_of(submitted)
+        with pytest.raises(PermissionDenied):
+            services.dossier_request_supplement(
+                dossier=submitted, actor=actor, reason="Thiếu", items=["Học bạ"]
+            )
+        assert state_of(submitted) == before
     services.dossier_request_supplement(
         dossier=submitted, actor=specialist, reason="Thiếu", items=["Học bạ"]
     )
-    assert fresh(submitted).state == State.SUPPLEMENT_REQUIRED
+    row = fresh(submitted)
+    assert row.state == State.SUPPLEMENT_REQUIRED
+    assert row.supplements.get().requested_by == specialist
+    assert row.paused_at is not None  # the clock pauses (it ran since acceptance)
 
 
 @pytest.mark.parametrize(
@@ -594,10 +624,8 @@ def test_resubmit_only_by_the_applicant_and_only_when_asked(english, submitted, 
     assert state_of(submitted) == before
 
 
-def test_resubmit_returns_to_where_the_request_was_made(submitted, agency):
-    specialist = OfficerFactory(agency=agency, roles=["specialist"])
-    # The workflow that accepts dossiers is not written yet: put it in "processing" directly.
-    Dossier.objects.filter(pk=submitted.pk).update(state=State.PROCESSING)
+def test_resubmit_returns_to_where_the_request_was_made(submitted, desk, specialist):
+    in_processing(submitted, desk=desk, specialist=specialist)
     services.dossier_request_supplement(
         dossier=submitted, actor=specialist, reason="Thiếu", items=["Học bạ"]
     )
@@ -605,6 +633,8 @@ def test_resubmit_returns_to_where_the_request_was_made(submitted, agency):
     services.dossier_resubmit(dossier=submitted, actor=submitted.applicant)
     row = fresh(submitted)
     assert row.state == State.PROCESSING
+    assert row.assignee == specialist  # back in the same specialist's hands
+    assert (row.paused_at, row.time_left) == (None, None)  # the clock runs again
     assert row.events.last().to_state == State.PROCESSING
 
 
@@ -777,15 +807,29 @@ def test_the_database_refuses_to_change_an_event(event, sql):
     assert (row.note, row.to_state) == ("", State.SUBMITTED)
 
 
-# --- emails ---------------------------------------------------------------------------------------
+# --- emails (and SMS: one Notification row per event and channel) ---------------------------------
 
 
-def test_submitting_emails_the_applicant_once_on_commit(django_capture_on_commit_callbacks):
+@pytest.fixture
+def sms_outbox(settings):
+    settings.SMS_BACKEND = "submissions.sms.MemoryBackend"
+    sms.MemoryBackend.outbox.clear()
+    yield sms.MemoryBackend.outbox
+    sms.MemoryBackend.outbox.clear()
+
+
+EMAIL, SMS = Notification.Channel.EMAIL, Notification.Channel.SMS
+
+
+def test_submitting_emails_the_applicant_once_on_commit(
+    django_capture_on_commit_callbacks, sms_outbox
+):
     dossier = DossierFactory(complete=True, applicant__language="en")
     with time_machine.travel(dt.datetime(2026, 12, 31, 23, 59, tzinfo=VN), tick=False):
         with django_capture_on_commit_callbacks() as callbacks:
             services.dossier_submit(dossier=dossier, actor=dossier.applicant)
         assert mail.outbox == []  # nothing before the commit
+        assert sms_outbox == []
         assert len(callbacks) == 1
         for callback in callbacks:
             callback()
@@ -807,16 +851,17 @@ def test_submitting_emails_the_applicant_once_on_commit(django_capture_on_commit
     notify_event_task.delay(event.pk)
     assert notifications.notify_event(event_id=event.pk) is False
     assert len(mail.outbox) == 1
-    notification = Notification.objects.get()
-    assert (notification.event, notification.channel, notification.recipient) == (
-        event,
-        Notification.Channel.EMAIL,
-        dossier.applicant_email,
-    )
+    assert sms_outbox == [(dossier.applicant_phone, f"Dossier {row.code}: Submitted. {track_url}")]
+    notification = Notification.objects.get(channel=EMAIL)
+    assert (notification.event, notification.recipient) == (event, dossier.applicant_email)
     assert notification.sent_at is not None
+    text = Notification.objects.get(channel=SMS)
+    assert (text.event, text.recipient) == (event, dossier.applicant_phone)
+    assert text.sent_at is not None
+    assert Notification.objects.count() == 2
 
 
-def test_one_email_per_event(django_capture_on_commit_callbacks, version, desk):
+def test_one_email_per_event(django_capture_on_commit_callbacks, sms_outbox, version, desk):
     dossier = DossierFactory(version=version, complete=True, applicant_email="ho-so@example.vn")
     with django_capture_on_commit_callbacks(execute=True):
         services.dossier_submit(dossier=dossier, actor=dossier.applicant)
@@ -838,7 +883,10 @@ def test_one_email_per_event(django_capture_on_commit_callbacks, version, desk):
     for event in DossierEvent.objects.all():
         assert notifications.notify_event(event_id=event.pk) is False
     assert len(mail.outbox) == 4
-    assert Notification.objects.count() == 4
+    assert Notification.objects.filter(channel=EMAIL).count() == 4
+    # One SMS per event too, to the dossier's phone.
+    assert len(sms_outbox) == 4 == Notification.objects.filter(channel=SMS).count()
+    assert {phone for phone, _text in sms_outbox} == {dossier.applicant_phone}
 
 
 def test_the_email_is_in_the_applicants_language(django_capture_on_commit_callbacks):
@@ -854,9 +902,25 @@ def test_the_email_is_in_the_applicants_language(django_capture_on_commit_callba
     assert "Status: " not in to_vietnamese.body
 
 
-def test_no_email_without_an_address(django_capture_on_commit_callbacks):
+def test_no_email_without_an_address(django_capture_on_commit_callbacks, sms_outbox):
     dossier = DossierFactory(complete=True, applicant_email="", applicant__email="")
     with django_capture_on_commit_callbacks(execute=True):
         services.dossier_submit(dossier=dossier, actor=dossier.applicant)
     assert mail.outbox == []
-    assert not Notification.objects.exists()
+    assert not Notification.objects.filter(channel=EMAIL).exists()
+    # The phone still gets its SMS.
+    assert [phone for phone, _text in sms_outbox] == [dossier.applicant_phone]
+    assert list(Notification.objects.values_list("channel", "recipient")) == [
+        (SMS, dossier.applicant_phone)
+    ]
+
+
+def test_no_sms_without_a_phone(sms_outbox):
+    dossier = DossierFactory(submitted=True)
+    # Submitting needs a phone: it is removed afterwards, before the task runs.
+    Dossier.objects.filter(pk=dossier.pk).update(applicant_phone="")
+    event = fresh(dossier).events.get()
+    assert notifications.notify_event(event_id=event.pk) is True
+    assert sms_outbox == []
+    assert len(mail.outbox) == 1
+    assert list(Notification.objects.values_list("channel", flat=True)) == [EMAIL]
