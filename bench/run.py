@@ -1,7 +1,7 @@
 """Run every benchmark (`make bench`) and record the figures in bench/RESULTS.md.
 
-bench_workdays.py and bench_http.py print tables, recorded here verbatim; catalogue.py and
-documents.py write their own sections.
+bench_workdays.py and bench_http.py print tables, recorded here verbatim; catalogue.py,
+documents.py, submissions.py and backoffice.py write their own sections.
 """
 
 import datetime as dt
@@ -15,7 +15,14 @@ sys.path.insert(0, str(HERE.parent))
 
 subprocess.run([sys.executable, str(HERE.parent / "manage.py"), "migrate", "-v0"], check=True)
 
-for script in ("bench_workdays.py", "bench_http.py", "catalogue.py", "documents.py"):
+for script in (
+    "bench_workdays.py",
+    "bench_http.py",
+    "catalogue.py",
+    "documents.py",
+    "submissions.py",
+    "backoffice.py",
+):
     print(f"== {script}", flush=True)
     done = subprocess.run(
         [sys.executable, str(HERE / script)], check=True, capture_output=True, text=True

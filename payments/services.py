@@ -32,6 +32,10 @@ def fee_due(dossier: Dossier) -> int:
     return 0
 
 
+def online_payment_enabled() -> bool:
+    return bool(settings.VNPAY_TMN_CODE and settings.VNPAY_HASH_SECRET)
+
+
 def paid(dossier: Dossier) -> Payment | None:
     return dossier.payments.filter(status=Payment.Status.PAID).first()
 
@@ -49,8 +53,14 @@ def purpose_now(dossier: Dossier) -> str | None:
 
 
 def fee_outstanding(dossier: Dossier) -> bool:
-    """A fee due before processing and not yet paid: the desk may not accept the dossier."""
-    return dossier.version.fee_timing == "before" and fee_due(dossier) > 0 and paid(dossier) is None
+    """A fee due before processing and not yet paid: the desk may not accept the dossier.
+    (Without a configured gateway the fee is collected at the desk: nothing is outstanding.)"""
+    return (
+        online_payment_enabled()
+        and dossier.version.fee_timing == "before"
+        and fee_due(dossier) > 0
+        and paid(dossier) is None
+    )
 
 
 @transaction.atomic
@@ -60,7 +70,7 @@ def payment_start(*, dossier: Dossier, actor, return_url: str, client_ip: str, l
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if dossier.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied
-    if not (settings.VNPAY_TMN_CODE and settings.VNPAY_HASH_SECRET):
+    if not online_payment_enabled():
         raise ValidationError(
             _("Online payment is not available at the moment: pay at the one-stop desk."),
             code="not_configured",

@@ -12,8 +12,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
@@ -280,6 +281,14 @@ def register(request):
         messages.success(request, _("The register is being prepared as a signed PDF."))
         return redirect(reverse("office:register") + f"?start={start}&end={end}&doc={document.pk}")
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    # Cells formatted here once, as for the XLSX and the PDF: a page of 100 rows renders in a
+    # few milliseconds instead of running a dozen template filters per row.
+    prefix = reverse("office:queue") + "dossiers/"
+    body = format_html_join(
+        "\n",
+        '<tr><td><a href="{}">{}</a></td>' + "<td>{}</td>" * (len(REGISTER_HEADINGS) - 1) + "</tr>",
+        ((f"{prefix}{d.public_id}/", *_register_row(d)) for d in page.object_list),
+    )
     from signing.models import Document
 
     document = Document.objects.filter(
@@ -288,7 +297,24 @@ def register(request):
     return render(
         request,
         "office/register.html",
-        {"form": form, "page": page, "start": start, "end": end, "document": document},
+        {
+            "form": form,
+            "page": page,
+            "body": body,
+            "headings": [
+                _("Dossier code"),
+                _("Procedure"),
+                pgettext("dossier", "Applicant"),
+                _("Accepted on"),
+                _("Result due"),
+                _("Resolved"),
+                _("Result returned"),
+                _("Status"),
+            ],
+            "start": start,
+            "end": end,
+            "document": document,
+        },
     )
 
 

@@ -183,7 +183,8 @@ def office_specialists(*, agency_id: int):
 
 
 def register_rows(*, agency_id: int, start, end) -> QuerySet[Dossier]:
-    """Mẫu 06: the agency's dossiers received (or submitted, if never received) in a period.
+    """Mẫu 06: the agency's dossiers received (or submitted, if never received) in a period,
+    in the order of that date (the register's own order; the index gives the page directly).
 
     "Received in the period, or never received and submitted in it" is written as one range on
     COALESCE(received_at, submitted_at), the expression of `dossier_register_day_idx`: the same
@@ -200,5 +201,5 @@ def register_rows(*, agency_id: int, start, end) -> QuerySet[Dossier]:
         .alias(register_day=Coalesce("received_at", "submitted_at"))
         .filter(register_day__gte=since, register_day__lt=until)
         .select_related("version", "agency")
-        .order_by("received_at", "submitted_at", "pk")
+        .order_by("register_day", "received_at", "submitted_at", "pk")
     )

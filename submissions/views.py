@@ -280,7 +280,8 @@ def _fee_context(dossier) -> dict:
 
     return {
         "fee": payments.fee_due(dossier),
-        "fee_payable": payments.purpose_now(dossier) is not None,
+        "fee_payable": payments.online_payment_enabled()
+        and payments.purpose_now(dossier) is not None,
         "payments": list(dossier.payments.all()),
     }
 

@@ -404,7 +404,11 @@ def dossier_request_payment(*, dossier: Dossier, actor, expected_state: str | No
     dossier = _locked(dossier)
     _check_role(dossier.request_payment, actor)
     _expect(dossier, expected_state)
-    if dossier.version.fee_timing != "on_delivery" or payments.fee_due(dossier) == 0:
+    if (
+        dossier.version.fee_timing != "on_delivery"
+        or payments.fee_due(dossier) == 0
+        or not payments.online_payment_enabled()
+    ):
         raise ValidationError(_("This procedure has no fee to pay on delivery."), code="no_fee")
     _take(dossier.request_payment, actor)
     _pause(dossier)

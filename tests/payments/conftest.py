@@ -38,7 +38,9 @@ def gateway(settings, monkeypatch):
         ipn_answers: list[dict] = []
 
     def post_json(url, body):
-        response = client.post(urlsplit(url).path, json.dumps(body), content_type="application/json")
+        response = client.post(
+            urlsplit(url).path, json.dumps(body), content_type="application/json"
+        )
         return response.json()
 
     def get_json(url, params):

@@ -260,6 +260,11 @@ _SETTINGS_VARS = {
     "EMAIL_URL",
     "SIGNING_KEK",
     "SIGNING_KEK_OLD",
+    "PAYMENT_SIMULATOR",
+    "VNPAY_TMN_CODE",
+    "VNPAY_HASH_SECRET",
+    "VNPAY_PAYMENT_URL",
+    "VNPAY_API_URL",
     "CACHE_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by tests/conftest.py for Playwright; never in production
 }

@@ -535,7 +535,9 @@ def test_sent_back_the_specialist_proposes_again(monday, people, version):
         "Không đủ điều kiện.",
         "",
     )
-    assert row.events.last().note == "Không giải quyết: Không đủ điều kiện."  # the label, in Vietnamese
+    assert (
+        row.events.last().note == "Không giải quyết: Không đủ điều kiện."
+    )  # the label, in Vietnamese
 
 
 # --- two officers at once (PostgreSQL row locks) ------------------------------------------------
