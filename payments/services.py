@@ -65,8 +65,9 @@ def fee_outstanding(dossier: Dossier) -> bool:
 
 @transaction.atomic
 def payment_start(*, dossier: Dossier, actor, return_url: str, client_ip: str, locale: str):
-    """A new attempt (the previous pending one, if any, is left to expire) and the gateway URL
-    to send the browser to."""
+    """The attempt to pay with and the gateway URL to send the browser to. An attempt still open
+    at the gateway is reused (a second click or tab pays the same order, never a second one);
+    after a failure, a cancel or an expiry, a new attempt is made."""
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if dossier.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied
@@ -79,6 +80,15 @@ def payment_start(*, dossier: Dossier, actor, return_url: str, client_ip: str, l
     if purpose is None:
         raise ValidationError(_("There is no fee to pay on this dossier now."), code="nothing")
     now = timezone.now()
+    provider = get_provider(settings.PAYMENT_PROVIDER)
+    open_attempt = dossier.payments.filter(
+        status=Payment.Status.PENDING, expires_at__gt=now, purpose=purpose
+    ).first()
+    if open_attempt is not None:
+        url = provider.payment_url(
+            open_attempt, return_url=return_url, client_ip=client_ip, locale=locale
+        )
+        return open_attempt, url
     payment = Payment.objects.create(
         dossier=dossier,
         provider=settings.PAYMENT_PROVIDER,
@@ -89,7 +99,6 @@ def payment_start(*, dossier: Dossier, actor, return_url: str, client_ip: str, l
         expires_at=now + dt.timedelta(minutes=settings.PAYMENT_EXPIRE_MINUTES),
         created_by=actor,
     )
-    provider = get_provider(payment.provider)
     url = provider.payment_url(payment, return_url=return_url, client_ip=client_ip, locale=locale)
     GatewayMessage.objects.create(
         payment=payment, kind=GatewayMessage.Kind.PAY_REQUEST, payload={"url": url}
@@ -154,6 +163,12 @@ def payment_paid_effects(*, payment_id: int) -> None:
         workflow.dossier_payment_received(dossier=dossier, payment=payment)
 
 
+def _kept(params: dict) -> dict:
+    """What is stored of an incoming message: the protocol's fields, bounded (anyone can call
+    these addresses; a signed message is stored whole, its fields are short anyway)."""
+    return {k[:64]: str(v)[:512] for k, v in list(params.items())[:64] if k.startswith("vnp_")}
+
+
 def handle_ipn(params: dict) -> dict:
     """The gateway's notification: verify (signature, terminal, order, amount, currency),
     settle once, and answer in the gateway's terms. Every notification is stored verbatim."""
@@ -162,7 +177,7 @@ def handle_ipn(params: dict) -> dict:
     with transaction.atomic():
         message = GatewayMessage.objects.create(
             kind=GatewayMessage.Kind.IPN,
-            payload=dict(params),
+            payload=_kept(params),
             signature_valid=result.signature_valid,
         )
         if not result.signature_valid:
@@ -194,7 +209,7 @@ def handle_return(params: dict) -> tuple[Payment | None, bool]:
     GatewayMessage.objects.create(
         payment=payment,
         kind=GatewayMessage.Kind.RETURN,
-        payload=dict(params),
+        payload=_kept(params),
         signature_valid=result.signature_valid,
         outcome=result.outcome,
     )
@@ -224,13 +239,17 @@ def payment_query(*, payment_id: int) -> str:
         signature_valid=result.signature_valid,
         outcome=result.outcome,
     )
-    if not result.signature_valid or result.order_ref != payment.order_ref:
-        return payment.status
-    if result.outcome in ("paid", "failed", "cancelled"):
-        if result.outcome == "paid" and result.amount != payment.amount:
-            return payment.status
+    trusted = result.signature_valid and result.order_ref == payment.order_ref
+    settles = result.outcome in ("failed", "cancelled") or (
+        result.outcome == "paid" and result.amount == payment.amount
+    )
+    if trusted and settles:
         _settle(payment, result, source="query")
-    elif timezone.now() >= payment.expires_at and result.outcome in ("unknown", "pending"):
+    elif timezone.now() >= payment.expires_at + dt.timedelta(
+        minutes=settings.PAYMENT_PENDING_TIMEOUT_MINUTES
+    ) or (trusted and result.outcome == "unknown" and timezone.now() >= payment.expires_at):
+        # Past its time and not confirmed paid: closed here. A later paid notification still
+        # pays it (expired → paid), and the daily report shows any doubt.
         payment.mark_expired()
         payment.save()
     return payment.status

@@ -30,7 +30,15 @@ def reconcile_payments_task() -> int:
     return services.reconcile_pending()
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# One gateway query per attempt of the day: a long task, with its own time limits.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=3300,
+    time_limit=3600,
+)
 def daily_payment_report_task(day: str | None = None) -> int:
     """Daily (đối soát): yesterday's attempts against the gateway; returns the mismatches."""
     from payments import services

@@ -1,5 +1,7 @@
 """A fixed-window counter in the cache (Redis in production), for guessing-prone forms."""
 
+import contextlib
+
 from django.conf import settings
 from django.core.cache import cache
 
@@ -12,18 +14,25 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def exceeded(*keys: str, limit: int) -> bool:
-    """Whether any key has used up its attempts (without counting one)."""
-    values = cache.get_many([f"rl:{key}" for key in keys])
-    return any(int(value) >= limit for value in values.values())
+def _incr(name: str, window_seconds: int) -> int:
+    if cache.add(name, 1, timeout=window_seconds):
+        return 1
+    try:
+        return cache.incr(name)
+    except ValueError:  # expired between add and incr
+        cache.add(name, 1, timeout=window_seconds)
+        return 1
 
 
-def hit(*keys: str, window_seconds: int) -> None:
-    """Count one attempt against each key; a key's window starts with its first attempt."""
+def take(*keys: str, limit: int, window_seconds: int) -> bool:
+    """Count an attempt against each key first, then decide: parallel requests cannot all slip
+    through before any is counted. False when a key is over its limit."""
+    counts = [_incr(f"rl:{key}", window_seconds) for key in keys]
+    return all(count <= limit for count in counts)
+
+
+def give_back(*keys: str) -> None:
+    """Un-count an attempt that turned out not to be a guess (a successful lookup)."""
     for key in keys:
-        name = f"rl:{key}"
-        if not cache.add(name, 1, timeout=window_seconds):
-            try:
-                cache.incr(name)
-            except ValueError:  # expired between add and incr
-                cache.add(name, 1, timeout=window_seconds)
+        with contextlib.suppress(ValueError):
+            cache.decr(f"rl:{key}")

@@ -306,6 +306,7 @@ PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="vnpay")
 PAYMENT_SIMULATOR = env.bool("PAYMENT_SIMULATOR", default=not PRODUCTION)
 if PRODUCTION and PAYMENT_SIMULATOR:
     raise ImproperlyConfigured("PAYMENT_SIMULATOR cannot be on with PORTAL_ENV=production")
+_SIMULATOR_PATH = "/payments/simulator/"
 _SIMULATOR = SITE_URL + "/payments/simulator"
 # The terminal's code and secret from VNPAY, and its URLs (the simulator's by default).
 VNPAY_TMN_CODE = env.str("VNPAY_TMN_CODE", default="" if PRODUCTION else "DVCDEMO1")
@@ -327,6 +328,10 @@ VNPAY_API_URL = env.str(
 # Without a terminal code and secret, online payment is off: dossiers say so instead of paying.
 # An attempt expires at the gateway after this; pending attempts older than the timeout are
 # settled by querying the gateway (reconciliation).
+# The simulator signs with VNPAY_HASH_SECRET: it may run only where payments go to it, never
+# beside a real VNPAY terminal (it could otherwise confirm payments nobody made).
+if PAYMENT_SIMULATOR and _SIMULATOR_PATH not in VNPAY_PAYMENT_URL:
+    raise ImproperlyConfigured("PAYMENT_SIMULATOR needs VNPAY_PAYMENT_URL to be the simulator's")
 PAYMENT_EXPIRE_MINUTES = env.int("PAYMENT_EXPIRE_MINUTES", default=15)
 PAYMENT_PENDING_TIMEOUT_MINUTES = env.int("PAYMENT_PENDING_TIMEOUT_MINUTES", default=20)
 # The simulator notifies this merchant IPN address, after this delay for "pay, notify later".

@@ -128,6 +128,7 @@ api_patterns = [
         submissions_api.DossierWithdrawApi.as_view(),
         name="api-dossier-withdraw",
     ),
+    path("dossiers/file/", submissions_api.DossierFileAtOnceApi.as_view(), name="api-dossier-file"),
     path(
         "dossiers/<uuid:public_id>/payments/",
         payments_api.PaymentStartApi.as_view(),

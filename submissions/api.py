@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -97,7 +97,10 @@ class DossierDocumentOutput(serializers.Serializer):
     def get_download_url(self, document) -> str | None:
         if document.status != document.Status.SIGNED:
             return None
-        url = reverse("signing:download", args=[document.verification_code])
+        # The applicant's own download (at level 4 the result's first download is the
+        # hand-back), not the public one.
+        dossier = self.context["dossier"]
+        url = reverse("submissions:document", args=[dossier.public_id, document.pk])
         return _absolute(self.context, url)
 
 
@@ -150,7 +153,7 @@ def _dossier_data(request, dossier: Dossier) -> dict:
     )
     dossier.api_timeline = selectors.dossier_timeline(dossier)
     dossier.api_documents = selectors.dossier_documents(dossier)
-    return DossierOutput(dossier, context={"request": request}).data
+    return DossierOutput(dossier, context={"request": request, "dossier": dossier}).data
 
 
 # Error bodies, for the schema.
@@ -274,6 +277,87 @@ class DossierListApi(generics.ListAPIView):
         except ValidationError as exc:
             return Response({"procedure": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
         return Response(_dossier_data(request, dossier), status=status.HTTP_201_CREATED)
+
+
+class DossierFileAtOnceInput(serializers.Serializer):
+    procedure = serializers.CharField(
+        max_length=120, help_text="Service code, as in /api/v1/procedures/"
+    )
+    applicant = serializers.JSONField(
+        required=False, help_text='JSON: {"name", "citizen_id", "phone", "email", "address"}'
+    )
+    answers = serializers.JSONField(
+        required=False, help_text="JSON: the answers keyed by the form schema's names"
+    )
+    document_ID = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="One or more files for each required document: the key is document_<id>",
+    )
+
+
+class DossierFileAtOnceApi(APIView):
+    """File a complete dossier in one multipart request: the answers, every document's files,
+    and the submission, all or nothing. Send an `Idempotency-Key` header to make a retry safe:
+    the same key returns the dossier the first request filed (200 instead of 201)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": DossierFileAtOnceInput},
+        responses={201: DossierSummaryOutput, 200: DossierSummaryOutput, 400: DossierErrorOutput},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+    )
+    def post(self, request):
+        code = request.data.get("procedure", "")
+        version = procedure_selectors.procedure_get_public(code=str(code)[:120])
+        if version is None:
+            message = _("There is no published procedure with this code.")
+            return Response({"procedure": [message]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            details = _json_field(request.data.get("applicant"), "applicant")
+            answers = _json_field(request.data.get("answers"), "answers")
+        except ValueError as exc:
+            return Response({str(exc): [_("Send a JSON object.")]}, status=400)
+        renamed = {f"applicant_{key}": value for key, value in details.items()}
+        files = {}
+        for key in request.FILES:
+            number = key.removeprefix("document_")
+            if not key.startswith("document_") or not number.isdigit():
+                return Response({key: [_("Unknown field.")]}, status=400)
+            files[int(number)] = request.FILES.getlist(key)
+        try:
+            dossier, created = services.dossier_file_at_once(
+                version=version,
+                applicant=request.user,
+                details=renamed,
+                answers=answers,
+                files=files,
+                client_ref=request.headers.get("Idempotency-Key", "")[:64],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            DossierSummaryOutput(dossier).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+def _json_field(value, name: str) -> dict:
+    import json
+
+    if value in (None, ""):
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ValueError(name) from exc
+    if not isinstance(value, dict):
+        raise ValueError(name)
+    return value
 
 
 class DossierApplicantInput(serializers.Serializer):
@@ -559,7 +643,8 @@ class TrackApi(APIView):
         code = form.cleaned_data["code"]
         keys = (f"track-ip:{ratelimit.client_ip(request)}", f"track-code:{code}")
         window = settings.TRACKING_WINDOW_MINUTES * 60
-        if ratelimit.exceeded(*keys, limit=settings.TRACKING_MAX_FAILURES):
+        # As the page does: counted first, given back on success.
+        if not ratelimit.take(*keys, limit=settings.TRACKING_MAX_FAILURES, window_seconds=window):
             message = _("Too many failed attempts. Try again in %(minutes)s minutes.") % {
                 "minutes": settings.TRACKING_WINDOW_MINUTES
             }
@@ -570,7 +655,7 @@ class TrackApi(APIView):
             )
         dossier = selectors.dossier_track(code=code, secret=form.cleaned_data["secret"])
         if dossier is None:
-            ratelimit.hit(*keys, window_seconds=window)
             message = _("No dossier has this code and this citizen ID number or phone.")
             return Response({"detail": message}, status=status.HTTP_404_NOT_FOUND)
+        ratelimit.give_back(*keys)
         return Response(TrackOutput(dossier).data)

@@ -145,6 +145,12 @@ class OfficeEventOutput(serializers.Serializer):
 
 
 class OfficeDocumentOutput(DossierDocumentOutput):
+    def get_download_url(self, document) -> str | None:
+        if document.status != document.Status.SIGNED:
+            return None
+        url = reverse("signing:download", args=[document.verification_code])
+        return _absolute(self.context, url)
+
     status_label = serializers.CharField(source="get_status_display")
     verification_code = serializers.CharField()
     signed_at = serializers.DateTimeField(allow_null=True)
@@ -183,7 +189,7 @@ def _dossier_data(request, dossier: Dossier) -> dict:
     dossier.api_files, dossier.api_removed_files = selectors.dossier_files(dossier)
     dossier.api_supplements = list(dossier.supplements.select_related("requested_by"))
     dossier.api_timeline = list(dossier.events.select_related("actor").order_by("created_at", "pk"))
-    dossier.api_documents = selectors.dossier_documents(dossier)
+    dossier.api_documents = selectors.dossier_documents(dossier, staff=True)
     dossier.api_actions = available_actions(dossier, request.user)
     return OfficeDossierOutput(dossier, context={"request": request}).data
 

@@ -153,6 +153,9 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     applicant_email = models.EmailField(_("email"), blank=True)
     applicant_address = models.CharField(_("address"), max_length=255, blank=True)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
+    # An API client's own reference for a one-call filing (Idempotency-Key): a retried request
+    # finds the dossier its first attempt filed instead of filing a second one.
+    client_ref = models.CharField(max_length=64, blank=True, editable=False)
     # The state a resubmission returns to (submitted before acceptance, processing after).
     resume_state = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -193,6 +196,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "client_ref"],
+                condition=~models.Q(client_ref=""),
+                name="dossier_client_ref_once",
+            )
+        ]
         indexes = [
             models.Index(fields=["applicant", "-updated_at"], name="dossier_applicant_idx"),
             models.Index(fields=["agency", "state", "submitted_at"], name="dossier_queue_idx"),

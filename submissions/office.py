@@ -139,7 +139,12 @@ _TRANSITION_ACTIONS = {"request_intake_supplement": "request_supplement"}
 def _fee_on_delivery(dossier: Dossier) -> bool:
     from payments import services as payments
 
-    return dossier.version.fee_timing == "on_delivery" and payments.fee_due(dossier) > 0
+    return (
+        dossier.version.fee_timing == "on_delivery"
+        and payments.fee_due(dossier) > 0
+        and payments.online_payment_enabled()
+        and payments.paid(dossier) is None
+    )
 
 
 def available_actions(dossier: Dossier, user) -> list[str]:
@@ -181,7 +186,7 @@ def _render_dossier(request, dossier, *, bound=None, status=200):
         "current_files": current,
         "removed_files": removed,
         "timeline": list(dossier.events.select_related("actor").order_by("created_at", "pk")),
-        "documents": selectors.dossier_documents(dossier),
+        "documents": selectors.dossier_documents(dossier, staff=True),
         "supplements": list(dossier.supplements.all()),
         "action_forms": forms,
         "open_action": bound[0] if bound else "",

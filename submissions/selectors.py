@@ -41,21 +41,35 @@ def dossier_files(dossier: Dossier) -> tuple[list[DossierFile], list[DossierFile
     return [f for f in files if f.removed_at is None], [f for f in files if f.removed_at]
 
 
+# The agency's internal steps: the applicant sees the state change, not the note (a proposal's
+# reasons before approval, a leader's remarks to the specialist, who the specialist is).
+INTERNAL_ACTIONS = {"assign", "propose", "send_back", "approve"}
+# The documents addressed to the applicant (the control sheet and the register are internal).
+APPLICANT_DOCUMENT_KINDS = {"receipt", "supplement", "refusal", "apology", "result", "fee_receipt"}
+
+
 def dossier_timeline(dossier: Dossier) -> list[DossierEvent]:
-    return list(dossier.events.order_by("created_at", "pk"))
+    """The applicant's view of the history: internal notes left out."""
+    events = list(dossier.events.order_by("created_at", "pk"))
+    for event in events:
+        if event.action in INTERNAL_ACTIONS:
+            event.note = ""  # shown only; events are never saved again
+    return events
 
 
-def dossier_documents(dossier: Dossier) -> list:
-    """The signed slips and results that belong to the dossier (the workflow issues them)."""
+def dossier_documents(dossier: Dossier, *, staff: bool = False) -> list:
+    """The signed slips and results of the dossier: all of them for the agency's staff, those
+    addressed to the applicant otherwise."""
     from django.contrib.contenttypes.models import ContentType
 
     from signing.models import Document
 
-    return list(
-        Document.objects.filter(
-            owner_type=ContentType.objects.get_for_model(Dossier), owner_id=dossier.pk
-        ).order_by("created_at")
+    documents = Document.objects.filter(
+        owner_type=ContentType.objects.get_for_model(Dossier), owner_id=dossier.pk
     )
+    if not staff:
+        documents = documents.filter(kind__in=APPLICANT_DOCUMENT_KINDS)
+    return list(documents.order_by("created_at"))
 
 
 def _same(a: str, b: str) -> bool:

@@ -29,8 +29,13 @@ CLOCK_STATES = {State.RECEIVED, State.PROCESSING, State.PENDING_APPROVAL, State.
 
 
 def _locked(dossier: Dossier) -> Dossier:
+    # OF self: the dossier's row only. A plain FOR UPDATE would also lock the joined version and
+    # agency rows, serialising every change to the agency's dossiers, and deadlock with a new
+    # draft's commit, whose deferred foreign-key checks lock agency then version (share).
     return (
-        Dossier.objects.select_for_update().select_related("version", "agency").get(pk=dossier.pk)
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("version", "agency")
+        .get(pk=dossier.pk)
     )
 
 
@@ -352,3 +357,58 @@ def dossier_withdraw(*, dossier: Dossier, actor, reason: str) -> Dossier:
     dossier.save()
     _record(dossier, actor=actor, action="withdraw", from_state=from_state, note=reason[:1000])
     return dossier
+
+
+def dossier_file_at_once(
+    *,
+    version: ProcedureVersion,
+    applicant,
+    details: dict,
+    answers: dict,
+    files: dict[int, list],
+    client_ref: str = "",
+) -> tuple[Dossier, bool]:
+    """File a complete dossier in one call (for systems that file on their users' behalf):
+    answers, files and submission together, all or nothing. With `client_ref` a retry returns
+    the dossier the first call filed. Returns (dossier, created)."""
+    if client_ref:
+        existing = Dossier.objects.filter(applicant=applicant, client_ref=client_ref).first()
+        if existing is not None:
+            return existing, False
+    stored: list[DossierFile] = []
+    try:
+        with transaction.atomic():
+            dossier = dossier_start(version=version, applicant=applicant)
+            form = AnswersForm.from_json(
+                schema=version.form_schema,
+                applicant={
+                    **{name: getattr(dossier, name) for name in APPLICANT_FIELDS},
+                    **details,
+                },
+                answers=answers,
+                final=True,
+            )
+            if not form.is_valid():
+                raise ValidationError(
+                    {name: errors for name, errors in form.errors_by_name().items()},
+                    code="answers",
+                )
+            values, cleaned = form.values()
+            dossier = dossier_update(
+                dossier=dossier, actor=applicant, applicant=values, answers=cleaned
+            )
+            for requirement_id, uploads_ in files.items():
+                stored += dossier_add_files(
+                    dossier=dossier,
+                    actor=applicant,
+                    requirement_id=requirement_id,
+                    files=uploads_,
+                )
+            if client_ref:
+                Dossier.objects.filter(pk=dossier.pk).update(client_ref=client_ref[:64])
+            dossier = dossier_submit(dossier=dossier, actor=applicant)
+    except BaseException:
+        for record in stored:  # the rows rolled back: the files go too
+            record.file.storage.delete(record.file.name)
+        raise
+    return dossier, True

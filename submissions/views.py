@@ -334,13 +334,16 @@ def track(request):
         code = form.cleaned_data["code"]
         keys = (f"track-ip:{ratelimit.client_ip(request)}", f"track-code:{code}")
         window = settings.TRACKING_WINDOW_MINUTES * 60
-        if ratelimit.exceeded(*keys, limit=settings.TRACKING_MAX_FAILURES):
+        # Counted before the lookup (so that parallel guesses cannot all slip through), and
+        # given back when the lookup succeeds: only failures use up the allowance.
+        if not ratelimit.take(*keys, limit=settings.TRACKING_MAX_FAILURES, window_seconds=window):
             limited = True
         else:
             dossier = selectors.dossier_track(code=code, secret=form.cleaned_data["secret"])
             if dossier is None:
-                ratelimit.hit(*keys, window_seconds=window)
                 not_found = True
+            else:
+                ratelimit.give_back(*keys)
     context = {
         "form": form,
         "dossier": dossier,

@@ -239,9 +239,22 @@ def dossier_send_back(
 def dossier_approve(*, dossier: Dossier, actor, expected_state: str | None = None) -> Dossier:
     """The leader approves the proposal: the worker renders and signs the result (or the
     reasoned refusal letter); its completion resolves the dossier (`dossier_resolve`)."""
+    from payments import services as payments
+
     dossier = _locked(dossier)
     _check_role(dossier.approve, actor)
     _expect(dossier, expected_state)
+    if (
+        dossier.version.fee_timing == "on_delivery"
+        and dossier.decision == Decision.GRANT
+        and payments.fee_due(dossier) > 0
+        and payments.online_payment_enabled()
+        and payments.paid(dossier) is None
+    ):
+        raise ValidationError(
+            _("The fee is paid on delivery and is not paid yet: the specialist asks for it first."),
+            code="unpaid",
+        )
     _take(dossier.approve, actor)
     dossier.save()
     _record(dossier, actor=actor, action="approve", from_state=State.PENDING_APPROVAL)
@@ -408,6 +421,7 @@ def dossier_request_payment(*, dossier: Dossier, actor, expected_state: str | No
         dossier.version.fee_timing != "on_delivery"
         or payments.fee_due(dossier) == 0
         or not payments.online_payment_enabled()
+        or payments.paid(dossier) is not None
     ):
         raise ValidationError(_("This procedure has no fee to pay on delivery."), code="no_fee")
     _take(dossier.request_payment, actor)

@@ -67,7 +67,7 @@ def check_signature(params: dict, secret: str) -> bool:
         and v not in (None, "")
     }
     expected = sign(secret, urlencode(sorted(fields.items())))
-    return bool(given) and hmac.compare_digest(given.lower(), expected)
+    return bool(given) and hmac.compare_digest(given.lower().encode(), expected.encode())
 
 
 def pipe_sign(secret: str, values: dict, fields) -> str:
@@ -160,8 +160,8 @@ class VnpayProvider(Provider):
             k: str(v) for k, v in transport.post_json(settings.VNPAY_API_URL, request).items()
         }
         valid = bool(answer.get("vnp_SecureHash")) and hmac.compare_digest(
-            answer.get("vnp_SecureHash", "").lower(),
-            pipe_sign(self.secret, answer, QUERY_RESPONSE_FIELDS),
+            answer.get("vnp_SecureHash", "").lower().encode(),
+            pipe_sign(self.secret, answer, QUERY_RESPONSE_FIELDS).encode(),
         )
         code = answer.get("vnp_ResponseCode", "")
         if code == "91":  # transaction not found at the gateway: the citizen never paid

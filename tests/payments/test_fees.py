@@ -12,15 +12,17 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from payments import services
-from payments.models import Payment
+from payments.models import GatewayMessage, Payment
 from signing.models import Document
-from submissions import workflow
-from submissions.models import Dossier, DossierEvent
-from tests.factories import DossierFactory, ProcedureVersionFactory
+from submissions import office, workflow
+from submissions.models import Decision, Dossier, DossierEvent
+from tests.factories import DossierFactory, OfficerFactory, ProcedureVersionFactory
 from tests.payments.conftest import FEE
 from tests.payments.support import (
     at,
+    canonical,
     fee_receipts,
+    hmac_sha512,
     make_demo_pki,
     paid_count,
     pay,
@@ -223,6 +225,146 @@ def test_only_the_assigned_specialist_asks_for_the_fee(gateway, processing, staf
     with pytest.raises(PermissionDenied):
         workflow.dossier_request_payment(dossier=processing, actor=processing.applicant)
     assert fresh(processing).state == "processing"
+
+
+def test_request_payment_is_refused_and_not_offered_once_the_fee_is_paid(
+    client, gateway, processing, staff, django_capture_on_commit_callbacks
+):
+    _desk, specialist = staff.of(processing)
+    assert "request_payment" in office.available_actions(fresh(processing), specialist)
+    workflow.dossier_request_payment(dossier=processing, actor=specialist)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment, _back = pay(client, processing, "pay")
+    assert payment.status == "paid" and fresh(processing).state == "processing"
+    # Paid: asking again would pause the clock for nothing the applicant can pay.
+    assert "request_payment" not in office.available_actions(fresh(processing), specialist)
+    with pytest.raises(ValidationError) as refused:
+        workflow.dossier_request_payment(dossier=processing, actor=specialist)
+    assert refused.value.code == "no_fee"
+    assert (fresh(processing).state, fresh(processing).paused_at) == ("processing", None)
+    assert processing.events.filter(action="request_payment").count() == 1
+
+
+def test_request_payment_is_refused_and_not_offered_without_online_payment(
+    gateway, processing, staff, settings
+):
+    settings.VNPAY_HASH_SECRET = ""  # no terminal: the fee is collected at the desk
+    _desk, specialist = staff.of(processing)
+    assert "request_payment" not in office.available_actions(fresh(processing), specialist)
+    with pytest.raises(ValidationError) as refused:
+        workflow.dossier_request_payment(dossier=processing, actor=specialist)
+    assert refused.value.code == "no_fee"
+    assert fresh(processing).state == "processing"
+    assert not processing.events.filter(action="request_payment").exists()
+
+
+def _propose(dossier, specialist, decision=Decision.GRANT):
+    workflow.dossier_propose(
+        dossier=dossier,
+        actor=specialist,
+        decision=decision,
+        reasons="Không đủ điều kiện." if decision == Decision.DENY else "",
+        result_content="Cấp bản sao văn bằng." if decision == Decision.GRANT else "",
+    )
+
+
+def test_a_grant_whose_fee_is_due_on_delivery_is_approved_only_once_paid(
+    client, gateway, processing, staff, django_capture_on_commit_callbacks
+):
+    _desk, specialist = staff.of(processing)
+    leader = OfficerFactory(agency=processing.agency, roles=["leader"], language="en")
+    _propose(processing, specialist)
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        workflow.dossier_approve(dossier=processing, actor=leader)
+    assert refused.value.code == "unpaid"
+    assert "not paid yet" in " ".join(refused.value.messages)
+    assert fresh(processing).state == "pending_approval"
+    assert not processing.events.filter(action="approve").exists()
+    # Sent back; the specialist asks for the fee; the applicant pays; proposed again.
+    workflow.dossier_send_back(dossier=processing, actor=leader, note="Thu phí trước.")
+    workflow.dossier_request_payment(dossier=processing, actor=specialist)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment, _back = pay(client, processing, "pay")
+    assert payment.status == "paid" and fresh(processing).state == "processing"
+    _propose(processing, specialist)
+    workflow.dossier_approve(dossier=processing, actor=leader)
+    assert fresh(processing).state == "signing"
+    assert processing.events.filter(action="approve").count() == 1
+
+
+@pytest.mark.parametrize("case", ["deny", "online-payment-off"])
+def test_approving_needs_no_payment_when_none_is_due_online(
+    gateway, processing, staff, settings, case
+):
+    """A denial owes no fee; without a terminal the fee is collected at the desk."""
+    _desk, specialist = staff.of(processing)
+    leader = OfficerFactory(agency=processing.agency, roles=["leader"], language="en")
+    if case == "online-payment-off":
+        settings.VNPAY_TMN_CODE = ""
+    _propose(processing, specialist, Decision.DENY if case == "deny" else Decision.GRANT)
+    workflow.dossier_approve(dossier=processing, actor=leader)
+    assert fresh(processing).state == "signing"
+    assert not Payment.objects.exists()
+
+
+# --- one open attempt at a time -------------------------------------------------------------------
+
+
+def test_a_second_start_while_an_attempt_is_open_reuses_it(
+    client, gateway, submitted, settings, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False) as clock:
+        first, first_url = start_payment(client, submitted)
+        clock.shift(dt.timedelta(minutes=5))
+        # A second click, in another tab: the same attempt, the same order.
+        again, again_url = start_payment(client, submitted)
+        assert again.pk == first.pk
+        assert query_of(again_url)["vnp_TxnRef"] == first.order_ref
+        # In English this time: the same order in a freshly signed address.
+        third, english_url = payment_start(submitted, locale="en")
+        assert third.pk == first.pk
+        params = query_of(english_url)
+        assert params["vnp_Locale"] == "en" and query_of(first_url)["vnp_Locale"] == "vn"
+        assert (params["vnp_CreateDate"], params["vnp_ExpireDate"]) == (
+            "20260309100000",  # the attempt's, not the click's
+            "20260309101500",
+        )
+        unsigned = {k: v for k, v in params.items() if k != "vnp_SecureHash"}
+        assert params["vnp_SecureHash"] == hmac_sha512(
+            settings.VNPAY_HASH_SECRET, canonical(unsigned)
+        )
+        assert Payment.objects.filter(dossier=submitted).count() == 1
+        assert GatewayMessage.objects.filter(kind="pay_request").count() == 1
+        # Both tabs go on to the gateway: it takes the money once.
+        with django_capture_on_commit_callbacks(execute=True):
+            for url in (english_url, first_url):
+                client.get(url)
+                client.post(url, {"choice": "pay"})
+        first.refresh_from_db()
+        assert first.status == "paid"
+        assert gateway.ipn_answers == [{"RspCode": "00", "Message": "Confirm Success"}]
+        assert paid_count(submitted) == 1 and fee_receipts(submitted).count() == 1
+        report = services.daily_report(day=dt.date(2026, 3, 9))
+    assert (report.checked, report.mismatches) == (1, [])
+
+
+@pytest.mark.parametrize("ending", ["fail", "cancel", "time-up"])
+def test_after_a_failed_cancelled_or_timed_out_attempt_a_new_one_is_made(
+    client, gateway, submitted, ending
+):
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False) as clock:
+        if ending == "time-up":
+            first, _url = start_payment(client, submitted)
+            clock.shift(dt.timedelta(minutes=15))  # expires_at: no longer open at the gateway
+        else:
+            first, _back = pay(client, submitted, ending)
+        second, url = start_payment(client, submitted)
+    first.refresh_from_db()
+    assert first.status == {"fail": "failed", "cancel": "cancelled", "time-up": "pending"}[ending]
+    assert second.pk != first.pk and second.order_ref != first.order_ref
+    assert (second.status, second.purpose) == ("pending", "before")
+    assert query_of(url)["vnp_TxnRef"] == second.order_ref
+    assert Payment.objects.filter(dossier=submitted).count() == 2
 
 
 # --- someone else's dossier -----------------------------------------------------------------------

@@ -66,6 +66,12 @@ def shown_status(client, url: str) -> str:
             id="unsigned",
         ),
         pytest.param(lambda p: gateway_message(p, vnp_TmnCode="OTHERTMN"), id="other-terminal"),
+        # Compared as bytes: not a 500 (hmac.compare_digest refuses non-ASCII text).
+        pytest.param(lambda p: {**gateway_message(p), "vnp_SecureHash": "é" * 128}, id="non-ascii"),
+        pytest.param(
+            lambda p: {**gateway_message(p), "vnp_SecureHash": "Chữ ký giả mạo"},
+            id="non-ascii-short",
+        ),
     ],
 )
 def test_a_forged_ipn_is_refused_with_97_and_changes_nothing(
@@ -262,11 +268,16 @@ def test_a_late_paid_ipn_after_local_expiry_is_paid_and_reported_clean(
     client, gateway, fee_version, django_capture_on_commit_callbacks, settings
 ):
     settings.PAYMENT_EXPIRE_MINUTES = 15
+    settings.PAYMENT_PENDING_TIMEOUT_MINUTES = 20
     with time_machine.travel(at(2026, 3, 9, 10), tick=False) as clock:
         dossier = DossierFactory(version=fee_version, submitted=True)
         payment, url = start_payment(client, dossier)
         assert client.get(url).status_code == 200  # the payer is on the gateway's page...
         clock.shift(dt.timedelta(minutes=16))
+        assert services.reconcile_pending(older_than_minutes=0) == 1
+        payment.refresh_from_db()
+        assert payment.status == "pending"  # past its time, but still pending at the gateway
+        clock.shift(dt.timedelta(minutes=19))  # expires_at + PAYMENT_PENDING_TIMEOUT_MINUTES
         assert services.reconcile_pending(older_than_minutes=0) == 1
         payment.refresh_from_db()
         assert payment.status == "expired"  # ...for longer than the attempt lasts here
@@ -286,11 +297,12 @@ def test_a_late_paid_ipn_after_a_new_paid_attempt_is_reported_as_paid_twice(
     client, gateway, fee_version, django_capture_on_commit_callbacks, settings
 ):
     settings.PAYMENT_EXPIRE_MINUTES = 15
+    settings.PAYMENT_PENDING_TIMEOUT_MINUTES = 20
     with time_machine.travel(at(2026, 3, 9, 10), tick=False) as clock:
         dossier = DossierFactory(version=fee_version, submitted=True)
         old, old_url = start_payment(client, dossier)
         assert client.get(old_url).status_code == 200
-        clock.shift(dt.timedelta(minutes=16))
+        clock.shift(dt.timedelta(minutes=35))  # expires_at + PAYMENT_PENDING_TIMEOUT_MINUTES
         services.reconcile_pending(older_than_minutes=0)
         old.refresh_from_db()
         assert old.status == "expired"
@@ -360,6 +372,7 @@ def test_a_failed_attempt_then_a_successful_retry(
         pytest.param(
             lambda q: {k: v for k, v in q.items() if k != "vnp_SecureHash"}, id="unsigned"
         ),
+        pytest.param(lambda q: {**q, "vnp_SecureHash": "é" * 128}, id="non-ascii-hash"),
     ],
 )
 def test_a_return_with_a_bad_signature_shows_400_and_settles_nothing(
@@ -436,6 +449,31 @@ def test_every_gateway_message_is_stored_verbatim(
     assert messages["query_response"].payload == answered
     assert messages["ipn"].payload == simulator.callback_params(txn)
     assert messages["ipn"].outcome == "02"
+
+
+def test_what_anyone_sends_is_stored_bounded(client, gateway, submitted):
+    """The notification and return addresses are open to anyone: of what they send, only the
+    protocol's fields are kept, at most 64 of them and 512 characters each."""
+    payment, _url = start_payment(client, submitted)
+    signed = gateway_message(payment)
+    padded = {
+        **signed,
+        "utm_source": "spam",
+        "vnp_Padding": "x" * 5000,
+        **{f"vnp_Extra{n:03d}": str(n) for n in range(100)},
+    }
+    assert send_ipn(client, padded) == BAD_SIGNATURE  # what was signed is not what came
+    client.get(reverse("payments:return"), padded)
+    for message in (*ipns(), GatewayMessage.objects.get(kind="return")):
+        payload = message.payload
+        assert message.signature_valid is False
+        assert len(payload) <= 64
+        assert all(name.startswith("vnp_") for name in payload)
+        assert all(len(value) <= 512 for value in payload.values())
+        assert payload["vnp_TxnRef"] == payment.order_ref  # the protocol's fields come first
+        assert payload["vnp_Padding"] == "x" * 512
+    payment.refresh_from_db()
+    assert payment.status == "pending"
 
 
 # --- two notifications at the same moment ---------------------------------------------------------

@@ -321,6 +321,7 @@ def test_querydr_answer_outcomes(submitted, settings, answering, fields, outcome
             },
             id="fields-in-another-order",
         ),
+        pytest.param(lambda a: {**a, "vnp_SecureHash": "é" * 128}, id="non-ascii-hash"),
     ],
 )
 def test_querydr_answer_with_a_bad_signature_is_not_trusted(submitted, settings, answering, spoil):
@@ -331,13 +332,72 @@ def test_querydr_answer_with_a_bad_signature_is_not_trusted(submitted, settings,
 
 
 def test_querydr_answer_with_a_bad_signature_settles_nothing(submitted, settings, answering):
-    payment = _payment(submitted, settings)
+    payment = _payment(submitted, settings)  # 20:30 UTC, open until 20:45
     answering.reply = staticmethod(lambda request: {**_answer(request), "vnp_Amount": "5000001"})
-    assert services.payment_query(payment_id=payment.pk) == "pending"
+    with time_machine.travel(dt.datetime(2026, 3, 9, 20, 40, tzinfo=dt.UTC), tick=False):
+        assert services.payment_query(payment_id=payment.pk) == "pending"
     payment.refresh_from_db()
     assert payment.status == "pending"
     response = payment.messages.get(kind="query_response")
     assert response.signature_valid is False
+
+
+def _unsigned(answer: dict) -> dict:
+    return {**answer, "vnp_SecureHash": pipe_signature("WRONG", answer, QUERY_RESPONSE_SIGNED)}
+
+
+NOT_FOUND = {"vnp_ResponseCode": "91", "vnp_Message": "Transaction not found"}
+
+
+@pytest.mark.parametrize(
+    ("reply", "minutes", "status"),
+    [
+        # Before its time is up, an answer that cannot be trusted closes nothing...
+        pytest.param(lambda r: _unsigned(_answer(r)), 16, "pending", id="bad-signature-early"),
+        pytest.param(
+            lambda r: _unsigned(_answer(r, **NOT_FOUND)), 16, "pending", id="forged-91-early"
+        ),
+        pytest.param(
+            lambda r: _answer(r, vnp_TxnRef="1T000000000000AAAAAA", **NOT_FOUND),
+            16,
+            "pending",
+            id="91-about-another-order",
+        ),
+        # ...nor does the gateway's word that it is still pending, or its error.
+        pytest.param(lambda r: _answer(r, vnp_TransactionStatus="01"), 34, "pending", id="pending"),
+        pytest.param(lambda r: _answer(r, vnp_ResponseCode="99"), 34, "pending", id="error"),
+        # Its trusted word that it never saw the order closes it once expires_at is reached.
+        pytest.param(lambda r: _answer(r, **NOT_FOUND), 14, "pending", id="91-before-expiry"),
+        pytest.param(lambda r: _answer(r, **NOT_FOUND), 15, "expired", id="91-at-expiry"),
+        # At expires_at + PAYMENT_PENDING_TIMEOUT_MINUTES, closed whatever was answered.
+        pytest.param(lambda r: _unsigned(_answer(r)), 35, "expired", id="bad-signature-late"),
+        pytest.param(
+            lambda r: _answer(r, vnp_TransactionStatus="01"), 35, "expired", id="pending-late"
+        ),
+        pytest.param(lambda r: _answer(r, vnp_ResponseCode="99"), 35, "expired", id="error-late"),
+        pytest.param(
+            lambda r: _answer(r, vnp_Amount="4900000"), 35, "expired", id="paid-another-amount"
+        ),
+        # A trusted answer that settles does so at any time.
+        pytest.param(lambda r: _answer(r), 35, "paid", id="paid-late"),
+        pytest.param(
+            lambda r: _answer(r, vnp_TransactionStatus="02"), 5, "failed", id="failed-early"
+        ),
+    ],
+)
+def test_payment_query_closes_an_attempt_only_when_it_may(
+    submitted, settings, answering, reply, minutes, status
+):
+    settings.PAYMENT_EXPIRE_MINUTES = 15
+    settings.PAYMENT_PENDING_TIMEOUT_MINUTES = 20
+    payment = _payment(submitted, settings)  # 20:30 UTC: open until 20:45
+    answering.reply = staticmethod(reply)
+    now = dt.datetime(2026, 3, 9, 20, 30, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)
+    with time_machine.travel(now, tick=False):
+        assert services.payment_query(payment_id=payment.pk) == status
+    payment.refresh_from_db()
+    assert payment.status == status
+    assert payment.paid_at == (now if status == "paid" else None)
 
 
 def test_the_simulator_query_api_signs_its_answer_and_checks_the_request(gateway, submitted):

@@ -93,11 +93,16 @@ def test_an_attempt_the_gateway_never_saw_expires_after_its_time(
 def test_an_attempt_left_open_on_the_gateway_page_expires_too(client, gateway, submitted, morning):
     payment, url = start_payment(client, submitted)
     assert client.get(url).status_code == 200  # known to the gateway, still pending there
-    morning.shift(dt.timedelta(minutes=16))
+    morning.shift(dt.timedelta(minutes=16))  # past expires_at: the gateway may still settle it
+    services.reconcile_pending(older_than_minutes=0)
+    payment.refresh_from_db()
+    assert payment.status == "pending"
+    morning.shift(dt.timedelta(minutes=19))  # expires_at + PAYMENT_PENDING_TIMEOUT_MINUTES
     services.reconcile_pending(older_than_minutes=0)
     payment.refresh_from_db()
     assert payment.status == "expired"
-    assert payment.messages.filter(kind="query_response", outcome="pending").count() == 1
+    assert payment.settled_at == at(2026, 3, 9, 10, 35) and payment.paid_at is None
+    assert payment.messages.filter(kind="query_response", outcome="pending").count() == 2
 
 
 def test_a_lost_failure_notice_is_settled_as_not_paid(client, gateway, submitted, morning):
@@ -202,9 +207,13 @@ def test_report_flags_different_amounts(
 def test_report_flags_a_dossier_paid_twice(
     client, gateway, submitted, morning, django_capture_on_commit_callbacks
 ):
-    # Two tabs: two attempts started before either was paid, then both paid.
+    # The first tab left on the gateway's page past the attempt's time; a second attempt made
+    # then (the first is no longer open here), and the gateway takes both.
     first, first_url = start_payment(client, submitted)
+    assert client.get(first_url).status_code == 200
+    morning.shift(dt.timedelta(minutes=16))
     second, second_url = start_payment(client, submitted)
+    assert second.pk != first.pk
     with django_capture_on_commit_callbacks(execute=True):
         for url in (first_url, second_url):
             client.get(url)
@@ -226,7 +235,7 @@ def test_report_flags_a_dossier_paid_twice_across_midnight(
     dossier = DossierFactory(version=fee_version, submitted=True)
     old, old_url = start_payment(client, dossier)
     client.get(old_url)
-    morning.move_to(at(2026, 3, 10, 0, 6))
+    morning.move_to(at(2026, 3, 10, 0, 25))  # expires_at + PAYMENT_PENDING_TIMEOUT_MINUTES
     services.reconcile_pending(older_than_minutes=0)
     old.refresh_from_db()
     assert old.status == "expired"

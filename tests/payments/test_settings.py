@@ -127,6 +127,40 @@ def test_development_has_the_simulator_and_a_demo_terminal():
     assert pay_url.endswith("/payments/simulator/paymentv2/vpcpay.html")
 
 
+@pytest.mark.parametrize(
+    "pay_url",
+    [
+        "https://pay.vnpay.vn/vpcpay.html",
+        "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html",
+    ],
+    ids=["vnpay", "vnpay-sandbox"],
+)
+def test_the_simulator_is_refused_beside_a_real_gateway(pay_url):
+    """The simulator signs with VNPAY_HASH_SECRET: next to a real terminal it could confirm
+    payments nobody made. It runs only where payments go to it."""
+    result = setup_django(
+        PORTAL_ENV="development", PAYMENT_SIMULATOR="true", VNPAY_PAYMENT_URL=pay_url
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "PAYMENT_SIMULATOR needs VNPAY_PAYMENT_URL" in result.stderr
+    # Switched off, the same configuration starts.
+    result = setup_django(
+        PORTAL_ENV="development", PAYMENT_SIMULATOR="false", VNPAY_PAYMENT_URL=pay_url
+    )
+    assert result.returncode == 0, result.stderr
+    simulator, _tmn_code, url = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (simulator, url) == (False, pay_url)
+
+
+def test_the_simulator_runs_with_its_own_address_on_another_host():
+    url = "https://dvc-test.example.vn/payments/simulator/paymentv2/vpcpay.html"
+    result = setup_django(PORTAL_ENV="development", PAYMENT_SIMULATOR="true", VNPAY_PAYMENT_URL=url)
+    assert result.returncode == 0, result.stderr
+    simulator, _tmn_code, pay_url = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (simulator, pay_url) == (True, url)
+
+
 # --- the simulator's pages ------------------------------------------------------------------------
 
 PAY_PAGE = "/payments/simulator/paymentv2/vpcpay.html"

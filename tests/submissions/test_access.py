@@ -101,15 +101,16 @@ def _page_url(pattern: URLPattern, dossier, file_id: int) -> str:
 
 def _signed_document(dossier):
     """The dossier's signed slip (each dossier of the walks has one: see `owners_dossiers`)."""
-    (document,) = documents_of(dossier, "notice")
+    (document,) = documents_of(dossier, "receipt")
     return document
 
 
 def _give_a_signed_slip(dossier):
-    """A signed document owned by the dossier, as the signing worker leaves one."""
+    """A signed document owned by the dossier and addressed to its applicant (a receipt), as the
+    signing worker leaves one."""
     document = signing_services.document_request(
-        kind="notice",
-        title="Thông báo",
+        kind="receipt",
+        title="Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
         template="documents/form.html",
         context={},
         agency=dossier.agency,
@@ -562,6 +563,49 @@ def test_the_agencys_officer_opens_the_same_office_pages(client, people, agency_
         assert b"".join(response.streaming_content) == PDF_BYTES
     queue = client.get(reverse("office:queue"), {"tab": "all"}).content.decode()
     assert all(d.code in queue for d in agency_dossiers)
+
+
+def test_the_control_sheet_is_the_agencys_not_the_applicants(
+    client, owner, people, agency_dossiers
+):
+    """Mẫu 05 is an internal record: the office lists and downloads it; the applicant neither
+    sees it on their pages nor downloads it (404), while their receipt is theirs."""
+    dossier = agency_dossiers[2]  # processing
+    client.force_login(people.specialist)
+    address = reverse("office:control_sheet", args=[dossier.public_id])
+    assert client.post(address).status_code == 302
+    (sheet,) = documents_of(dossier, "control_sheet", staff=True)
+    sheet = fake_sign(sheet)
+    (receipt,) = documents_of(dossier, "receipt")
+    receipt = fake_sign(receipt)
+    own_download = reverse("submissions:document", args=[dossier.public_id, sheet.pk])
+    public_download = reverse("signing:download", args=[sheet.verification_code])
+    # The office: listed on its page and in its API, and downloaded.
+    page = client.get(reverse("office:dossier", args=[dossier.public_id])).content.decode()
+    assert public_download in page
+    office_body = (
+        _api_client(people.specialist)
+        .get(reverse("api-office-dossier", args=[dossier.public_id]))
+        .json()
+    )
+    assert {"receipt", "control_sheet"} <= {d["kind"] for d in office_body["documents"]}
+    response = client.get(public_download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    # The applicant: neither on the page nor in the API, and its download is 404.
+    client.force_login(owner)
+    page = client.get(reverse("submissions:detail", args=[dossier.public_id])).content.decode()
+    assert sheet.title not in page and sheet.verification_code not in page
+    assert own_download not in page
+    assert reverse("submissions:document", args=[dossier.public_id, receipt.pk]) in page
+    response = client.get(own_download)
+    assert response.status_code == 404
+    assert not response.has_header("Content-Disposition")
+    body = _api_client(owner).get(reverse("api-dossier", args=[dossier.public_id])).json()
+    assert [d["kind"] for d in body["documents"]] == ["receipt"]
+    response = client.get(reverse("submissions:document", args=[dossier.public_id, receipt.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_BYTES
 
 
 # --- the API -------------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 import hashlib
 import re
+import threading
 import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -21,6 +23,13 @@ from tests.factories import (
     OfficerFactory,
     ProcedureVersionFactory,
     png_bytes,
+)
+from tests.submissions.workflow_support import (
+    PROPOSAL_REASONS,
+    SEND_BACK_NOTE,
+    STOP_REASON,
+    crew,
+    through_internal_steps,
 )
 
 pytestmark = pytest.mark.django_db
@@ -295,9 +304,46 @@ def test_the_detail_lists_the_issued_documents(api, citizen):
             "title": "Kết quả",
             "status": "signed",
             "verification_url": f"http://testserver/verify/{signed.verification_code}/",
-            "download_url": f"http://testserver/verify/{signed.verification_code}/download/",
+            # The applicant's own download, not the public one.
+            "download_url": (
+                f"http://testserver/dossiers/{dossier.public_id}/documents/{signed.pk}/pdf/"
+            ),
         },
     ]
+
+
+def test_the_detail_lists_only_the_documents_addressed_to_the_applicant(api, citizen):
+    dossier = DossierFactory(submitted=True, applicant=citizen)
+    common = {"template": "documents/form.html", "agency": dossier.agency, "owner": dossier}
+    receipt = Document.objects.create(
+        kind="receipt", title="Giấy tiếp nhận", key="k1", status="signed", **common
+    )
+    Document.objects.create(
+        kind="control_sheet", title="Phiếu kiểm soát", key="k2", status="signed", **common
+    )
+    documents = api.get(url(dossier)).json()["documents"]
+    assert [(d["kind"], d["download_url"]) for d in documents] == [
+        ("receipt", f"http://testserver/dossiers/{dossier.public_id}/documents/{receipt.pk}/pdf/")
+    ]
+
+
+def test_the_timeline_leaves_out_the_agencys_internal_notes(api, citizen, other_agency):
+    dossier = DossierFactory(submitted=True, applicant=citizen)
+    people = crew(dossier.agency, other_agency)
+    dossier = through_internal_steps(dossier, people)
+    timeline = api.get(url(dossier)).json()["timeline"]
+    assert [(e["action"], e["note"]) for e in timeline] == [
+        ("submit", ""),
+        ("accept", ""),
+        ("assign", ""),  # not who the specialist is
+        ("propose", ""),  # not the proposal's reasons
+        ("send_back", ""),  # not the leader's remarks
+        ("stop", STOP_REASON),  # addressed to the applicant
+    ]
+    body = api.get(url(dossier)).content.decode()
+    for internal in (people.specialist.full_name, PROPOSAL_REASONS, SEND_BACK_NOTE):
+        assert internal not in body, internal
+    assert dossier.events.get(action="send_back").note == SEND_BACK_NOTE  # stored as it was
 
 
 # --- starting -------------------------------------------------------------------------------------
@@ -787,6 +833,48 @@ def test_tracking_is_rate_limited(tracked, settings):
     assert api.post(TRACK, {**right, "code": other.code}).status_code == 429
     fresh = APIClient().post(TRACK, {**right, "code": other.code}, REMOTE_ADDR="10.9.9.9")
     assert fresh.status_code == 200
+
+
+def test_a_success_after_failures_does_not_use_up_the_allowance(tracked, settings):
+    settings.TRACKING_MAX_FAILURES = 3
+    api = APIClient()
+    right = {"code": tracked.code, "secret": "001090012345"}
+    wrong = {**right, "secret": "0999999999"}
+    for _ in range(2):
+        assert api.post(TRACK, wrong).status_code == 404
+    for _ in range(4):  # with one failure left, the right pair still works, and is given back
+        response = api.post(TRACK, right)
+        assert response.status_code == 200 and response.json()["code"] == tracked.code
+    assert api.post(TRACK, wrong).status_code == 404
+    assert api.post(TRACK, right).status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_guesses_get_no_more_than_the_allowance(settings):
+    settings.TRACKING_MAX_FAILURES = 3
+    dossier = DossierFactory(submitted=True)
+    guesses = 12
+    barrier = threading.Barrier(guesses, timeout=30)
+    answers: list[int] = []
+
+    def guess(n: int):
+        try:
+            api = APIClient()
+            barrier.wait()
+            # Citizen IDs of another province: none is the applicant's (factories: 001090…).
+            response = api.post(TRACK, {"code": dossier.code, "secret": f"07909{n:07d}"})
+            answers.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess, args=(n,), daemon=True) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers) == [404] * 3 + [429] * (guesses - 3)
+    right = {"code": dossier.code, "secret": dossier.applicant_citizen_id}
+    assert APIClient().post(TRACK, right).status_code == 429
 
 
 # --- schema ---------------------------------------------------------------------------------------

@@ -20,7 +20,17 @@ from signing.models import Document
 from submissions import workflow
 from submissions.models import Dossier, State
 from tests.factories import DossierFactory, OfficerFactory, ProcedureVersionFactory
-from tests.submissions.workflow_support import advance, crew, documents_of, fresh
+from tests.submissions.workflow_support import (
+    PROPOSAL_REASONS,
+    SEND_BACK_NOTE,
+    STOP_REASON,
+    advance,
+    crew,
+    documents_of,
+    fake_sign,
+    fresh,
+    through_internal_steps,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +140,7 @@ def snapshot(dossier) -> dict:
         "decision": (row.decision, row.decision_reasons, row.result_content),
         "events": list(row.events.values_list("pk", flat=True)),
         "supplements": list(row.supplements.values_list("pk", flat=True)),
-        "documents": sorted(d.pk for d in documents_of(row)),
+        "documents": sorted(d.pk for d in documents_of(row, staff=True)),
     }
 
 
@@ -652,7 +662,7 @@ def test_the_control_sheet_has_one_row_per_event(client, monday, people, version
         "The control sheet is being prepared; it appears under the documents."
     ]
     client.post(address)  # again, nothing new happened: the same document
-    (sheet,) = documents_of(dossier, "control_sheet")
+    (sheet,) = documents_of(dossier, "control_sheet", staff=True)
     assert sheet.title == "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"
     assert sheet.revision == 4
     rows = sheet.context["rows"]
@@ -670,8 +680,22 @@ def test_the_control_sheet_has_one_row_per_event(client, monday, people, version
     # A new step gives a new sheet.
     act(client, dossier, "send_back", note="Sửa.")
     client.post(address)
-    assert len(documents_of(dossier, "control_sheet")) == 2
-    assert len(documents_of(dossier, "control_sheet")[-1].context["rows"]) == 5
+    assert len(documents_of(dossier, "control_sheet", staff=True)) == 2
+    assert len(documents_of(dossier, "control_sheet", staff=True)[-1].context["rows"]) == 5
+
+
+def test_the_control_sheet_is_listed_for_the_office_only(client, people, version):
+    dossier = advance(new_dossier(version), State.PROCESSING, people)
+    client.force_login(people.specialist)
+    client.post(reverse("office:control_sheet", args=[dossier.public_id]))
+    (sheet,) = documents_of(dossier, "control_sheet", staff=True)
+    sheet = fake_sign(sheet)
+    page = text(client.get(reverse("office:dossier", args=[dossier.public_id])))
+    assert sheet.title in page
+    assert reverse("signing:download", args=[sheet.verification_code]) in page
+    # Addressed to nobody outside the agency: not among the applicant's documents.
+    assert documents_of(dossier, "control_sheet") == []
+    assert "control_sheet" not in {d.kind for d in documents_of(dossier)}
 
 
 def test_the_control_sheet_is_get_405(client, people, version):
@@ -679,7 +703,7 @@ def test_the_control_sheet_is_get_405(client, people, version):
     client.force_login(people.desk)
     response = client.get(reverse("office:control_sheet", args=[dossier.public_id]))
     assert response.status_code == 405
-    assert not documents_of(dossier, "control_sheet")
+    assert not documents_of(dossier, "control_sheet", staff=True)
 
 
 @pytest.fixture
@@ -772,3 +796,28 @@ def test_the_register_form_starts_empty(client, people):
     response = client.get(reverse("office:register"))
     assert response.status_code == 200
     assert form_errors(response) == []
+
+
+# --- the history ---------------------------------------------------------------------------------
+
+
+def test_the_office_page_shows_every_note_of_the_history(client, people, version):
+    """The agency's internal notes, left out of the applicant's pages, are shown to its
+    officers."""
+    dossier = through_internal_steps(new_dossier(version), people)
+    client.force_login(people.desk)
+    page = text(client.get(reverse("office:dossier", args=[dossier.public_id])))
+    history = page.split("<h2>History</h2>", 1)[1]
+    notes = [
+        html.unescape(n).strip()
+        for n in re.findall(r'<td data-label="Note">(.*?)</td>', history, re.S)
+    ]
+    assert notes == [
+        "",
+        "",
+        people.specialist.full_name,
+        fresh(dossier).events.get(action="propose").note,
+        SEND_BACK_NOTE,
+        STOP_REASON,
+    ]
+    assert notes[3].endswith(PROPOSAL_REASONS)

@@ -5,12 +5,15 @@ tracking and the submission email."""
 import html
 import re
 import struct
+import threading
 import zlib
 from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -25,6 +28,13 @@ from tests.factories import (
     OfficerFactory,
     ProcedureVersionFactory,
     png_bytes,
+)
+from tests.submissions.workflow_support import (
+    PROPOSAL_REASONS,
+    SEND_BACK_NOTE,
+    STOP_REASON,
+    crew,
+    through_internal_steps,
 )
 
 pytestmark = pytest.mark.django_db
@@ -899,6 +909,32 @@ def test_a_submitted_dossier_cannot_be_deleted(logged_in, citizen, version, sett
     assert snapshot(dossier, settings) == before
 
 
+# --- the history the applicant sees -------------------------------------------------------------
+
+
+def test_the_history_page_leaves_out_the_agencys_internal_notes(
+    logged_in, citizen, version, other_agency
+):
+    dossier = make_dossier(citizen, version, submit=True)
+    people = crew(dossier.agency, other_agency)
+    dossier = through_internal_steps(dossier, people)
+    response = logged_in.get(url("detail", dossier))
+    assert response.status_code == 200
+    page = text(response)
+    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S).group(1)
+    # Every step is there (the state it led to)...
+    assert len(re.findall(r"<strong>.*?</strong>", timeline)) == 6
+    # ...with the one note addressed to the applicant: not who the specialist is, not the
+    # proposal's reasons, not the leader's remarks to the specialist.
+    notes = [html.unescape(n).strip() for n in re.findall(r"<p>(.*?)</p>", timeline, re.S)]
+    assert notes == [STOP_REASON]
+    for internal in (people.specialist.full_name, PROPOSAL_REASONS, SEND_BACK_NOTE):
+        assert internal not in page and html.escape(internal) not in page, internal
+    # Left out of the page only: the history itself keeps them.
+    stored = dict(dossier.events.values_list("action", "note"))
+    assert (stored["assign"], stored["send_back"]) == (people.specialist.full_name, SEND_BACK_NOTE)
+
+
 # --- public tracking -----------------------------------------------------------------------------
 
 TRACK = reverse("submissions:track")
@@ -1036,6 +1072,53 @@ def test_a_successful_tracking_does_not_count_as_a_failure(anonymous, tracked, s
             TRACK, {"code": tracked.code, "secret": tracked.applicant_citizen_id}
         )
         assert response.status_code == 200
+
+
+def test_a_success_after_failures_does_not_use_up_the_allowance(anonymous, tracked, settings):
+    """Counted before the lookup, given back when it succeeds: with one failure left, the right
+    pair still opens the dossier, as often as asked, and leaves that one failure."""
+    settings.TRACKING_MAX_FAILURES = 3
+    right = {"code": tracked.code, "secret": tracked.applicant_citizen_id}
+    wrong = {"code": tracked.code, "secret": "001090099999"}
+    for _attempt in range(2):
+        assert anonymous.post(TRACK, wrong).status_code == 404
+    for _attempt in range(4):
+        response = anonymous.post(TRACK, right)
+        assert response.status_code == 200
+        assert "track-result" in text(response)
+    assert anonymous.post(TRACK, wrong).status_code == 404  # the third failure is still allowed
+    assert anonymous.post(TRACK, right).status_code == 429  # and now the allowance is used up
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_guesses_get_no_more_than_the_allowance(settings):
+    """A burst of wrong guesses at the same moment: each is counted before its lookup, so no more
+    than TRACKING_MAX_FAILURES of them are looked up (404), whatever the timing; the rest 429."""
+    settings.TRACKING_MAX_FAILURES = 3
+    dossier = DossierFactory(submitted=True)
+    guesses = 12
+    barrier = threading.Barrier(guesses, timeout=30)
+    answers: list[int] = []
+
+    def guess(n: int):
+        try:
+            client = Client()
+            barrier.wait()
+            # Citizen IDs of another province: none is the applicant's (factories: 001090…).
+            response = client.post(TRACK, {"code": dossier.code, "secret": f"07909{n:07d}"})
+            answers.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess, args=(n,), daemon=True) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers) == [404] * 3 + [429] * (guesses - 3)
+    # The right pair is refused too now, from this address and for this code.
+    right = {"code": dossier.code, "secret": dossier.applicant_citizen_id}
+    assert Client().post(TRACK, right).status_code == 429
 
 
 def test_tracking_form_errors(anonymous):

@@ -124,7 +124,7 @@ def snapshot(dossier) -> dict:
         "returned": (row.returned_at, row.returned_to),
         "events": list(row.events.values_list("pk", flat=True)),
         "supplements": list(row.supplements.values_list("pk", "answered_at")),
-        "documents": sorted(d.pk for d in documents_of(row)),
+        "documents": sorted(d.pk for d in documents_of(row, staff=True)),
     }
 
 

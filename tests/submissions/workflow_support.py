@@ -40,8 +40,9 @@ def fresh(dossier) -> Dossier:
     return Dossier.objects.get(pk=dossier.pk)
 
 
-def documents_of(dossier, kind: str | None = None) -> list[Document]:
-    found = selectors.dossier_documents(dossier)
+def documents_of(dossier, kind: str | None = None, *, staff: bool = False) -> list[Document]:
+    """The dossier's documents (of `kind`): those the applicant sees, or all with `staff`."""
+    found = selectors.dossier_documents(dossier, staff=staff)
     return [d for d in found if kind is None or d.kind == kind]
 
 
@@ -148,3 +149,33 @@ def make_demo_pki(settings, agencies) -> None:
     for agency in agencies:
         arguments += ["--agency", agency.code]
     call_command("make_demo_pki", *arguments, stdout=io.StringIO())
+
+
+# The agency's internal notes (INTERNAL_ACTIONS: shown to its officers, never to the applicant)
+# and a note addressed to the applicant, as `through_internal_steps` leaves them.
+PROPOSAL_REASONS = "Con dấu trên bản sao có dấu hiệu tẩy xóa."
+SEND_BACK_NOTE = "Đối chiếu sổ gốc trước khi đề xuất lại."
+STOP_REASON = "Người nộp đã mất năng lực hành vi."
+
+
+def through_internal_steps(dossier, people) -> Dossier:
+    """A submitted dossier accepted, assigned (the note names the specialist), proposed for
+    denial (with reasons), sent back by the leader (with a note), then stopped (with a reason the
+    applicant reads)."""
+    workflow.dossier_accept(dossier=dossier, actor=people.desk)
+    workflow.dossier_assign(dossier=dossier, actor=people.desk, specialist=people.specialist)
+    workflow.dossier_propose(
+        dossier=dossier,
+        actor=people.specialist,
+        decision=Decision.DENY,
+        reasons=PROPOSAL_REASONS,
+    )
+    workflow.dossier_send_back(dossier=dossier, actor=people.leader, note=SEND_BACK_NOTE)
+    workflow.dossier_stop(dossier=dossier, actor=people.leader, reason=STOP_REASON)
+    dossier = fresh(dossier)
+    notes = dict(dossier.events.values_list("action", "note"))
+    assert list(notes) == ["submit", "accept", "assign", "propose", "send_back", "stop"], notes
+    assert notes["assign"] == people.specialist.full_name
+    assert notes["propose"].endswith(f": {PROPOSAL_REASONS}")  # "Deny: …" in the language then
+    assert (notes["send_back"], notes["stop"]) == (SEND_BACK_NOTE, STOP_REASON)
+    return dossier
