@@ -12,3 +12,22 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The app is imported once, in the master: a worker recycled by max_requests starts at once
+# instead of importing Django again (about 0.8 s of CPU each time). Connections are opened
+# lazily, in the workers.
+preload_app = True
+
+
+def post_fork(server, worker):
+    from django.db import connections
+
+    connections.close_all()
+
+
+def pre_fork(server, worker):
+    # Keep the imported heap out of the workers' garbage collections: otherwise each
+    # collection writes to every inherited page and copies it.
+    import gc
+
+    gc.collect()
+    gc.freeze()

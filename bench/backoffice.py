@@ -90,6 +90,7 @@ OPERATIONS = {
 }
 SIZES = ("small", "default")  # database aliases: SMALL dossiers, ROWS dossiers
 
+from ensure_database import admin_connection  # noqa: E402
 from ensure_database import main as ensure_database  # noqa: E402
 
 ensure_database(DATABASE_URL)
@@ -121,7 +122,6 @@ import django  # noqa: E402
 
 django.setup()
 
-import psycopg2  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
@@ -297,7 +297,7 @@ INSERT INTO submissions_dossier (
     applicant_email, applicant_address, answers, resume_state, created_at, updated_at,
     submitted_at, received_at, due_at, closed_at, agency_id, applicant_id, version_id,
     assignee_id, decision, decision_reasons, original_due_at, overdue, paused_at, rescheduled,
-    resolved_at, result_content, returned_at, returned_to, time_left, timeliness)
+    resolved_at, result_content, returned_at, returned_to, time_left, timeliness, client_ref)
 SELECT
     gen_random_uuid(),
     a.code || '-' || to_char(x.day, 'YYMMDD') || '-'
@@ -337,7 +337,8 @@ SELECT
     CASE WHEN x.state = 'returned' THEN x.name ELSE '' END,
     CASE WHEN x.paused IS NOT NULL THEN greatest(x.due - x.paused, interval '0') END,
     CASE WHEN x.resolved IS NULL THEN '' WHEN x.pace < 0.8 THEN 'early'
-         WHEN x.pace <= 1 THEN 'on_time' ELSE 'late' END
+         WHEN x.pace <= 1 THEN 'on_time' ELSE 'late' END,
+    ''
 FROM (
     SELECT l.*,
         row_number() OVER (PARTITION BY l.agency_id, l.day ORDER BY l.s_at, l.i)
@@ -425,12 +426,7 @@ def empty() -> None:
 def copy_small() -> None:
     """The database as it is now becomes the small one (a template copy)."""
     connections.close_all()
-    parts = urlparse(DATABASE_URL)
-    admin = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-        password=parts.password, dbname="postgres",
-    )  # fmt: skip
-    admin.autocommit = True
+    admin = admin_connection(DATABASE_URL)
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{SMALL_NAME}"')
         cursor.execute(f'CREATE DATABASE "{SMALL_NAME}" TEMPLATE "{DATABASE_NAME}"')

@@ -7,14 +7,21 @@ import psycopg2
 from psycopg2 import sql
 
 
-def main(url: str) -> None:
+def admin_connection(url: str):
+    """An autocommit connection to the server's `postgres` database (to create or drop the
+    database the URL names). Also used by the benchmarks."""
     parts = urlparse(url)
-    name = parts.path.lstrip("/")
     conn = psycopg2.connect(
         host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
         password=parts.password, dbname="postgres",
     )  # fmt: skip
     conn.autocommit = True
+    return conn
+
+
+def main(url: str) -> None:
+    name = urlparse(url).path.lstrip("/")
+    conn = admin_connection(url)
     with conn.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
