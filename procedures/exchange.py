@@ -139,7 +139,15 @@ def version_record(version: ProcedureVersion) -> dict:
 
 
 def _ordered(record: dict) -> dict:
-    keys = ["code", "name", "field", *TEXT_FIELDS[1:], "service_level", "effective_date"]
+    keys = [
+        "code",
+        "name",
+        "field",
+        *TEXT_FIELDS[1:],
+        "service_level",
+        "fee_timing",
+        "effective_date",
+    ]
     keys += ["channels", "documents", "form_schema"]
     return {k: record.get(k) for k in keys}
 

@@ -908,3 +908,32 @@ def test_an_exported_annex_imports_back_unchanged(agency, kind):
 def test_export_of_an_agency_without_procedures(other_agency):
     assert json.loads(exchange.export_json(other_agency))["procedures"] == []
     assert list(csv.reader(io.StringIO(exchange.export_csv(other_agency)[1:]))) == [HEADER]
+
+
+@pytest.mark.parametrize("timing", ["before", "on_delivery"])
+def test_the_fee_timing_travels_with_the_json(catalogue, agency_admin, timing):
+    ProcedureVersion.objects.filter(procedure__agency=catalogue).update(fee_timing=timing)
+    exported = json.loads(exchange.export_json(catalogue))
+    assert {p["fee_timing"] for p in exported["procedures"]} == {timing}
+    Procedure.objects.filter(agency=catalogue).delete()
+    report = run(
+        catalogue,
+        json.dumps(exported).encode(),
+        filename="ds.json",
+        dry_run=False,
+        actor=agency_admin,
+    )
+    assert report.ok
+    assert set(
+        ProcedureVersion.objects.filter(procedure__agency=catalogue).values_list(
+            "fee_timing", flat=True
+        )
+    ) == {timing}
+
+
+def test_an_unknown_fee_timing_is_refused(catalogue, agency_admin):
+    exported = json.loads(exchange.export_json(catalogue))
+    exported["procedures"][0]["fee_timing"] = "sometimes"
+    report = run(catalogue, json.dumps(exported).encode(), filename="ds.json", dry_run=True)
+    assert not report.ok
+    assert any("fee_timing" in error for row in report.rows for error in row.errors)
