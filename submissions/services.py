@@ -124,9 +124,13 @@ def dossier_start(*, version: ProcedureVersion, applicant) -> Dossier:
 
 
 @transaction.atomic
-def dossier_update(*, dossier: Dossier, actor, applicant: dict, answers: dict) -> Dossier:
-    """Store answers already checked by `AnswersForm` (the views and the API both use it)."""
-    dossier = _locked(dossier)
+def dossier_update(
+    *, dossier: Dossier, actor, applicant: dict, answers: dict, locked: bool = False
+) -> Dossier:
+    """Store answers already checked by `AnswersForm` (the views and the API both use it).
+    `locked`: the caller already holds the row (a dossier made in this transaction)."""
+    if not locked:
+        dossier = _locked(dossier)
     _require_editable(dossier, actor)
     for name in APPLICANT_FIELDS:
         if name in applicant:
@@ -136,19 +140,12 @@ def dossier_update(*, dossier: Dossier, actor, applicant: dict, answers: dict) -
     return dossier
 
 
-def dossier_missing(dossier: Dossier) -> list[str]:
-    """Everything that stops the dossier from being submitted, one message each."""
-    form = AnswersForm.from_json(
-        schema=dossier.version.form_schema,
-        applicant={name: getattr(dossier, name) for name in APPLICANT_FIELDS},
-        answers=dossier.answers,
-        final=True,
-    )
+def dossier_missing(dossier: Dossier, *, answers_checked: bool = False) -> list[str]:
+    """Everything that stops the dossier from being submitted, one message each.
+    `answers_checked`: the answers were just validated as final (the one-call filing)."""
     missing = []
-    if not form.is_valid():
-        for name, errors in form.errors.items():
-            label = form.fields[name].label if name in form.fields else name
-            missing.append(f"{label}: {' '.join(str(e) for e in errors)}")
+    if not answers_checked:
+        missing += _answer_problems(dossier)
     attached = set(
         dossier.files.filter(removed_at__isnull=True).values_list("requirement_id", flat=True)
     )
@@ -156,6 +153,21 @@ def dossier_missing(dossier: Dossier) -> list[str]:
         if document.required and document.pk not in attached:
             missing.append(_("Attach: %(document)s") % {"document": document.name})
     return missing
+
+
+def _answer_problems(dossier: Dossier) -> list[str]:
+    form = AnswersForm.from_json(
+        schema=dossier.version.form_schema,
+        applicant={name: getattr(dossier, name) for name in APPLICANT_FIELDS},
+        answers=dossier.answers,
+        final=True,
+    )
+    problems = []
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else name
+            problems.append(f"{label}: {' '.join(str(e) for e in errors)}")
+    return problems
 
 
 def _next_code(dossier: Dossier) -> str:
@@ -175,15 +187,18 @@ def _next_code(dossier: Dossier) -> str:
 
 
 @transaction.atomic
-def dossier_submit(*, dossier: Dossier, actor) -> Dossier:
+def dossier_submit(
+    *, dossier: Dossier, actor, locked: bool = False, answers_checked: bool = False
+) -> Dossier:
     """Submit a complete draft; it gets its code. Submitting again (a double click, a resent
     form, a second tab) returns the dossier as the first submission left it."""
-    dossier = _locked(dossier)
+    if not locked:
+        dossier = _locked(dossier)
     if dossier.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied
     if dossier.state != State.DRAFT and dossier.code:
         return dossier
-    problems = dossier_missing(dossier)
+    problems = dossier_missing(dossier, answers_checked=answers_checked)
     if dossier.version.status != ProcedureVersion.Status.PUBLISHED:
         problems.insert(
             0,
@@ -202,9 +217,12 @@ def dossier_submit(*, dossier: Dossier, actor) -> Dossier:
 
 
 @transaction.atomic
-def dossier_add_files(*, dossier: Dossier, actor, requirement_id, files: list) -> list[DossierFile]:
+def dossier_add_files(
+    *, dossier: Dossier, actor, requirement_id, files: list, locked: bool = False
+) -> list[DossierFile]:
     """Check every file first; store them all, or none (with every problem named)."""
-    dossier = _locked(dossier)
+    if not locked:
+        dossier = _locked(dossier)
     _require_editable(dossier, actor)
     requirement = dossier.version.documents.filter(pk=requirement_id).first()
     if requirement is None:
@@ -394,8 +412,12 @@ def dossier_file_at_once(
                     code="answers",
                 )
             values, cleaned = form.values()
+            # The dossier was made in this transaction: no one else can see it, so the steps
+            # below need not lock and fetch it again.
+            if client_ref:
+                dossier.client_ref = client_ref[:64]
             dossier = dossier_update(
-                dossier=dossier, actor=applicant, applicant=values, answers=cleaned
+                dossier=dossier, actor=applicant, applicant=values, answers=cleaned, locked=True
             )
             for requirement_id, uploads_ in files.items():
                 stored += dossier_add_files(
@@ -403,10 +425,11 @@ def dossier_file_at_once(
                     actor=applicant,
                     requirement_id=requirement_id,
                     files=uploads_,
+                    locked=True,
                 )
-            if client_ref:
-                Dossier.objects.filter(pk=dossier.pk).update(client_ref=client_ref[:64])
-            dossier = dossier_submit(dossier=dossier, actor=applicant)
+            dossier = dossier_submit(
+                dossier=dossier, actor=applicant, locked=True, answers_checked=True
+            )
     except BaseException:
         for record in stored:  # the rows rolled back: the files go too
             record.file.storage.delete(record.file.name)

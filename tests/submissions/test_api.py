@@ -872,7 +872,10 @@ def test_parallel_wrong_guesses_get_no_more_than_the_allowance(settings):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert sorted(answers) == [404] * 3 + [429] * (guesses - 3)
+    # Each attempt counts against the address and the code: racing threads can be refused on
+    # either, so fewer than the allowance may get through, but never more.
+    assert len(answers) == guesses and set(answers) <= {404, 429}
+    assert answers.count(404) <= 3
     right = {"code": dossier.code, "secret": dossier.applicant_citizen_id}
     assert APIClient().post(TRACK, right).status_code == 429
 
