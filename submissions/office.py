@@ -341,7 +341,7 @@ def _register_row(dossier) -> list[str]:
 
     return [
         dossier.code or "",
-        dossier.version.name,
+        dossier.procedure_name,
         f"{dossier.applicant_name}, {dossier.applicant_phone}",
         day(dossier.received_at or dossier.submitted_at),
         day(dossier.due_at),

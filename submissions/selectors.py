@@ -3,7 +3,7 @@ dossiers; anyone else gets None (the views answer 404 for "missing" and "not you
 
 import hmac
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from submissions.models import Dossier, DossierEvent, DossierFile, State
 
@@ -196,6 +196,12 @@ def office_specialists(*, agency_id: int):
     ).order_by("full_name")
 
 
+REGISTER_FIELDS = (
+    "public_id", "code", "state", "applicant_name", "applicant_phone", "submitted_at",
+    "received_at", "due_at", "resolved_at", "returned_at",
+)  # fmt: skip
+
+
 def register_rows(*, agency_id: int, start, end) -> QuerySet[Dossier]:
     """Mẫu 06: the agency's dossiers received (or submitted, if never received) in a period,
     in the order of that date (the register's own order; the index gives the page directly).
@@ -214,6 +220,9 @@ def register_rows(*, agency_id: int, start, end) -> QuerySet[Dossier]:
         Dossier.objects.filter(agency_id=agency_id)
         .alias(register_day=Coalesce("received_at", "submitted_at"))
         .filter(register_day__gte=since, register_day__lt=until)
-        .select_related("version", "agency")
+        # Only what a register line shows: the procedure's name rather than its whole version
+        # (form schema, search text, legal texts) for each of up to a hundred lines.
+        .annotate(procedure_name=F("version__name"))
+        .only(*REGISTER_FIELDS)
         .order_by("register_day", "received_at", "submitted_at", "pk")
     )
