@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.models import StaffRole
 from procedures.models import Procedure
 from submissions import downloads, office_forms, selectors, slips, workflow
-from submissions.models import Dossier
+from submissions.models import Dossier, State
 from submissions.services import CLOCK_STATES
 from submissions.views import _answer_rows
 
@@ -292,7 +292,7 @@ def register(request):
     body = format_html_join(
         "\n",
         '<tr><td><a href="{}">{}</a></td>' + "<td>{}</td>" * (len(REGISTER_HEADINGS) - 1) + "</tr>",
-        ((f"{prefix}{d.public_id}/", *_register_row(d)) for d in page.object_list),
+        ((f"{prefix}{d['public_id']}/", *_register_row(d)) for d in page.object_list),
     )
     from signing.models import Document
 
@@ -335,19 +335,22 @@ REGISTER_HEADINGS = [
 ]
 
 
-def _register_row(dossier) -> list[str]:
+def _register_row(row: dict) -> list[str]:
+    """One line of the register from a row of selectors.register_rows."""
+    zone = timezone.get_current_timezone()
+
     def day(value):
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
+        return value.astimezone(zone).strftime("%d/%m/%Y %H:%M") if value else ""
 
     return [
-        dossier.code or "",
-        dossier.procedure_name,
-        f"{dossier.applicant_name}, {dossier.applicant_phone}",
-        day(dossier.received_at or dossier.submitted_at),
-        day(dossier.due_at),
-        day(dossier.resolved_at),
-        day(dossier.returned_at),
-        dossier.get_state_display(),
+        row["code"] or "",
+        row["procedure_name"],
+        f"{row['applicant_name']}, {row['applicant_phone']}",
+        day(row["received_at"] or row["submitted_at"]),
+        day(row["due_at"]),
+        day(row["resolved_at"]),
+        day(row["returned_at"]),
+        str(State(row["state"]).label),
     ]
 
 

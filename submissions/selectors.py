@@ -202,9 +202,10 @@ REGISTER_FIELDS = (
 )  # fmt: skip
 
 
-def register_rows(*, agency_id: int, start, end) -> QuerySet[Dossier]:
+def register_rows(*, agency_id: int, start, end) -> QuerySet:
     """Mẫu 06: the agency's dossiers received (or submitted, if never received) in a period,
     in the order of that date (the register's own order; the index gives the page directly).
+    Plain rows (dicts of REGISTER_FIELDS and procedure_name): a page shows up to a hundred.
 
     "Received in the period, or never received and submitted in it" is written as one range on
     COALESCE(received_at, submitted_at), the expression of `dossier_register_day_idx`: the same
@@ -223,6 +224,6 @@ def register_rows(*, agency_id: int, start, end) -> QuerySet[Dossier]:
         # Only what a register line shows: the procedure's name rather than its whole version
         # (form schema, search text, legal texts) for each of up to a hundred lines.
         .annotate(procedure_name=F("version__name"))
-        .only(*REGISTER_FIELDS)
         .order_by("register_day", "received_at", "submitted_at", "pk")
+        .values(*REGISTER_FIELDS, "procedure_name")
     )
