@@ -106,7 +106,7 @@ def payment_start(*, dossier: Dossier, actor, return_url: str, client_ip: str, l
     return payment, url
 
 
-def _settle(payment: Payment, result, *, source: str) -> str:
+def _settle(payment: Payment, result) -> str:
     """Apply the gateway's verdict to a locked payment. Returns what happened."""
     if result.outcome == "paid":
         if payment.status == Payment.Status.PAID:
@@ -191,7 +191,7 @@ def handle_ipn(params: dict) -> dict:
                 if result.amount != payment.amount or result.currency != payment.currency:
                     code = "04"
                 else:
-                    happened = _settle(payment, result, source="ipn")
+                    happened = _settle(payment, result)
                     code = "02" if happened == "already" else "00"
         message.outcome = code
         message.save(update_fields=["payment", "outcome"])
@@ -244,7 +244,7 @@ def payment_query(*, payment_id: int) -> str:
         result.outcome == "paid" and result.amount == payment.amount
     )
     if trusted and settles:
-        _settle(payment, result, source="query")
+        _settle(payment, result)
     elif timezone.now() >= payment.expires_at + dt.timedelta(
         minutes=settings.PAYMENT_PENDING_TIMEOUT_MINUTES
     ) or (trusted and result.outcome == "unknown" and timezone.now() >= payment.expires_at):

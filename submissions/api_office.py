@@ -40,7 +40,6 @@ from submissions.api import (
 from submissions.models import STATUS_CODES, Decision, Dossier, State, Timeliness
 from submissions.office import ACTIONS as OFFICE_ACTIONS
 from submissions.office import available_actions
-from submissions.views import _answer_rows
 
 _NOT_FOUND = {404: DossierErrorOutput}
 _STATUS_CODE_HELP = "National public-services portal status (1–10)"
@@ -185,7 +184,9 @@ class OfficeDossierOutput(OfficeDossierSummaryOutput):
 
 def _dossier_data(request, dossier: Dossier) -> dict:
     """Everything about one dossier that the back-office page shows."""
-    dossier.api_answer_rows = [{"label": k, "value": v} for k, v in _answer_rows(dossier)]
+    dossier.api_answer_rows = [
+        {"label": k, "value": v} for k, v in selectors.dossier_answer_rows(dossier)
+    ]
     dossier.api_files, dossier.api_removed_files = selectors.dossier_files(dossier)
     dossier.api_supplements = list(dossier.supplements.select_related("requested_by"))
     dossier.api_timeline = list(dossier.events.select_related("actor").order_by("created_at", "pk"))

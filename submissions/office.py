@@ -23,7 +23,6 @@ from procedures.models import Procedure
 from submissions import downloads, office_forms, selectors, slips, workflow
 from submissions.models import Dossier, State
 from submissions.services import CLOCK_STATES
-from submissions.views import _answer_rows
 
 PAGE_SIZE = 25
 
@@ -182,7 +181,7 @@ def _render_dossier(request, dossier, *, bound=None, status=200):
     current, removed = selectors.dossier_files(dossier)
     context = {
         "dossier": dossier,
-        "answers": _answer_rows(dossier),
+        "answers": selectors.dossier_answer_rows(dossier),
         "current_files": current,
         "removed_files": removed,
         "timeline": list(dossier.events.select_related("actor").order_by("created_at", "pk")),

@@ -4,6 +4,7 @@ dossiers; anyone else gets None (the views answer 404 for "missing" and "not you
 import hmac
 
 from django.db.models import F, Prefetch, QuerySet
+from django.utils.translation import gettext
 
 from submissions.models import Dossier, DossierEvent, DossierFile, State
 
@@ -46,6 +47,24 @@ def dossier_files(dossier: Dossier) -> tuple[list[DossierFile], list[DossierFile
 INTERNAL_ACTIONS = {"assign", "propose", "send_back", "approve"}
 # The documents addressed to the applicant (the control sheet and the register are internal).
 APPLICANT_DOCUMENT_KINDS = {"receipt", "supplement", "refusal", "apology", "result", "fee_receipt"}
+
+
+def dossier_answer_rows(dossier: Dossier) -> list[tuple[str, str]]:
+    """(label, value as shown) for each question, in the schema's order."""
+    rows = []
+    for spec in dossier.version.form_schema:
+        value = dossier.answers.get(spec["name"])
+        if spec["type"] in ("choice", "multichoice") and value is not None:
+            labels = {c["value"]: c["label"] for c in spec["choices"]}
+            values = value if isinstance(value, list) else [value]
+            value = ", ".join(labels.get(v, v) for v in values)
+        elif spec["type"] == "checkbox":
+            value = gettext("Yes") if value else gettext("No")
+        elif spec["type"] == "date" and value:
+            year, month, day = value.split("-")
+            value = f"{day}/{month}/{year}"
+        rows.append((spec["label"], "" if value is None else str(value)))
+    return rows
 
 
 def dossier_timeline(dossier: Dossier) -> list[DossierEvent]:

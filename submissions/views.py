@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -191,7 +192,7 @@ def _render_review(request, dossier, *, problems, status=200):
     context = {
         "dossier": dossier,
         "form": form,
-        "answers": _answer_rows(dossier),
+        "answers": selectors.dossier_answer_rows(dossier),
         "slots": [
             (requirement, [f for f in current if f.requirement_id == requirement.pk])
             for requirement in dossier.version.documents.all()
@@ -204,24 +205,6 @@ def _render_review(request, dossier, *, problems, status=200):
         "fee": _fee_context(dossier)["fee"],
     }
     return render(request, "submissions/review.html", context, status=status)
-
-
-def _answer_rows(dossier) -> list[tuple[str, str]]:
-    """(label, value as shown) for each question, in the schema's order."""
-    rows = []
-    for spec in dossier.version.form_schema:
-        value = dossier.answers.get(spec["name"])
-        if spec["type"] in ("choice", "multichoice") and value is not None:
-            labels = {c["value"]: c["label"] for c in spec["choices"]}
-            values = value if isinstance(value, list) else [value]
-            value = ", ".join(labels.get(v, v) for v in values)
-        elif spec["type"] == "checkbox":
-            value = _("Yes") if value else _("No")
-        elif spec["type"] == "date" and value:
-            year, month, day = value.split("-")
-            value = f"{day}/{month}/{year}"
-        rows.append((spec["label"], "" if value is None else str(value)))
-    return rows
 
 
 @login_required
@@ -245,13 +228,7 @@ def submit(request, public_id):
     if resubmitting:
         messages.success(request, _("Your supplement was sent to the agency."))
         return redirect("submissions:detail", dossier.public_id)
-    return redirect(f"{dossier_url(dossier)}?submitted=1")
-
-
-def dossier_url(dossier) -> str:
-    from django.urls import reverse
-
-    return reverse("submissions:detail", args=[dossier.public_id])
+    return redirect(reverse("submissions:detail", args=[dossier.public_id]) + "?submitted=1")
 
 
 @login_required
@@ -261,7 +238,7 @@ def detail(request, public_id):
     current, removed = selectors.dossier_files(dossier)
     context = {
         "dossier": dossier,
-        "answers": _answer_rows(dossier),
+        "answers": selectors.dossier_answer_rows(dossier),
         "current_files": current,
         "removed_files": removed,
         "timeline": selectors.dossier_timeline(dossier),

@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 
 from tests.factories import (
-    ChannelFactory,
     CitizenFactory,
     DossierFactory,
     OfficerFactory,
@@ -117,6 +116,3 @@ def processing(delivery_version, staff):
     dossier.refresh_from_db()
     assert dossier.state == "processing"
     return dossier
-
-
-__all__ = ["ChannelFactory"]

@@ -27,8 +27,8 @@ from submissions.models import (
     State,
     SupplementRequest,
 )
+from submissions.selectors import dossier_answer_rows as _answer_rows
 from submissions.tasks import notify_event_task
-from submissions.views import _answer_rows
 from tests.factories import (
     PDF_BYTES,
     CitizenFactory,
