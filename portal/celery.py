@@ -9,7 +9,7 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import task_postrun, task_prerun, worker_process_init, worker_ready
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -28,3 +28,17 @@ def _freeze_startup_objects(**kwargs):
     walk the whole start-up heap again."""
     gc.collect()
     gc.freeze()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(sender=None, **kwargs):
+    """Around each task in a worker, what Django does around each request: close the
+    connections that are past CONN_MAX_AGE or broken, keep the rest (CELERY_DB_REUSE_MAX stops
+    Celery's Django fix-up from closing them all every time). A task run eagerly, inside the
+    caller's request or transaction, leaves the caller's connection alone."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -135,6 +135,12 @@ else:
 # Celery reads every CELERY_* setting below (see portal/celery.py).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_TASK_IGNORE_RESULT = True  # nobody waits on task results; a task that is read says so
+# Celery's Django fix-up closes every database connection before and after each task unless
+# told to reuse them: each task would then pay for a new PostgreSQL connection (a backend
+# process forked). Workers keep them as CONN_MAX_AGE says instead, like web requests do
+# (portal/celery.py closes the old or broken ones around each task).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # the quickstart runs tasks in-process
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -15,10 +15,18 @@ def send_email_task(
     message.send()
 
 
-@shared_task
+@shared_task(ignore_result=False)
 def ping_task(token: str) -> dict:
-    """Round-trip check for operators and the integration tests: who answered, and whether that
-    worker reaches the database."""
+    """Round-trip check for operators and the integration tests: who answered, whether that
+    worker reaches the database, and through which database session (its server pid)."""
+    from django.db import connection
+
     from portal import health
 
-    return {"token": token, "pid": os.getpid(), "database": health.check("database")["ok"]}
+    ok = health.check("database")["ok"]
+    session = None
+    if ok and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            session = cursor.fetchone()[0]
+    return {"token": token, "pid": os.getpid(), "database": ok, "db_session": session}

@@ -61,6 +61,13 @@ def test_web_and_worker_round_trip(redis_url, tmp_path):
         assert result["token"] == token
         assert result["pid"] != __import__("os").getpid()
         assert result["database"] is True
+        # Each worker process keeps its database session from task to task (CONN_MAX_AGE), not
+        # a new PostgreSQL connection per task.
+        answers = [ping_task.apply_async(args=[token]).get(timeout=60) for _ in range(6)]
+        sessions = {}
+        for answer in answers:
+            sessions.setdefault(answer["pid"], set()).add(answer["db_session"])
+        assert all(len(per_process) == 1 for per_process in sessions.values()), sessions
 
         # Requests through gunicorn: health, the Vietnamese home page, a static file.
         client = processes.Browser(base)
