@@ -137,8 +137,7 @@ def signer_name(row: SigningCertificate) -> str:
 def _signer(
     cert_id: int, sha256: str, kek_id: str, certificate_pem: str, chain_pem: str, blob: bytes
 ):
-    from pyhanko.sign import signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from signing import pdfsign
 
     key_der = keys.decrypt(blob, bound_to=bytes.fromhex(sha256))
     chain = [
@@ -150,10 +149,8 @@ def _signer(
             serialization.Encoding.DER
         )
     )
-    return signers.SimpleSigner(
-        signing_cert=cert,
-        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=SimpleCertificateStore.from_certs(chain),
+    return pdfsign.make_signer(
+        certificate=cert, private_key=asn1_keys.PrivateKeyInfo.load(key_der), chain=chain
     )
 
 

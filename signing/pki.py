@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -68,10 +68,15 @@ def issue_signing_certificate(
     not_before: dt.datetime | None = None,
     days: int = 1095,
     key_usage_ok: bool = True,
-) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key_type: str = "ec",
+) -> tuple[ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, x509.Certificate]:
     """A document-signing certificate: digitalSignature + nonRepudiation, and emailProtection
-    with an e-mail address, which NSS (pdfsig) wants before it calls a signer trusted."""
-    key = ec.generate_private_key(ec.SECP256R1())
+    with an e-mail address, which NSS (pdfsig) wants before it calls a signer trusted. The key
+    is ECDSA P-256, or RSA-2048 (`key_type="rsa"`, what Vietnamese CAs mostly issue)."""
+    if key_type == "rsa":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    else:
+        key = ec.generate_private_key(ec.SECP256R1())
     start = not_before or dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     cert = (
         x509.CertificateBuilder()

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from signing import runner
+
 BASE_URL = "https://documents.invalid/"  # a base that resolves nowhere: relative URLs stay ours
 
 
@@ -75,6 +77,10 @@ def render_html(template: str, context: dict) -> str:
 
 
 def render_pdf(html: str) -> bytes:
+    return runner.run(_render_pdf, html)
+
+
+def _render_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher()).write_pdf(

@@ -75,7 +75,12 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
     retry cannot fix (no usable certificate, no KEK, a broken template) are recorded on the
     document as `failed`; database errors propagate so that Celery retries."""
     document = (
-        Document.objects.select_for_update().select_related("agency").filter(pk=document_id).first()
+        # The document's row only: locking the agency's too would make every other document of
+        # the agency wait for this one's rendering.
+        Document.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .filter(pk=document_id)
+        .first()
     )
     if document is None or document.status != Document.Status.PENDING:
         return document

@@ -9,6 +9,8 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from signing import certificates, pki, services, tasks, verify
@@ -85,6 +87,23 @@ def test_running_the_task_twice_gives_one_document_one_file_one_hash(
     assert second.sha256 == first.sha256 == hashlib.sha256(first_bytes).hexdigest()
     assert second.signed_at == first.signed_at
     assert second.attempts == 1
+
+
+def test_signing_locks_the_document_row_and_not_its_agency(
+    demo_pki, agency, django_capture_on_commit_callbacks
+):
+    """Locking the agency's row as well would make every other document of the agency wait
+    while this one renders: one worker process at a time per agency."""
+    with django_capture_on_commit_callbacks():
+        document = services.document_request(
+            kind="notice", title="Thông báo", template="documents/notice.html",
+            context=notice_context(), agency=agency,
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        assert services.document_render_and_sign(document_id=document.pk).status == Status.SIGNED
+    locks = [query["sql"] for query in queries if "FOR UPDATE" in query["sql"]]
+    assert len(locks) == 1
+    assert locks[0].endswith('FOR UPDATE OF "signing_document"'), locks[0]
 
 
 def test_the_task_does_nothing_for_a_document_that_is_gone():

@@ -1,0 +1,111 @@
+"""The PAdES signature itself (what it carries, with ECDSA and RSA keys) and the documents
+thread that rendering and signing run on."""
+
+import hashlib
+import threading
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from signing import certificates, render, runner, verify
+from signing.models import Document, SigningCertificate
+from tests.signing.support import P12_PASSPHRASE, embedded_signature, p12_for, validate
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_attributes(pdf: bytes) -> dict:
+    info = embedded_signature(pdf).signer_info
+    return {attribute["type"].native: attribute["values"] for attribute in info["signed_attrs"]}
+
+
+def test_the_signature_carries_the_pades_baseline_attributes_and_no_signing_time(signed):
+    pdf = signed.pdf.read()
+    attributes = signed_attributes(pdf)
+    # PAdES puts the signing time in the signature dictionary (/M), not in signing-time.
+    assert set(attributes) == {"content_type", "message_digest", "signing_certificate_v2"}
+    (ess,) = attributes["signing_certificate_v2"][0]["certs"]
+    certificate = certificates.load_x509(signed.certificate)
+    assert (
+        ess["cert_hash"].native
+        == hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest()
+    )
+    assert ess["issuer_serial"]["serial_number"].native == certificate.serial_number
+    assert verify.verify_pdf(pdf).code == verify.AUTHENTIC
+
+
+def test_consecutive_signatures_by_one_loaded_signer_each_cover_their_own_document(
+    demo_pki, agency, request_document
+):
+    """The signer and its signing-certificate-v2 attribute are made once per process; each
+    signature must still carry its own document's digest."""
+    first = request_document(agency, revision=1)
+    second = request_document(agency, revision=2, context={"paragraphs": ["Một văn bản khác."]})
+    digests = []
+    for document in (first, second):
+        pdf = document.pdf.read()
+        status = validate(pdf, [demo_pki.root_cert])
+        assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+        digests.append(signed_attributes(pdf)["message_digest"][0].native)
+    assert digests[0] != digests[1]
+    assert certificates._signer.cache_info().misses == 1  # one key decrypted and loaded
+
+
+def test_an_rsa_2048_certificate_signs_documents_that_verify(demo_pki, agency, request_document):
+    """Vietnamese CAs mostly issue RSA-2048 keys; the demo PKI uses ECDSA."""
+    SigningCertificate.objects.update(is_active=False)
+    rsa_certificate = certificates.certificate_import(
+        agency=agency,
+        data=p12_for(demo_pki.root_key, demo_pki.root_cert, key_type="rsa"),
+        passphrase=P12_PASSPHRASE,
+    )
+    for revision in (1, 2):
+        document = request_document(agency, revision=revision)
+        assert document.status == Document.Status.SIGNED, document.error
+        assert document.certificate == rsa_certificate
+        pdf = document.pdf.read()
+        signature = embedded_signature(pdf)
+        assert signature.signer_info["signature_algorithm"].signature_algo == "rsassa_pkcs1v15"
+        status = validate(pdf, [demo_pki.root_cert])
+        assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+        assert verify.verify_pdf(pdf).code == verify.AUTHENTIC
+
+
+# --- the documents thread ---------------------------------------------------------------------
+
+
+def test_rendering_runs_on_the_documents_thread_the_same_one_each_time():
+    seen = []
+
+    def where(html):
+        seen.append(threading.current_thread())
+        return b"%PDF"
+
+    original = render._render_pdf
+    try:
+        render._render_pdf = where
+        render.render_pdf("<p>một</p>")
+        render.render_pdf("<p>hai</p>")
+    finally:
+        render._render_pdf = original
+    assert seen[0] is seen[1]
+    assert seen[0] is not threading.current_thread()
+    assert seen[0].name.startswith("documents_")
+
+
+def test_the_documents_thread_returns_results_and_raises_errors_to_the_caller():
+    assert runner.run(lambda a, b=0: a + b, 2, b=3) == 5
+    with pytest.raises(ZeroDivisionError):
+        runner.run(lambda: 1 / 0)
+    # A call from the documents thread itself runs there directly instead of waiting for itself.
+    assert runner.run(lambda: runner.run(lambda: threading.current_thread().name)).startswith(
+        "documents_"
+    )
+
+
+def test_a_forked_process_gets_a_documents_thread_of_its_own(monkeypatch):
+    parent_thread = runner.run(threading.current_thread)
+    monkeypatch.setattr(runner, "_owner_pid", -1)  # as a forked child sees its parent's
+    child_thread = runner.run(threading.current_thread)
+    assert child_thread is not parent_thread and child_thread.is_alive()
+    assert runner.run(threading.current_thread) is child_thread
