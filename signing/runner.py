@@ -10,7 +10,9 @@ pairs per render inside a Celery prefork child, the render 15% slower than the s
 shallow script; about 280 per render on this thread, as fast as the script.
 
 Each process gets one such thread, made lazily (so a forked worker child makes its own). Calls
-from several threads take turns on it.
+from several threads take turns on it. A caller interrupted while it waits (Celery's soft time
+limit) gets its exception at once; the work already started finishes on the thread, and the
+next call waits for it (the hard time limit still ends a worker child that hangs).
 """
 
 import os
