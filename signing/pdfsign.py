@@ -48,10 +48,11 @@ def _signer_class():
     class PadesSignedAttributes(SignedAttributeProviderSpec):
         """The signed attributes of a PAdES baseline signature besides content-type and
         message-digest (which pyHanko adds itself): signing-certificate-v2, and no signing-time
-        (PAdES puts the time in the signature dictionary). Built once, then reloaded from its
-        DER: asn1crypto re-encodes a value built from Python objects every time anything
-        containing it is encoded (this attribute was 60% of a signature's cost), a parsed one
-        not."""
+        (PAdES puts the time in the signature dictionary). It replaces pyHanko's CAdES spec,
+        so CAdES extras (commitment type, signature policy, content timestamp) would have to be
+        added here; `_sign` asks for none. Built once, then reloaded from its DER: asn1crypto
+        re-encodes a value built from Python objects every time anything containing it is
+        encoded (this attribute was 60% of a signature's cost), a parsed one not."""
 
         def __init__(self, signing_cert):
             value = general.as_signing_certificate_v2(signing_cert)

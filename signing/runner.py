@@ -9,33 +9,58 @@ falls depends on how deep the caller already is. Measured on a one-page slip: 1,
 pairs per render inside a Celery prefork child, the render 15% slower than the same render in a
 shallow script; about 280 per render on this thread, as fast as the script.
 
-Each process gets one such thread, made lazily (so a forked worker child makes its own). Calls
-from several threads take turns on it. A caller interrupted while it waits (Celery's soft time
-limit) gets its exception at once; the work already started finishes on the thread, and the
-next call waits for it (the hard time limit still ends a worker child that hangs).
+Each process gets one such thread, made on first use (a forked worker child makes its own).
+Calls from several threads take turns on it. A caller interrupted while it waits (Celery's soft
+time limit) cancels its work if it has not started; work already running cannot be interrupted,
+so the caller waits for it before the exception goes on: a render that hangs keeps its own
+task waiting until Celery's hard time limit replaces the worker child, instead of making every
+later task of that child wait behind it.
 """
 
+import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
-_owner_pid: int | None = None
+_thread_ident: int | None = None
+
+
+def _mark_thread():
+    global _thread_ident
+    _thread_ident = threading.get_ident()
 
 
 def _thread() -> ThreadPoolExecutor:
-    global _executor, _owner_pid
+    global _executor
     with _lock:
-        if _executor is None or _owner_pid != os.getpid():
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documents")
-            _owner_pid = os.getpid()
+        if _executor is None:
+            _executor = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="documents", initializer=_mark_thread
+            )
         return _executor
+
+
+def _forget_parent_thread():
+    """In a forked child the parent's thread does not exist (nor, perhaps, its lock's owner)."""
+    global _executor, _lock, _thread_ident
+    _executor, _lock, _thread_ident = None, threading.Lock(), None
+
+
+os.register_at_fork(after_in_child=_forget_parent_thread)
 
 
 def run(function, /, *args, **kwargs):
     """`function(*args, **kwargs)` on the documents thread; its result or its exception.
     It must not touch the database: the thread has no part in the caller's transaction."""
-    if threading.current_thread().name.startswith("documents_"):
+    if threading.get_ident() == _thread_ident:
         return function(*args, **kwargs)  # already there (a nested call)
-    return _thread().submit(function, *args, **kwargs).result()
+    future = _thread().submit(function, *args, **kwargs)
+    try:
+        return future.result()
+    except BaseException:
+        if not future.cancel():  # running already: wait for it, then pass the exception on
+            with contextlib.suppress(BaseException):  # the first exception is the one to raise
+                future.result()
+        raise

@@ -64,6 +64,7 @@ def test_web_and_worker_round_trip(redis_url, tmp_path):
         # Each worker process keeps its database session from task to task (CONN_MAX_AGE), not
         # a new PostgreSQL connection per task.
         answers = [ping_task.apply_async(args=[token]).get(timeout=60) for _ in range(6)]
+        assert all(answer["database"] and answer["db_session"] for answer in answers), answers
         sessions = {}
         for answer in answers:
             sessions.setdefault(answer["pid"], set()).add(answer["db_session"])

@@ -2,7 +2,10 @@
 thread that rendering and signing run on."""
 
 import hashlib
+import os
+import signal
 import threading
+import time
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -35,24 +38,37 @@ def test_the_signature_carries_the_pades_baseline_attributes_and_no_signing_time
 
 
 def test_consecutive_signatures_by_one_loaded_signer_each_cover_their_own_document(
-    demo_pki, agency, request_document
+    demo_pki, agency, request_document, monkeypatch
 ):
-    """The signer and its signing-certificate-v2 attribute are made once per process; each
-    signature must still carry its own document's digest."""
+    """The signer, its key and its signing-certificate-v2 attribute are made once per process;
+    each signature must still be over its own document."""
+    from pyhanko.sign import signers
+
+    def reloads_the_key(*args, **kwargs):
+        raise AssertionError("pyHanko's sign_raw was used")
+
+    monkeypatch.setattr(signers.SimpleSigner, "sign_raw", reloads_the_key)
     first = request_document(agency, revision=1)
     second = request_document(agency, revision=2, context={"paragraphs": ["Một văn bản khác."]})
-    digests = []
     for document in (first, second):
         pdf = document.pdf.read()
         status = validate(pdf, [demo_pki.root_cert])
         assert status.intact and status.valid and status.trusted, status.pretty_print_details()
-        digests.append(signed_attributes(pdf)["message_digest"][0].native)
-    assert digests[0] != digests[1]
+        assert verify.verify_pdf(pdf).document == document
     assert certificates._signer.cache_info().misses == 1  # one key decrypted and loaded
 
 
-def test_an_rsa_2048_certificate_signs_documents_that_verify(demo_pki, agency, request_document):
-    """Vietnamese CAs mostly issue RSA-2048 keys; the demo PKI uses ECDSA."""
+def test_an_rsa_2048_certificate_signs_documents_that_verify(
+    demo_pki, agency, request_document, monkeypatch
+):
+    """Vietnamese CAs mostly issue RSA-2048 keys; the demo PKI uses ECDSA. The key loaded once
+    signs: pyHanko's own path (which loads the key again each time) is not taken."""
+    from pyhanko.sign import signers
+
+    def reloads_the_key(*args, **kwargs):
+        raise AssertionError("pyHanko's sign_raw was used")
+
+    monkeypatch.setattr(signers.SimpleSigner, "sign_raw", reloads_the_key)
     SigningCertificate.objects.update(is_active=False)
     rsa_certificate = certificates.certificate_import(
         agency=agency,
@@ -103,9 +119,75 @@ def test_the_documents_thread_returns_results_and_raises_errors_to_the_caller():
     )
 
 
-def test_a_forked_process_gets_a_documents_thread_of_its_own(monkeypatch):
-    parent_thread = runner.run(threading.current_thread)
-    monkeypatch.setattr(runner, "_owner_pid", -1)  # as a forked child sees its parent's
-    child_thread = runner.run(threading.current_thread)
-    assert child_thread is not parent_thread and child_thread.is_alive()
-    assert runner.run(threading.current_thread) is child_thread
+def test_a_forked_child_gets_a_documents_thread_of_its_own():
+    """Without its own thread a child would wait forever on its parent's, which it lacks."""
+    runner.run(threading.get_ident)  # the parent's thread exists
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer through the pipe, never return into pytest
+        try:
+            os.write(write, str(runner.run(threading.get_ident) != threading.get_ident()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    deadline = time.monotonic() + 20
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child's call never ran")
+        time.sleep(0.02)
+    assert os.read(read, 16) == b"True"
+    os.close(read)
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.fixture
+def interrupt_after():
+    """Raise Interrupted in this (main) thread after `seconds`, as Celery's soft time limit
+    raises in a task that is waiting."""
+
+    def arm(seconds):
+        def handler(signum, frame):
+            raise Interrupted
+
+        signal.signal(signal.SIGALRM, handler)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    yield arm
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
+def test_an_interrupted_caller_cancels_its_work_that_had_not_started(interrupt_after):
+    release, ran = threading.Event(), []
+    occupant = threading.Thread(target=runner.run, args=(release.wait, 10))
+    occupant.start()
+    time.sleep(0.1)  # the documents thread is busy with the occupant's call
+    interrupt_after(0.2)
+    with pytest.raises(Interrupted):
+        runner.run(ran.append, "late")  # queued behind the occupant, then interrupted
+    release.set()
+    occupant.join(10)
+    runner.run(lambda: None)  # everything queued before this has run or been cancelled
+    assert ran == []
+
+
+def test_an_interrupted_caller_waits_for_its_running_work_before_giving_up(interrupt_after):
+    """So that a hanging render keeps its own task busy until the hard time limit, instead of
+    every later task queueing behind it."""
+    finished = []
+
+    def slow():
+        time.sleep(0.6)
+        finished.append(time.monotonic())
+
+    interrupt_after(0.1)
+    started = time.monotonic()
+    with pytest.raises(Interrupted):
+        runner.run(slow)
+    assert finished, "the caller gave up before its work finished"
+    assert time.monotonic() - started >= 0.6
