@@ -17,6 +17,17 @@ from tests.signing.support import P12_PASSPHRASE, embedded_signature, p12_for, v
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def pyhanko_sign_raw_fails(monkeypatch):
+    """pyHanko's own sign_raw loads the private key again for each signature; ours must sign."""
+    from pyhanko.sign import signers
+
+    def reloads_the_key(*args, **kwargs):
+        raise AssertionError("pyHanko's sign_raw was used")
+
+    monkeypatch.setattr(signers.SimpleSigner, "sign_raw", reloads_the_key)
+
+
 def signed_attributes(pdf: bytes) -> dict:
     info = embedded_signature(pdf).signer_info
     return {attribute["type"].native: attribute["values"] for attribute in info["signed_attrs"]}
@@ -38,16 +49,10 @@ def test_the_signature_carries_the_pades_baseline_attributes_and_no_signing_time
 
 
 def test_consecutive_signatures_by_one_loaded_signer_each_cover_their_own_document(
-    demo_pki, agency, request_document, monkeypatch
+    demo_pki, agency, request_document, pyhanko_sign_raw_fails
 ):
     """The signer, its key and its signing-certificate-v2 attribute are made once per process;
     each signature must still be over its own document."""
-    from pyhanko.sign import signers
-
-    def reloads_the_key(*args, **kwargs):
-        raise AssertionError("pyHanko's sign_raw was used")
-
-    monkeypatch.setattr(signers.SimpleSigner, "sign_raw", reloads_the_key)
     first = request_document(agency, revision=1)
     second = request_document(agency, revision=2, context={"paragraphs": ["Một văn bản khác."]})
     for document in (first, second):
@@ -59,16 +64,10 @@ def test_consecutive_signatures_by_one_loaded_signer_each_cover_their_own_docume
 
 
 def test_an_rsa_2048_certificate_signs_documents_that_verify(
-    demo_pki, agency, request_document, monkeypatch
+    demo_pki, agency, request_document, pyhanko_sign_raw_fails
 ):
     """Vietnamese CAs mostly issue RSA-2048 keys; the demo PKI uses ECDSA. The key loaded once
     signs: pyHanko's own path (which loads the key again each time) is not taken."""
-    from pyhanko.sign import signers
-
-    def reloads_the_key(*args, **kwargs):
-        raise AssertionError("pyHanko's sign_raw was used")
-
-    monkeypatch.setattr(signers.SimpleSigner, "sign_raw", reloads_the_key)
     SigningCertificate.objects.update(is_active=False)
     rsa_certificate = certificates.certificate_import(
         agency=agency,
