@@ -5,12 +5,20 @@ RUN apt-get update \
       libharfbuzz-subset0 fonts-liberation2 fonts-noto-core fonts-dejavu-core gettext curl \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# The site's lock alone (requirements-dev.lock adds pytest, Playwright, ruff and pip-tools, which an
+# image never runs): every package pinned and checked against its hash, setuptools and wheel
+# included, so the project installs next without its dependencies and without fetching anything.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY portal portal
 COPY procedures procedures
 COPY submissions submissions
 COPY signing signing
-RUN pip install .
+COPY payments payments
+COPY office office
+COPY demo demo
+RUN pip install --no-deps --no-build-isolation . && pip check
 COPY . .
 RUN PORTAL_ENV=production ALLOWED_HOSTS=build SECRET_KEY=build-only-collectstatic-not-a-secret-0123456789abcdef \
       SIGNING_KEK=YnVpbGQtb25seS1ub3QtYS1yZWFsLWtleS0wMTIzNDU= \

@@ -13,7 +13,7 @@ TEST_CACHE_URL ?= redis://127.0.0.1:6379/2
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvc_bench
 PYTEST_ARGS ?=
 
-.PHONY: run test lint check messages bench deps deps-test services worker clean
+.PHONY: run test lint check messages bench deps deps-test lock services worker clean
 
 ## run: install what is missing, migrate, load demo data and serve http://127.0.0.1:8000
 run: deps
@@ -60,12 +60,35 @@ deps: $(VENV)/.installed $(MO)
 deps-test: deps
 	scripts/system-deps.sh test
 
-$(VENV)/.installed: pyproject.toml
+# Locked installs: every package at the version and with the hashes that `make lock` wrote.
+# requirements.lock is the site's (the Dockerfile installs it alone); requirements-dev.lock has the
+# same pins plus the dev extra (tests, linters, pip-tools) and is what `make` installs. Both are
+# for CPython 3.11 on Linux x86_64 and hold pip, setuptools and wheel too, so the project itself
+# installs without fetching anything (--no-build-isolation). pip check fails when pyproject.toml
+# asks for something the lock lacks: then `make lock`.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+
+$(VENV)/.installed: $(DEV_LOCK) $(LOCK) pyproject.toml
 	scripts/system-deps.sh run
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PY) -m pip check || { echo "pyproject.toml and $(DEV_LOCK) disagree: make lock" >&2; exit 1; }
 	touch $@
+
+## lock: re-lock requirements*.lock from pyproject.toml (PIP_COMPILE_ARGS=--upgrade for newer
+## releases, or --upgrade-package NAME); against the index alone, never this machine's wheel
+## folders, so every hash is one the index publishes. The dev lock is constrained to the site's.
+PIP_COMPILE_ARGS ?=
+PIP_COMPILE = env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" \
+    $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+    --no-emit-index-url --no-emit-find-links --all-build-deps $(PIP_COMPILE_ARGS)
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/pip-compile || $(PY) -m pip install -q --require-hashes -r $(DEV_LOCK)
+	$(PIP_COMPILE) -o $(LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra dev -c $(LOCK) -o $(DEV_LOCK) pyproject.toml
 
 $(MO): $(PO)
 	@command -v msgfmt >/dev/null || scripts/system-deps.sh run
