@@ -795,6 +795,7 @@ def test_an_event_cannot_be_changed_through_the_orm(event):
     ],
     ids=["update-note", "update-state", "delete"],
 )
+@pytest.mark.postgresql  # the append-only trigger is PostgreSQL's
 def test_the_database_refuses_to_change_an_event(event, sql):
     assert connection.vendor == "postgresql"
     with (

@@ -569,6 +569,7 @@ def run_together(calls: list) -> list:
     return outcomes
 
 
+@pytest.mark.postgresql  # concurrent writers wait on the row lock (SQLite refuses the second)
 @pytest.mark.django_db(transaction=True)
 def test_two_desk_officers_accept_at_once(english, agency, version):
     dossier = new_dossier(version)
@@ -591,6 +592,7 @@ def test_two_desk_officers_accept_at_once(english, agency, version):
     assert len(documents_of(row, "receipt")) == 1
 
 
+@pytest.mark.postgresql  # concurrent writers wait on the row lock (SQLite refuses the second)
 @pytest.mark.django_db(transaction=True)
 def test_accept_and_refuse_at_once(english, agency, version):
     dossier = new_dossier(version)
