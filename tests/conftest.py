@@ -7,6 +7,23 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings():
+    """Settings every test runs under, set once per session (and per xdist worker):
+    - a fast password hasher: the default PBKDF2 work factor costs ~0.5 s a hash and tests make
+      users by the dozen; what they test is not the hasher;
+    - the office hours that deadline expectations are computed from, whatever the environment
+      says (TIME_ZONE is fixed in portal/settings.py; these two are read from the environment)."""
+    from django.test import override_settings
+
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        OFFICE_HOURS=["07:30-11:30", "13:00-17:00"],
+        SAME_DAY_CUTOFF="15:00",
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):
     """Each test starts with an empty in-process cache: cached pages and counters from one test

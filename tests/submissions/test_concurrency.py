@@ -22,12 +22,6 @@ pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 NOON = dt.datetime(2026, 6, 10, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Citizens are made by the dozen here and never log in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run_together(calls: list) -> list:
     """Run each call in its own thread, all released at once; (result or exception) per call.
     Each thread closes its own database connection when done."""

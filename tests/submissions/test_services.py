@@ -42,12 +42,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Citizens and officers are made by the dozen here and never log in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CHANGED_PROCEDURE = (
     "The procedure has changed since this draft was started: start a new dossier for the "

@@ -57,24 +57,6 @@ def hours(value) -> dt.timedelta:
     return dt.timedelta(hours=value)
 
 
-@pytest.fixture(autouse=True)
-def _settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Pin what the clock expectations are computed from, whatever the environment says.
-    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
-    settings.OFFICE_HOURS = ["07:30-11:30", "13:00-17:00"]
-    settings.SAME_DAY_CUTOFF = "15:00"
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_language():
-    """A request by an English-speaking user leaves English active in this thread (the
-    middleware activates the user's language): the next test must not inherit it."""
-    language = translation.get_language()
-    yield
-    translation.activate(language)
-
-
 @pytest.fixture
 def people(agency, other_agency):
     return crew(agency, other_agency)
