@@ -71,6 +71,8 @@ def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped (or expected-to-fail) test fails the run: nothing may be silently off."""
     if os.environ.get("CI", "").lower() not in {"1", "true", "yes"}:
         return
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller receives every worker's reports and decides
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return
