@@ -56,15 +56,25 @@ def _demo_pki_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _eager_celery_in_process(settings):
-    """Unit tests run tasks in-process; tests/integration starts a real worker instead."""
+    """Unit tests run tasks in-process; tests/integration starts a real worker instead.
+
+    An eager task sets Celery's process-wide "joining a result would block" flag while it runs
+    and then puts back the value it found, so eager tasks in several threads at once (the
+    concurrency tests) can leave it set; every later `result.get()` in this process (the
+    integration tests) would then raise "Never call result.get() within a task!". It is put back
+    after each test."""
+    from celery import _state as celery_state
+
     from portal.celery import app
 
     previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    join_will_block = celery_state.task_join_will_block()
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+    celery_state._set_task_join_will_block(join_will_block)
 
 
 def pytest_sessionfinish(session, exitstatus):
