@@ -15,8 +15,8 @@ TRANSFER = "Chuyển trường đối với học sinh trung học phổ thông"
 CORRECT = "Chỉnh sửa nội dung văn bằng, chứng chỉ"
 FOREIGN = "Công nhận bằng tốt nghiệp trung học cơ sở, trung học phổ thông do cơ sở nước ngoài cấp"
 
-# The search's two branches: on another database the PostgreSQL one would run the substring
-# search again, so it is left out where PostgreSQL is (`make test-fast`, on SQLite).
+# The search's two branches. On another database the PostgreSQL one would only run the substring
+# search again, so it is marked to be left out where there is no PostgreSQL (`make test-fast`).
 BRANCHES = [pytest.param("postgresql", marks=pytest.mark.postgresql), "substring"]
 
 
