@@ -12,8 +12,10 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 TEST_CACHE_URL ?= redis://127.0.0.1:6379/2
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvc_bench
 PYTEST_ARGS ?=
+TEST_FAST_WORKERS ?= auto
+TEST_FAST_MARKERS := not browser and not integration and not postgresql
 
-.PHONY: run test lint check messages bench deps deps-test lock services worker clean
+.PHONY: run test test-fast lint check messages bench deps deps-test lock services worker clean
 
 ## run: install what is missing, migrate, load demo data and serve http://127.0.0.1:8000
 run: deps
@@ -28,6 +30,12 @@ run: deps
 test: deps-test services
 	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" CACHE_URL="$(TEST_CACHE_URL)" \
 	  $(PY) -m pytest $(PYTEST_ARGS)
+
+## test-fast: the suite on SQLite in parallel, without browser, subprocess or PostgreSQL-only tests
+# (about a minute on two cores); `make test` runs everything before you stop.
+test-fast: deps
+	DATABASE_URL="sqlite:///$(CURDIR)/var/db.sqlite3" REDIS_URL= CACHE_URL= \
+	  $(PY) -m pytest -n $(TEST_FAST_WORKERS) -m "$(TEST_FAST_MARKERS)" $(PYTEST_ARGS)
 
 ## check: lint, formatting, migrations in step with models, every message translated
 check: deps

@@ -7,6 +7,23 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings():
+    """Settings every test runs under, set once per session (and per xdist worker):
+    - a fast password hasher: the default PBKDF2 work factor costs ~0.5 s a hash and tests make
+      users by the dozen; what they test is not the hasher;
+    - the office hours that deadline expectations are computed from, whatever the environment
+      says (TIME_ZONE is fixed in portal/settings.py; these two are read from the environment)."""
+    from django.test import override_settings
+
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        OFFICE_HOURS=["07:30-11:30", "13:00-17:00"],
+        SAME_DAY_CUTOFF="15:00",
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):
     """Each test starts with an empty in-process cache: cached pages and counters from one test
@@ -39,21 +56,33 @@ def _demo_pki_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _eager_celery_in_process(settings):
-    """Unit tests run tasks in-process; tests/integration starts a real worker instead."""
+    """Unit tests run tasks in-process; tests/integration starts a real worker instead.
+
+    An eager task sets Celery's process-wide "joining a result would block" flag while it runs
+    and then puts back the value it found, so eager tasks in several threads at once (the
+    concurrency tests) can leave it set; every later `result.get()` in this process (the
+    integration tests) would then raise "Never call result.get() within a task!". It is put back
+    after each test."""
+    from celery import _state as celery_state
+
     from portal.celery import app
 
     previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    join_will_block = celery_state.task_join_will_block()
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+    celery_state._set_task_join_will_block(join_will_block)
 
 
 def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped (or expected-to-fail) test fails the run: nothing may be silently off."""
     if os.environ.get("CI", "").lower() not in {"1", "true", "yes"}:
         return
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller receives every worker's reports and decides
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return

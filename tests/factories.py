@@ -7,6 +7,7 @@ from factory.django import DjangoModelFactory
 
 from portal.models import Agency, StaffRole, User
 from procedures.models import Channel, Field, Procedure, ProcedureVersion, RequiredDocument
+from submissions.models import Decision, State
 
 PASSWORD = "Str0ng-enough-pass"
 
@@ -193,6 +194,21 @@ def jpeg_bytes(width: int = 4, height: int = 4) -> bytes:
     return buffer.getvalue()
 
 
+def _taken_to(state: str) -> factory.PostGeneration:
+    """A post-generation step that takes the submitted dossier on to `state`."""
+
+    def take(dossier, create, extracted, **how):
+        if create:
+            dossier_advance(dossier, state, **how)
+            dossier.refresh_from_db()
+
+    return factory.PostGeneration(take)
+
+
+# The fee of the `awaiting_payment` trait's procedure, paid online on delivery.
+FEE_ON_DELIVERY = 50_000
+
+
 class CitizenFactory(UserFactory):
     """A citizen with a complete profile (a valid citizen ID: Hà Nội, male, born 1990)."""
 
@@ -207,7 +223,17 @@ class DossierFactory(DjangoModelFactory):
     """A draft by a citizen under a published level-3 procedure (one required document).
 
     Traits: `complete` (answers and a PDF for every required document), `submitted` (complete,
-    then submitted through the service, so it has its code and event)."""
+    then submitted through the service, so it has its code and event), and one per state of the
+    workflow after that: `received`, `refused`, `withdrawn`, `processing`,
+    `supplement_required`, `awaiting_payment`, `pending_approval`, `signing`, `resolved`,
+    `returned`, `stopped`. Each is reached from `submitted` through the workflow's own services,
+    step by step (see `dossier_advance`), so the dossier has what its state implies: code,
+    submission and acceptance times, deadline, assignee, decision, result document, paused
+    clock, events. `awaiting_payment` puts the dossier under a level-4 procedure whose online
+    fee is paid on delivery. Name who takes the steps with `workflow__desk=`,
+    `workflow__specialist=` (the assignee) and `workflow__leader=`, and the proposal with
+    `workflow__decision=`; otherwise each step is taken by the agency's first officer holding
+    the role, made if there is none."""
 
     class Meta:
         model = "submissions.Dossier"
@@ -237,6 +263,29 @@ class DossierFactory(DjangoModelFactory):
             complete=True,
             submission=factory.PostGeneration(lambda obj, create, extracted, **kw: _submit(obj)),
         )
+        received = factory.Trait(submitted=True, workflow=_taken_to(State.RECEIVED))
+        refused = factory.Trait(submitted=True, workflow=_taken_to(State.REFUSED))
+        withdrawn = factory.Trait(submitted=True, workflow=_taken_to(State.WITHDRAWN))
+        processing = factory.Trait(submitted=True, workflow=_taken_to(State.PROCESSING))
+        supplement_required = factory.Trait(
+            submitted=True, workflow=_taken_to(State.SUPPLEMENT_REQUIRED)
+        )
+        awaiting_payment = factory.Trait(
+            submitted=True,
+            version=factory.SubFactory(
+                ProcedureVersionFactory,
+                published=True,
+                level4=True,
+                fee_timing="on_delivery",
+                channels=[{}, {"online": True, "fee_vnd": FEE_ON_DELIVERY}],
+            ),
+            workflow=_taken_to(State.AWAITING_PAYMENT),
+        )
+        pending_approval = factory.Trait(submitted=True, workflow=_taken_to(State.PENDING_APPROVAL))
+        signing = factory.Trait(submitted=True, workflow=_taken_to(State.SIGNING))
+        resolved = factory.Trait(submitted=True, workflow=_taken_to(State.RESOLVED))
+        returned = factory.Trait(submitted=True, workflow=_taken_to(State.RETURNED))
+        stopped = factory.Trait(submitted=True, workflow=_taken_to(State.STOPPED))
 
 
 def _attach(dossier) -> None:
@@ -259,3 +308,134 @@ def _submit(dossier) -> None:
 
     services.dossier_submit(dossier=dossier, actor=dossier.applicant)
     dossier.refresh_from_db()
+
+
+# --- the workflow --------------------------------------------------------------------------------
+
+# The steps that take a submitted dossier to each state (submissions.workflow).
+WORKFLOW_STEPS = {
+    State.SUBMITTED: [],
+    State.RECEIVED: ["accept"],
+    State.REFUSED: ["refuse"],
+    State.WITHDRAWN: ["withdraw"],
+    State.PROCESSING: ["accept", "assign"],
+    State.SUPPLEMENT_REQUIRED: ["accept", "assign", "request_supplement"],
+    State.AWAITING_PAYMENT: ["accept", "assign", "request_payment"],
+    State.PENDING_APPROVAL: ["accept", "assign", "propose"],
+    State.SIGNING: ["accept", "assign", "propose", "approve"],
+    State.RESOLVED: ["accept", "assign", "propose", "approve", "resolve"],
+    State.RETURNED: ["accept", "assign", "propose", "approve", "resolve", "hand_back"],
+    State.STOPPED: ["accept", "assign", "stop"],
+}
+# The state each step is taken from.
+STEP_FROM = {
+    "accept": State.SUBMITTED,
+    "refuse": State.SUBMITTED,
+    "withdraw": State.SUBMITTED,
+    "assign": State.RECEIVED,
+    "request_supplement": State.PROCESSING,
+    "request_payment": State.PROCESSING,
+    "propose": State.PROCESSING,
+    "stop": State.PROCESSING,
+    "approve": State.PENDING_APPROVAL,
+    "resolve": State.SIGNING,
+    "hand_back": State.RESOLVED,
+}
+
+
+def _officer(agency, role: str) -> User:
+    """The agency's first active officer holding `role`, or a new one."""
+    found = (
+        User.objects.filter(agency=agency, is_active=True, roles__role=role).order_by("pk").first()
+    )
+    return found or OfficerFactory(agency=agency, roles=[role])
+
+
+def dossier_advance(
+    dossier, to: str, *, desk=None, specialist=None, leader=None, decision: str = Decision.GRANT
+):
+    """Take a dossier on from where it is (submitted, or further on the way) to state `to`
+    through the workflow's services, each step by the role whose step it is: `desk`,
+    `specialist` (the dossier is assigned to them) and `leader`, by default the agency's first
+    officer holding the role (made if there is none). The signing worker's part is played by
+    `fake_sign`. Returns the dossier as stored."""
+    from submissions import services, workflow
+    from submissions.models import Dossier
+
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    people = {"desk": desk, "specialist": specialist, "leader": leader}
+
+    def by(role: str) -> User:
+        if people[role] is None:
+            people[role] = _officer(dossier.agency, role)
+        return people[role]
+
+    steps = {
+        "accept": lambda: workflow.dossier_accept(dossier=dossier, actor=by("desk")),
+        "refuse": lambda: workflow.dossier_refuse(
+            dossier=dossier, actor=by("desk"), reasons="Không thuộc thẩm quyền."
+        ),
+        "withdraw": lambda: services.dossier_withdraw(
+            dossier=dossier, actor=dossier.applicant, reason="Nộp nhầm."
+        ),
+        "assign": lambda: workflow.dossier_assign(
+            dossier=dossier, actor=by("desk"), specialist=by("specialist")
+        ),
+        "request_supplement": lambda: workflow.dossier_request_supplement(
+            dossier=dossier, actor=by("specialist"), reason="Thiếu học bạ.", items=["Học bạ"]
+        ),
+        "request_payment": lambda: workflow.dossier_request_payment(
+            dossier=dossier, actor=by("specialist")
+        ),
+        "propose": lambda: workflow.dossier_propose(
+            dossier=dossier,
+            actor=by("specialist"),
+            decision=decision,
+            reasons="Không đủ điều kiện." if decision == Decision.DENY else "",
+            result_content="Cấp bản sao văn bằng." if decision == Decision.GRANT else "",
+        ),
+        "approve": lambda: workflow.dossier_approve(dossier=dossier, actor=by("leader")),
+        "resolve": lambda: _resolve_with_fake_signature(dossier),
+        "hand_back": lambda: workflow.dossier_hand_back(
+            dossier=dossier, actor=by("desk"), received_by="Nguyễn Văn Nhận"
+        ),
+        "stop": lambda: workflow.dossier_stop(
+            dossier=dossier, actor=by("leader"), reason="Người nộp đã mất năng lực hành vi."
+        ),
+    }
+    path = WORKFLOW_STEPS[to]
+    if dossier.state != to:
+        starts = [i for i, step in enumerate(path) if STEP_FROM[step] == dossier.state]
+        assert starts, f"no way from {dossier.state} to {to}"
+        for step in path[starts[0] :]:
+            steps[step]()
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.state == to, (to, dossier.state)
+    return dossier
+
+
+def fake_sign(document):
+    """What the signing worker leaves (without rendering or a certificate): a signed PDF."""
+    from django.core.files.base import ContentFile
+
+    from signing.models import Document
+
+    document.pdf.save(f"{document.verification_code}.pdf", ContentFile(PDF_BYTES), save=False)
+    Document.objects.filter(pk=document.pk).update(
+        status=Document.Status.SIGNED, pdf=document.pdf.name, signed_at=timezone.now()
+    )
+    return Document.objects.get(pk=document.pk)
+
+
+def _resolve_with_fake_signature(dossier) -> None:
+    """signing → resolved, as the receiver of `document_signed` would do it."""
+    from signing.models import Document
+    from submissions import selectors, workflow
+
+    (result,) = [
+        d
+        for d in selectors.dossier_documents(dossier, staff=True)
+        if d.kind == "result" and d.status != Document.Status.SIGNED
+    ]
+    fake_sign(result)
+    workflow.dossier_resolve(dossier_id=dossier.pk, document_id=result.pk)

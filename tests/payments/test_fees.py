@@ -150,13 +150,11 @@ def test_a_fee_due_on_delivery_is_not_asked_at_submission(client, gateway, staff
 
 
 def test_the_specialist_asks_for_the_fee_the_clock_pauses_and_resumes_when_paid(
-    client, gateway, delivery_version, staff, django_capture_on_commit_callbacks
+    client, gateway, delivery_version, django_capture_on_commit_callbacks
 ):
     with time_machine.travel(at(2026, 3, 9, 9), tick=False) as clock:  # a Monday
-        dossier = DossierFactory(version=delivery_version, submitted=True)
-        desk, specialist = staff.of(dossier)
-        workflow.dossier_accept(dossier=dossier, actor=desk)
-        workflow.dossier_assign(dossier=dossier, actor=desk, specialist=specialist)
+        dossier = DossierFactory(version=delivery_version, processing=True)
+        specialist = dossier.assignee
         due = fresh(dossier).due_at
         assert due == at(2026, 3, 16, 9)  # five working days
         assert has_pay_button(client, dossier) is False
@@ -206,13 +204,10 @@ def test_request_payment_is_refused_when_the_fee_is_paid_before(
     assert fresh(submitted).paused_at is None
 
 
-def test_request_payment_is_refused_when_the_fee_is_zero(gateway, staff):
-    dossier = DossierFactory(version=version(fee=0, timing="on_delivery"), submitted=True)
-    desk, specialist = staff.of(dossier)
-    workflow.dossier_accept(dossier=dossier, actor=desk)
-    workflow.dossier_assign(dossier=dossier, actor=desk, specialist=specialist)
+def test_request_payment_is_refused_when_the_fee_is_zero(gateway):
+    dossier = DossierFactory(version=version(fee=0, timing="on_delivery"), processing=True)
     with pytest.raises(ValidationError) as refused:
-        workflow.dossier_request_payment(dossier=dossier, actor=specialist)
+        workflow.dossier_request_payment(dossier=dossier, actor=dossier.assignee)
     assert refused.value.code == "no_fee"
     assert fresh(dossier).state == "processing"
     assert not dossier.events.filter(action="request_payment").exists()

@@ -479,6 +479,7 @@ def test_what_anyone_sends_is_stored_bounded(client, gateway, submitted):
 # --- two notifications at the same moment ---------------------------------------------------------
 
 
+@pytest.mark.postgresql  # concurrent writers wait on the row lock (SQLite refuses the second)
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_ipns_pay_once(gateway, fee_version):
     dossier = DossierFactory(version=fee_version, submitted=True)

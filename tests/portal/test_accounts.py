@@ -12,12 +12,6 @@ from tests.factories import PASSWORD, AgencyFactory, OfficerFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    # The default PBKDF2 work factor costs ~0.5 s a hash; what is tested here is not the hasher.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 NEW_PASSWORD = "Hoa-sen-no-2025!"
 
 

@@ -14,11 +14,6 @@ def change_url(user: User) -> str:
     return reverse("admin:portal_user_change", args=[user.pk])
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def agency_admin():
     return OfficerFactory(email="quantri@so.example.vn", roles=["agency_admin"], is_staff=True)

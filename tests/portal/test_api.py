@@ -2,7 +2,6 @@ import re
 
 import pytest
 import yaml
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -12,15 +11,6 @@ pytestmark = pytest.mark.django_db
 
 TOKEN_URL = "/api/v1/auth/token/"
 ME_URL = "/api/v1/me/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_and_fast_hasher(settings):
-    # The login throttle counts in the shared cache (Redis in CI), which outlives a test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

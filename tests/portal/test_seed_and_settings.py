@@ -16,11 +16,6 @@ from portal.models import Agency, StaffRole, User
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- seed_demo ---------------------------------------------------------------------------------
 
 

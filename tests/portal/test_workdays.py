@@ -41,14 +41,6 @@ def cal(db):
     return WorkCalendar()
 
 
-@pytest.fixture(autouse=True)
-def _default_office_hours(settings):
-    # Pin the settings these expectations are computed from, whatever the environment says.
-    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
-    settings.OFFICE_HOURS = ["07:30-11:30", "13:00-17:00"]
-    settings.SAME_DAY_CUTOFF = "15:00"
-
-
 # --- Tết ----------------------------------------------------------------------------------------
 
 

@@ -26,7 +26,6 @@ def _signing_settings(settings, tmp_path):
     settings.SIGNING_KEK_OLD = ""
     settings.SIGNING_TSA_URL = ""
     settings.PRODUCTION = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     clear_signing_caches()
     yield
     clear_signing_caches()

@@ -146,26 +146,35 @@ class Interrupted(Exception):
 
 @pytest.fixture
 def interrupt_after():
-    """Raise Interrupted in this (main) thread after `seconds`, as Celery's soft time limit
-    raises in a task that is waiting."""
+    """`interrupt_after(seconds)` raises Interrupted in the main thread, where the test runs,
+    after `seconds`, as Celery's soft time limit raises in a task that is waiting. It may be
+    called from any thread; the event it returns is set when the interrupt is raised."""
+    fired = threading.Event()
+
+    def handler(signum, frame):
+        fired.set()
+        raise Interrupted
 
     def arm(seconds):
-        def handler(signum, frame):
-            raise Interrupted
-
-        signal.signal(signal.SIGALRM, handler)
         signal.setitimer(signal.ITIMER_REAL, seconds)
+        return fired
 
+    signal.signal(signal.SIGALRM, handler)
     yield arm
     signal.setitimer(signal.ITIMER_REAL, 0)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
 
 def test_an_interrupted_caller_cancels_its_work_that_had_not_started(interrupt_after):
-    release, ran = threading.Event(), []
-    occupant = threading.Thread(target=runner.run, args=(release.wait, 10))
+    busy, release, ran = threading.Event(), threading.Event(), []
+
+    def occupy():
+        busy.set()
+        release.wait(10)
+
+    occupant = threading.Thread(target=runner.run, args=(occupy,))
     occupant.start()
-    time.sleep(0.1)  # the documents thread is busy with the occupant's call
+    assert busy.wait(10)  # the documents thread is busy with the occupant's call
     interrupt_after(0.2)
     with pytest.raises(Interrupted):
         runner.run(ran.append, "late")  # queued behind the occupant, then interrupted
@@ -178,15 +187,14 @@ def test_an_interrupted_caller_cancels_its_work_that_had_not_started(interrupt_a
 def test_an_interrupted_caller_waits_for_its_running_work_before_giving_up(interrupt_after):
     """So that a hanging render keeps its own task busy until the hard time limit, instead of
     every later task queueing behind it."""
-    finished = []
+    order = []
 
-    def slow():
-        time.sleep(0.6)
-        finished.append(time.monotonic())
+    def running():
+        fired = interrupt_after(0.05)  # the soft time limit strikes while this work runs
+        assert fired.wait(10), "the caller was never interrupted"
+        order.append("work finished")
 
-    interrupt_after(0.1)
-    started = time.monotonic()
     with pytest.raises(Interrupted):
-        runner.run(slow)
-    assert finished, "the caller gave up before its work finished"
-    assert time.monotonic() - started >= 0.6
+        runner.run(running)
+    order.append("caller gave up")
+    assert order == ["work finished", "caller gave up"], "the caller gave up before its work"

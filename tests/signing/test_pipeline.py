@@ -89,6 +89,7 @@ def test_running_the_task_twice_gives_one_document_one_file_one_hash(
     assert second.attempts == 1
 
 
+@pytest.mark.postgresql  # SQLite has no row locks: Django leaves out FOR UPDATE there
 def test_signing_locks_the_document_row_and_not_its_agency(
     demo_pki, agency, django_capture_on_commit_callbacks
 ):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -30,21 +30,6 @@ from tests.factories import (
 from tests.submissions.workflow_support import advance, crew, documents_of, fake_sign
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Citizens and officers are made by the dozen here and log in with force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_language():
-    """A request by an English-speaking user leaves English active in this thread (the
-    middleware activates the user's language): the next test must not inherit it."""
-    language = translation.get_language()
-    yield
-    translation.activate(language)
 
 
 # The methods each page that names a dossier is meant for (a 404 is required); any other method

@@ -29,11 +29,6 @@ STALE = "This dossier has changed meanwhile (it is now: {state}). Reload the pag
 NOT_ALLOWED = "Your role does not allow this action on this dossier."
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def version(agency):
     return ProcedureVersionFactory(

@@ -14,16 +14,12 @@ from submissions import services
 from submissions.models import DailySequence, Dossier, DossierEvent, State
 from tests.factories import DossierFactory, ProcedureVersionFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Threads writing at once: SQLite's shared in-memory test database refuses a second writer
+# ("database table is locked") where PostgreSQL makes it wait on the row lock.
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 # Mid-morning in Hà Nội: every submission of the test falls on the same local day.
 NOON = dt.datetime(2026, 6, 10, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Citizens are made by the dozen here and never log in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def run_together(calls: list) -> list:

@@ -14,7 +14,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from signing.models import Document
 from submissions import workflow
@@ -40,23 +40,6 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 def at(year, month, day, hour=0, minute=0):
     return dt.datetime(year, month, day, hour, minute, tzinfo=VN)
-
-
-@pytest.fixture(autouse=True)
-def _settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
-    settings.OFFICE_HOURS = ["07:30-11:30", "13:00-17:00"]
-    settings.SAME_DAY_CUTOFF = "15:00"
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_language():
-    """A request by an English-speaking user leaves English active in this thread (the
-    middleware activates the user's language): the next test must not inherit it."""
-    language = translation.get_language()
-    yield
-    translation.activate(language)
 
 
 @pytest.fixture

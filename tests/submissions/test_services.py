@@ -42,12 +42,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Citizens and officers are made by the dozen here and never log in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CHANGED_PROCEDURE = (
     "The procedure has changed since this draft was started: start a new dossier for the "
@@ -691,16 +685,15 @@ def test_withdraw_only_by_the_applicant(submitted, desk):
         (State.SIGNING, "Being signed"),
     ],
 )
-def test_withdraw_refused_once_a_result_exists(english, submitted, state, label):
-    # These states are reached through the workflow, not written yet: set them directly.
-    Dossier.objects.filter(pk=submitted.pk).update(state=state)
-    before = state_of(submitted)
+def test_withdraw_refused_once_a_result_exists(english, state, label):
+    dossier = DossierFactory(**{state.value: True})
+    before = state_of(dossier)
     with pytest.raises(ValidationError) as caught:
-        services.dossier_withdraw(dossier=submitted, actor=submitted.applicant, reason="Rút")
+        services.dossier_withdraw(dossier=dossier, actor=dossier.applicant, reason="Rút")
     assert caught.value.messages == [
         f"This dossier can no longer be withdrawn (it is now: {label})."
     ]
-    assert state_of(submitted) == before
+    assert state_of(dossier) == before
 
 
 def test_a_draft_cannot_be_withdrawn(english):
@@ -795,6 +788,7 @@ def test_an_event_cannot_be_changed_through_the_orm(event):
     ],
     ids=["update-note", "update-state", "delete"],
 )
+@pytest.mark.postgresql  # the append-only trigger is PostgreSQL's
 def test_the_database_refuses_to_change_an_event(event, sql):
     assert connection.vendor == "postgresql"
     with (

@@ -10,12 +10,6 @@ from tests.factories import CitizenFactory, DossierFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Citizens are made here and never log in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def dossier():
     citizen = CitizenFactory(citizen_id="001090123456", phone="0912345678")

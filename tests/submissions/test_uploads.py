@@ -31,12 +31,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Citizens and officers are made by the dozen here and never log in."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 MB = 1024 * 1024
 WRONG_TYPE = (
     "{name} is not a {types} file. Its content was checked, not its name: renaming a file does "

@@ -57,24 +57,6 @@ def hours(value) -> dt.timedelta:
     return dt.timedelta(hours=value)
 
 
-@pytest.fixture(autouse=True)
-def _settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Pin what the clock expectations are computed from, whatever the environment says.
-    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
-    settings.OFFICE_HOURS = ["07:30-11:30", "13:00-17:00"]
-    settings.SAME_DAY_CUTOFF = "15:00"
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_language():
-    """A request by an English-speaking user leaves English active in this thread (the
-    middleware activates the user's language): the next test must not inherit it."""
-    language = translation.get_language()
-    yield
-    translation.activate(language)
-
-
 @pytest.fixture
 def people(agency, other_agency):
     return crew(agency, other_agency)
@@ -569,6 +551,7 @@ def run_together(calls: list) -> list:
     return outcomes
 
 
+@pytest.mark.postgresql  # concurrent writers wait on the row lock (SQLite refuses the second)
 @pytest.mark.django_db(transaction=True)
 def test_two_desk_officers_accept_at_once(english, agency, version):
     dossier = new_dossier(version)
@@ -591,6 +574,7 @@ def test_two_desk_officers_accept_at_once(english, agency, version):
     assert len(documents_of(row, "receipt")) == 1
 
 
+@pytest.mark.postgresql  # concurrent writers wait on the row lock (SQLite refuses the second)
 @pytest.mark.django_db(transaction=True)
 def test_accept_and_refuse_at_once(english, agency, version):
     dossier = new_dossier(version)
