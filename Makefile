@@ -37,10 +37,11 @@ test-fast: deps
 	DATABASE_URL="sqlite:///$(CURDIR)/var/db.sqlite3" REDIS_URL= CACHE_URL= \
 	  $(PY) -m pytest -n $(TEST_FAST_WORKERS) -m "$(TEST_FAST_MARKERS)" $(PYTEST_ARGS)
 
-## check: lint, formatting, migrations in step with models, every message translated
+## check: lint, formatting, imports in their layers, migrations in step, every message translated
 check: deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/check_translations.py $(PO)
 

@@ -130,9 +130,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.bench_http import write_section  # noqa: E402
+from office import selectors  # noqa: E402
 from portal.models import Agency, StaffRole, User  # noqa: E402
 from procedures.models import Channel, Field, Procedure, ProcedureVersion, RequiredDocument  # noqa: E402
-from submissions import selectors  # noqa: E402
 from submissions.models import Dossier  # noqa: E402
 
 # --- the world: agencies, their procedure, officers, citizens -----------------------------------

@@ -1,5 +1,6 @@
 """The payment API: start a payment for one of my dossiers, follow it, and the gateway's IPN."""
 
+from django.urls import reverse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -32,6 +33,9 @@ class PaymentStartOutput(PaymentOutput):
 
 
 class PaymentStartApi(APIView):
+    # "Not mine" is 404, as for every dossier endpoint; nothing to pay is 400 (portal.errors).
+    forbidden_as_not_found = True
+
     @extend_schema(
         request=None,
         responses={201: PaymentStartOutput},
@@ -39,24 +43,16 @@ class PaymentStartApi(APIView):
         "each time). 400 when there is nothing to pay; 404 for a dossier not mine.",
     )
     def post(self, request, public_id):
-        from django.core.exceptions import PermissionDenied, ValidationError
-        from django.urls import reverse
-
         dossier = selectors.dossier_get_for(user=request.user, public_id=public_id)
         if dossier is None:
             raise exceptions.NotFound
-        try:
-            payment, url = services.payment_start(
-                dossier=dossier,
-                actor=request.user,
-                return_url=request.build_absolute_uri(reverse("payments:return")),
-                client_ip=ratelimit.client_ip(request),
-                locale=get_language() or "vi",
-            )
-        except PermissionDenied as exc:
-            raise exceptions.NotFound from exc
-        except ValidationError as exc:
-            raise exceptions.ValidationError({"detail": exc.messages}) from exc
+        payment, url = services.payment_start(
+            dossier=dossier,
+            actor=request.user,
+            return_url=request.build_absolute_uri(reverse("payments:return")),
+            client_ip=ratelimit.client_ip(request),
+            locale=get_language() or "vi",
+        )
         payment.payment_url = url
         return Response(PaymentStartOutput(payment).data, status=status.HTTP_201_CREATED)
 

@@ -3,8 +3,9 @@
 A payment is one attempt: started by the applicant, settled by the gateway's notification (IPN),
 or by the reconciliation query when no notification came. Settling locks the payment's row, so a
 repeated, late or out-of-order notification never pays twice or un-pays; a failed, cancelled or
-expired attempt is followed by a new attempt. When a payment settles as paid, the electronic
-receipt is issued and the dossier continues (a fee due on delivery resumes processing).
+expired attempt is followed by a new attempt. When a payment settles as paid, `payment_paid` is
+sent (payments.signals): the back-office issues the electronic receipt and the dossier continues
+(a fee due on delivery resumes processing). What is owed, and when, is payments.fees.
 """
 
 import datetime as dt
@@ -16,51 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from payments.fees import fee_due, online_payment_enabled, purpose_now
 from payments.models import GatewayMessage, Payment
 from payments.providers import get_provider
-from procedures.models import Channel
-from submissions.models import Dossier, State
-
-
-def fee_due(dossier: Dossier) -> int:
-    """The amount to pay online: the online channel's fee, for level 4 only (0 when free)."""
-    if dossier.version.service_level < 4:
-        return 0
-    for channel in dossier.version.channels.all():
-        if channel.kind == Channel.Kind.ONLINE:
-            return channel.fee_vnd or 0
-    return 0
-
-
-def online_payment_enabled() -> bool:
-    return bool(settings.VNPAY_TMN_CODE and settings.VNPAY_HASH_SECRET)
-
-
-def paid(dossier: Dossier) -> Payment | None:
-    return dossier.payments.filter(status=Payment.Status.PAID).first()
-
-
-def purpose_now(dossier: Dossier) -> str | None:
-    """Which fee the applicant can pay now, if any."""
-    if fee_due(dossier) == 0 or paid(dossier) is not None:
-        return None
-    timing = dossier.version.fee_timing
-    if timing == "before" and dossier.state in (State.SUBMITTED, State.SUPPLEMENT_REQUIRED):
-        return Payment.Purpose.BEFORE
-    if dossier.state == State.AWAITING_PAYMENT:
-        return Payment.Purpose.ON_DELIVERY
-    return None
-
-
-def fee_outstanding(dossier: Dossier) -> bool:
-    """A fee due before processing and not yet paid: the desk may not accept the dossier.
-    (Without a configured gateway the fee is collected at the desk: nothing is outstanding.)"""
-    return (
-        online_payment_enabled()
-        and dossier.version.fee_timing == "before"
-        and fee_due(dossier) > 0
-        and paid(dossier) is None
-    )
+from payments.signals import payment_paid
+from submissions.models import Dossier
 
 
 @transaction.atomic
@@ -139,28 +100,15 @@ def _after_paid(payment_id: int) -> None:
 
 @transaction.atomic
 def payment_paid_effects(*, payment_id: int) -> None:
-    """After a payment settles as paid: the electronic receipt, and the dossier goes on
-    (awaiting_payment → processing, the clock resuming). Idempotent."""
-    from submissions import slips, workflow
-
-    payment = Payment.objects.select_related("dossier").get(pk=payment_id)
+    """After a payment settles as paid, with the dossier's row locked: `payment_paid` tells the
+    back-office, which issues the electronic receipt and lets the dossier go on
+    (awaiting_payment → processing, the clock resuming). Idempotent: a rerun asks for the same
+    receipt and finds the dossier already resumed."""
+    payment = Payment.objects.get(pk=payment_id)
     if payment.status != Payment.Status.PAID:
         return
-    dossier = Dossier.objects.select_for_update().get(pk=payment.dossier_id)
-    slips.issue(
-        dossier,
-        "fee_receipt",
-        revision=payment.pk,
-        extra={
-            "amount": payment.amount,
-            "order_ref": payment.order_ref,
-            "transaction_no": payment.gateway_transaction_no,
-            "paid_at": payment.paid_at.isoformat(),
-            "purpose": payment.purpose,
-        },
-    )
-    if dossier.state == State.AWAITING_PAYMENT:
-        workflow.dossier_payment_received(dossier=dossier, payment=payment)
+    payment.dossier = Dossier.objects.select_for_update().get(pk=payment.dossier_id)
+    payment_paid.send(sender=Payment, payment=payment)
 
 
 def _kept(params: dict) -> dict:

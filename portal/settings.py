@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "submissions",
     "payments",
     "signing",
+    "office",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -373,6 +375,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    # The services' refusals (PermissionDenied, ValidationError) answered in one place.
+    "EXCEPTION_HANDLER": "portal.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("API_AUTH_THROTTLE", default="10/min"),
         "anon": env.str("API_ANON_THROTTLE", default="60/min"),

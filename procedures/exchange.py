@@ -32,7 +32,14 @@ from django.utils.translation import gettext as _
 
 from portal.models import Agency
 from procedures import form_schema
-from procedures.models import Channel, Field, Procedure, ProcedureVersion, RequiredDocument
+from procedures.models import (
+    Channel,
+    FeeTiming,
+    Field,
+    Procedure,
+    ProcedureVersion,
+    RequiredDocument,
+)
 from procedures.search import fold
 from procedures.services import copy_version
 
@@ -403,7 +410,7 @@ def _check_json_record(item) -> dict | list:
                 _("“%(key)s” must be one of %(values)s")
                 % {"key": key, "values": ", ".join(allowed)}
             )
-    if item.get("fee_timing", "before") not in ("before", "on_delivery"):
+    if item.get("fee_timing", FeeTiming.BEFORE) not in FeeTiming.values:
         errors.append(_("“fee_timing” must be before or on_delivery"))
     if item.get("service_level") not in (1, 2, 3, 4):
         errors.append(
@@ -523,7 +530,7 @@ def _canonical(item: dict) -> dict:
         "code": item["code"].strip(),
         "field": {"code": item["field"]["code"], "name": item["field"]["name"]},
         "service_level": item["service_level"],
-        "fee_timing": item.get("fee_timing") or "before",
+        "fee_timing": item.get("fee_timing") or FeeTiming.BEFORE,
         "effective_date": item.get("effective_date"),
         "form_schema": item.get("form_schema") or [],
     }
@@ -692,7 +699,7 @@ def _write(version: ProcedureVersion, record: dict, *, with_effective_date: bool
         setattr(version, name, record.get(name) or "")
     version.implementing_level = record.get("implementing_level") or version.procedure.agency.level
     version.service_level = record["service_level"]
-    version.fee_timing = record.get("fee_timing") or "before"
+    version.fee_timing = record.get("fee_timing") or FeeTiming.BEFORE
     version.form_schema = record.get("form_schema") or []
     if with_effective_date:
         effective = record.get("effective_date")

@@ -10,6 +10,13 @@ from procedures import form_schema
 from procedures.search import fold
 
 
+class FeeTiming(models.TextChoices):
+    """When a level-4 procedure's online fee is paid (thu trước / thu sau)."""
+
+    BEFORE = "before", _("before processing (at submission)")
+    ON_DELIVERY = "on_delivery", _("on delivery of the result")
+
+
 class Field(models.Model):
     """A field of procedures (lĩnh vực), e.g. "Văn bằng, chứng chỉ"."""
 
@@ -112,11 +119,8 @@ class ProcedureVersion(models.Model):
     fee_timing = models.CharField(
         _("fee paid"),
         max_length=16,
-        choices=[
-            ("before", _("before processing (at submission)")),
-            ("on_delivery", _("on delivery of the result")),
-        ],
-        default="before",
+        choices=FeeTiming.choices,
+        default=FeeTiming.BEFORE,
         help_text=_("Level 4: when the online fee is paid (thu trước / thu sau)"),
     )
     form_schema = models.JSONField(
@@ -195,6 +199,18 @@ class ProcedureVersion(models.Model):
     @property
     def offers_online_payment(self) -> bool:
         return self.service_level >= 4
+
+    def time_limit(self) -> tuple[float | None, str]:
+        """(amount, unit) of the time limit a dossier filed under this version runs on: the
+        online channel's, else the first channel's."""
+        channels = list(self.channels.all())
+        channel = next((c for c in channels if c.kind == Channel.Kind.ONLINE), None) or (
+            channels[0] if channels else None
+        )
+        if channel is None:
+            return None, Channel.TimeUnit.WORKING_DAYS
+        amount = float(channel.time_amount) if channel.time_amount is not None else None
+        return amount, channel.time_unit
 
 
 class Channel(models.Model):

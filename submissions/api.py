@@ -4,10 +4,8 @@ The same services and selectors as the HTML views: "missing" and "not yours" are
 change the dossier's state no longer allows is 409; anything else the user can fix is 400 with
 the service's own messages, and nothing is stored."""
 
-from contextlib import contextmanager
-
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import ratelimit
+from portal.errors import Refused
 from procedures import selectors as procedure_selectors
 from submissions import downloads, selectors, services
 from submissions.forms import APPLICANT_FIELDS, AnswersForm, TrackForm
@@ -25,10 +24,9 @@ from submissions.models import Dossier, State
 
 # The applicant's details as the API names them, and the dossier fields they are stored in.
 APPLICANT_KEYS = {name.removeprefix("applicant_"): name for name in APPLICANT_FIELDS}
-CONFLICT_CODES = {"stale", "not_editable"}
 
 
-def _absolute(context: dict, url: str) -> str:
+def absolute_url(context: dict, url: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(url) if request else url
 
@@ -58,7 +56,7 @@ class DossierFileOutput(serializers.Serializer):
 
     def get_download_url(self, record) -> str:
         url = reverse("api-dossier-file", args=[record.dossier.public_id, record.pk])
-        return _absolute(self.context, url)
+        return absolute_url(self.context, url)
 
 
 class DossierRemovedFileOutput(DossierFileOutput):
@@ -92,7 +90,7 @@ class DossierDocumentOutput(serializers.Serializer):
 
     def get_verification_url(self, document) -> str:
         url = reverse("signing:verify", args=[document.verification_code])
-        return _absolute(self.context, url)
+        return absolute_url(self.context, url)
 
     def get_download_url(self, document) -> str | None:
         if document.status != document.Status.SIGNED:
@@ -101,7 +99,7 @@ class DossierDocumentOutput(serializers.Serializer):
         # hand-back), not the public one.
         dossier = self.context["dossier"]
         url = reverse("submissions:document", args=[dossier.public_id, document.pk])
-        return _absolute(self.context, url)
+        return absolute_url(self.context, url)
 
 
 class DossierSummaryOutput(serializers.Serializer):
@@ -185,32 +183,13 @@ class DossierCreateErrorOutput(serializers.Serializer):
 
 
 # --- errors ---------------------------------------------------------------------------------------
+# The services' refusals are answered by portal.errors: PermissionDenied → 404 on every view here
+# (never 403 for another's dossier: `forbidden_as_not_found`); a state conflict → 409 with its
+# message; any other ValidationError → 400 with its messages under the view's `problems_key`.
 
 
-class _Refused(exceptions.APIException):
-    """A service's refusal, with the body and status the API answers it with."""
-
-    def __init__(self, body: dict, status_code: int):
-        super().__init__(detail=body)
-        self.status_code = status_code
-
-
-@contextmanager
-def _service_errors(*, problems_key: str = "detail"):
-    """PermissionDenied → 404 (never 403 for another's dossier); a state conflict → 409 with
-    its message; any other ValidationError → 400 with its messages under `problems_key`."""
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise exceptions.NotFound from exc
-    except ValidationError as exc:
-        # A ValidationError built from a list has no `code` (the incomplete/bad-file ones).
-        code = getattr(exc, "code", None)
-        if code in CONFLICT_CODES:
-            raise _Refused({"detail": " ".join(exc.messages)}, status.HTTP_409_CONFLICT) from exc
-        if code == "gone":
-            raise exceptions.NotFound(" ".join(exc.messages)) from exc
-        raise _Refused({problems_key: exc.messages}, status.HTTP_400_BAD_REQUEST) from exc
+class CitizenApiView(APIView):
+    forbidden_as_not_found = True
 
 
 def _own(request, public_id) -> Dossier:
@@ -223,7 +202,7 @@ def _own(request, public_id) -> Dossier:
 def _require_editable(dossier: Dossier) -> None:
     """Answer 409 before validating: the service would refuse the change anyway."""
     if not dossier.is_editable:
-        raise _Refused(
+        raise Refused(
             {
                 "detail": _("This dossier can no longer be changed (it is now: %(state)s).")
                 % {"state": dossier.get_state_display()}
@@ -326,19 +305,16 @@ class DossierFileAtOnceApi(APIView):
             if not key.startswith("document_") or not number.isdigit():
                 return Response({key: [_("Unknown field.")]}, status=400)
             files[int(number)] = request.FILES.getlist(key)
-        try:
-            dossier, created = services.dossier_file_at_once(
-                version=version,
-                applicant=request.user,
-                details=renamed,
-                answers=answers,
-                files=files,
-                client_ref=request.headers.get("Idempotency-Key", "")[:64],
-            )
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
-            return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+        # An incomplete or bad filing is answered by portal.errors: 400, by field or under
+        # "detail", nothing stored.
+        dossier, created = services.dossier_file_at_once(
+            version=version,
+            applicant=request.user,
+            details=renamed,
+            answers=answers,
+            files=files,
+            client_ref=request.headers.get("Idempotency-Key", "")[:64],
+        )
         return Response(
             DossierSummaryOutput(dossier).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -407,7 +383,7 @@ def _answers_errors(form: AnswersForm, shape_errors: dict) -> dict:
     return {"answers": {**answers, **shape_errors}, "applicant": applicant}
 
 
-class DossierDetailApi(APIView):
+class DossierDetailApi(CitizenApiView):
     """One of my dossiers: read it, change a draft's answers, delete a draft."""
 
     @extend_schema(responses={200: DossierOutput, **_NOT_FOUND})
@@ -437,17 +413,15 @@ class DossierDetailApi(APIView):
         if not form.is_valid() or shape_errors:
             return Response(_answers_errors(form, shape_errors), status=status.HTTP_400_BAD_REQUEST)
         applicant, answers = form.values()
-        with _service_errors():
-            dossier = services.dossier_update(
-                dossier=dossier, actor=request.user, applicant=applicant, answers=answers
-            )
+        dossier = services.dossier_update(
+            dossier=dossier, actor=request.user, applicant=applicant, answers=answers
+        )
         return Response(_dossier_data(request, dossier))
 
     @extend_schema(responses={204: None, **_NOT_FOUND, **_CONFLICT})
     def delete(self, request, public_id):
         dossier = _own(request, public_id)
-        with _service_errors():
-            services.dossier_delete_draft(dossier=dossier, actor=request.user)
+        services.dossier_delete_draft(dossier=dossier, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -459,7 +433,7 @@ class DossierUploadInput(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), help_text="PDF, JPEG or PNG")
 
 
-class DossierFilesApi(APIView):
+class DossierFilesApi(CitizenApiView):
     """Attach files to one document of a dossier: all are stored, or none."""
 
     parser_classes = [MultiPartParser, FormParser]
@@ -481,18 +455,17 @@ class DossierFilesApi(APIView):
             requirement_id = None
         # The files are checked by submissions.uploads (through the service), not a serializer,
         # so that every message is the portal's own and names the file.
-        with _service_errors():
-            stored = services.dossier_add_files(
-                dossier=dossier,
-                actor=request.user,
-                requirement_id=requirement_id,
-                files=request.FILES.getlist("files"),
-            )
+        stored = services.dossier_add_files(
+            dossier=dossier,
+            actor=request.user,
+            requirement_id=requirement_id,
+            files=request.FILES.getlist("files"),
+        )
         output = DossierFileOutput(stored, many=True, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)
 
 
-class DossierFileApi(APIView):
+class DossierFileApi(CitizenApiView):
     """One file of one of my dossiers: download it, or remove it while the dossier is editable
     (after submission the file stays in `removed_files`)."""
 
@@ -519,15 +492,16 @@ class DossierFileApi(APIView):
     @extend_schema(responses={204: None, **_NOT_FOUND, **_CONFLICT})
     def delete(self, request, public_id, file_id: int):
         dossier = _own(request, public_id)
-        with _service_errors():
-            services.dossier_remove_file(dossier=dossier, actor=request.user, file_id=file_id)
+        services.dossier_remove_file(dossier=dossier, actor=request.user, file_id=file_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- transitions ----------------------------------------------------------------------------------
 
 
-class DossierSubmitApi(APIView):
+class DossierSubmitApi(CitizenApiView):
+    problems_key = "missing"
+
     @extend_schema(
         request=None,
         responses={200: DossierOutput, 400: DossierMissingOutput, **_NOT_FOUND, **_CONFLICT},
@@ -536,8 +510,7 @@ class DossierSubmitApi(APIView):
     )
     def post(self, request, public_id):
         dossier = _own(request, public_id)
-        with _service_errors(problems_key="missing"):
-            dossier = services.dossier_submit(dossier=dossier, actor=request.user)
+        dossier = services.dossier_submit(dossier=dossier, actor=request.user)
         return Response(_dossier_data(request, dossier))
 
 
@@ -545,7 +518,9 @@ class DossierSupplementInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class DossierSupplementApi(APIView):
+class DossierSupplementApi(CitizenApiView):
+    problems_key = "missing"
+
     @extend_schema(
         request=DossierSupplementInput,
         responses={200: DossierOutput, 400: DossierMissingOutput, **_NOT_FOUND, **_CONFLICT},
@@ -556,10 +531,9 @@ class DossierSupplementApi(APIView):
         dossier = _own(request, public_id)
         data = DossierSupplementInput(data=request.data)
         data.is_valid(raise_exception=True)
-        with _service_errors(problems_key="missing"):
-            dossier = services.dossier_resubmit(
-                dossier=dossier, actor=request.user, note=data.validated_data["note"]
-            )
+        dossier = services.dossier_resubmit(
+            dossier=dossier, actor=request.user, note=data.validated_data["note"]
+        )
         return Response(_dossier_data(request, dossier))
 
 
@@ -567,7 +541,7 @@ class DossierWithdrawInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
-class DossierWithdrawApi(APIView):
+class DossierWithdrawApi(CitizenApiView):
     @extend_schema(
         request=DossierWithdrawInput,
         responses={200: DossierOutput, 400: DossierProblemsOutput, **_NOT_FOUND, **_CONFLICT},
@@ -576,10 +550,9 @@ class DossierWithdrawApi(APIView):
         dossier = _own(request, public_id)
         data = DossierWithdrawInput(data=request.data)
         data.is_valid(raise_exception=True)
-        with _service_errors():
-            dossier = services.dossier_withdraw(
-                dossier=dossier, actor=request.user, reason=data.validated_data["reason"]
-            )
+        dossier = services.dossier_withdraw(
+            dossier=dossier, actor=request.user, reason=data.validated_data["reason"]
+        )
         return Response(_dossier_data(request, dossier))
 
 

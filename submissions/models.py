@@ -31,6 +31,42 @@ class Timeliness(models.TextChoices):
     LATE = "late", _("Late")
 
 
+class EventAction(models.TextChoices):
+    """What happened to a dossier: one `DossierEvent.action` each (DOMAIN.md §3)."""
+
+    SUBMIT = "submit", _("Submitted")
+    REQUEST_SUPPLEMENT = "request_supplement", _("Supplement requested")
+    RESUBMIT = "resubmit", _("Supplement sent")
+    WITHDRAW = "withdraw", _("Withdrawn")
+    ACCEPT = "accept", _("Accepted")
+    REFUSE = "refuse", _("Refused")
+    ASSIGN = "assign", _("Forwarded to a specialist")
+    PROPOSE = "propose", _("Sent for approval")
+    SEND_BACK = "send_back", _("Sent back to the specialist")
+    APPROVE = "approve", _("Approved")
+    RESOLVE = "resolve", _("Result signed")
+    HAND_BACK = "hand_back", _("Result returned at the desk")
+    COLLECT_ONLINE = "collect_online", _("Result downloaded")
+    STOP = "stop", _("Processing stopped")
+    RESCHEDULE = "reschedule", _("New date given")
+    REQUEST_PAYMENT = "request_payment", _("Fee requested")
+    PAYMENT_RECEIVED = "payment_received", _("Fee paid")
+
+
+class DocumentKind(models.TextChoices):
+    """The signed papers issued for a dossier or an agency (`signing.Document.kind`): the
+    one-stop slips (Circular 01/2018/TT-VPCP, Mẫu 01-06), the result and the fee receipt."""
+
+    RECEIPT = "receipt", _("Receipt and appointment (Mẫu 01)")
+    SUPPLEMENT = "supplement", _("Supplement request (Mẫu 02)")
+    REFUSAL = "refusal", _("Refusal (Mẫu 03)")
+    APOLOGY = "apology", _("Apology and new date (Mẫu 04)")
+    CONTROL_SHEET = "control_sheet", _("Control sheet (Mẫu 05)")
+    REGISTER = "register", _("Register (Mẫu 06)")
+    RESULT = "result", _("Result")
+    FEE_RECEIPT = "fee_receipt", _("Fee receipt")
+
+
 class State(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -64,6 +100,8 @@ STATUS_CODES: dict[str, int | None] = {
     State.RETURNED: 10,
 }
 
+# States in which the statutory clock runs (DOMAIN.md §5).
+CLOCK_STATES = frozenset({State.RECEIVED, State.PROCESSING, State.PENDING_APPROVAL, State.SIGNING})
 # Where the applicant may still change answers and files.
 EDITABLE_STATES = {State.DRAFT, State.SUPPLEMENT_REQUIRED}
 # A result exists (or the dossier is closed): withdrawing is no longer possible.
@@ -104,6 +142,9 @@ def _has_role(*roles: str):
 def _is_assignee(instance: "Dossier", user) -> bool:
     """The specialist the dossier is assigned to."""
     return _has_role(StaffRole.Role.SPECIALIST)(instance, user) and instance.assignee_id == user.pk
+
+
+_is_assignee.roles = (StaffRole.Role.SPECIALIST,)
 
 
 def dossier_storage():
@@ -486,7 +527,7 @@ class DossierEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    action = models.CharField(max_length=32)
+    action = models.CharField(max_length=32, choices=EventAction.choices)
     from_state = models.CharField(max_length=32, choices=State.choices)
     to_state = models.CharField(max_length=32, choices=State.choices)
     note = models.TextField(blank=True)

@@ -9,90 +9,22 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
 
-from portal.workdays import WorkCalendar, classify
+from portal.workdays import classify
 from procedures.models import ProcedureVersion
-from submissions import uploads
+from signing.models import Document
+from submissions import lifecycle, uploads
 from submissions.forms import APPLICANT_FIELDS, AnswersForm
 from submissions.models import (
     DailySequence,
+    DocumentKind,
     Dossier,
-    DossierEvent,
     DossierFile,
+    EventAction,
     State,
 )
 
 MAX_FILES_PER_DOSSIER = 100
-# States in which the statutory clock runs (DOMAIN.md §5).
-CLOCK_STATES = {State.RECEIVED, State.PROCESSING, State.PENDING_APPROVAL, State.SIGNING}
-
-
-def _locked(dossier: Dossier) -> Dossier:
-    # OF self: the dossier's row only. A plain FOR UPDATE would also lock the joined version and
-    # agency rows, serialising every change to the agency's dossiers, and deadlock with a new
-    # draft's commit, whose deferred foreign-key checks lock agency then version (share).
-    return (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("version", "agency")
-        .get(pk=dossier.pk)
-    )
-
-
-def _may_take(transition, actor) -> bool:
-    """Whether `actor` holds the role for this transition from some state (whatever the
-    dossier's state is now)."""
-    options = transition._django_fsm.transitions.values()
-    return any(option.has_perm(transition.__self__, actor) for option in options)
-
-
-def _take(transition, actor) -> None:
-    """Take an FSM transition for `actor`, or say clearly why not: PermissionDenied for an actor
-    who may never take it, a "stale" ValidationError for one who may but not from the dossier's
-    state now (`has_transition_perm` alone is False in both cases)."""
-    if not _may_take(transition, actor):
-        raise PermissionDenied
-    if not can_proceed(transition):
-        raise ValidationError(
-            _("This dossier has changed meanwhile (it is now: %(state)s). Reload the page.")
-            % {"state": transition.__self__.get_state_display()},
-            code="stale",
-        )
-    if not has_transition_perm(transition, actor):
-        raise PermissionDenied
-    transition()
-
-
-def _record(
-    dossier: Dossier, *, actor, action: str, from_state: str, note: str = ""
-) -> DossierEvent:
-    now = timezone.now()
-    working_time, timeliness = None, ""
-    if from_state in CLOCK_STATES:
-        previous = (
-            dossier.events.order_by("-created_at", "-pk")
-            .values_list("created_at", flat=True)
-            .first()
-        )
-        if previous is not None:
-            working_time = WorkCalendar().working_time_between(previous, now)
-        if dossier.due_at is not None:
-            timeliness = classify(now, dossier.due_at)
-    event = DossierEvent.objects.create(
-        dossier=dossier,
-        actor=actor,
-        action=action,
-        from_state=from_state,
-        to_state=dossier.state,
-        note=note,
-        created_at=now,
-        working_time=working_time,
-        timeliness=timeliness,
-    )
-    from submissions.tasks import notify_event_task
-
-    transaction.on_commit(lambda: notify_event_task.delay(event.pk))
-    return event
 
 
 def _require_editable(dossier: Dossier, actor) -> None:
@@ -130,7 +62,7 @@ def dossier_update(
     """Store answers already checked by `AnswersForm` (the views and the API both use it).
     `locked`: the caller already holds the row (a dossier made in this transaction)."""
     if not locked:
-        dossier = _locked(dossier)
+        dossier = lifecycle.lock(dossier)
     _require_editable(dossier, actor)
     for name in APPLICANT_FIELDS:
         if name in applicant:
@@ -193,7 +125,7 @@ def dossier_submit(
     """Submit a complete draft; it gets its code. Submitting again (a double click, a resent
     form, a second tab) returns the dossier as the first submission left it."""
     if not locked:
-        dossier = _locked(dossier)
+        dossier = lifecycle.lock(dossier)
     if dossier.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied
     if dossier.state != State.DRAFT and dossier.code:
@@ -209,10 +141,10 @@ def dossier_submit(
         )
     if problems:
         raise ValidationError(problems, code="incomplete")
-    _take(dossier.submit, actor)
+    lifecycle.take(dossier.submit, actor)
     dossier.code = _next_code(dossier)
     dossier.save()
-    _record(dossier, actor=actor, action="submit", from_state=State.DRAFT)
+    lifecycle.record(dossier, actor=actor, action=EventAction.SUBMIT, from_state=State.DRAFT)
     return dossier
 
 
@@ -222,7 +154,7 @@ def dossier_add_files(
 ) -> list[DossierFile]:
     """Check every file first; store them all, or none (with every problem named)."""
     if not locked:
-        dossier = _locked(dossier)
+        dossier = lifecycle.lock(dossier)
     _require_editable(dossier, actor)
     requirement = dossier.version.documents.filter(pk=requirement_id).first()
     if requirement is None:
@@ -287,7 +219,7 @@ def dossier_add_files(
 def dossier_remove_file(*, dossier: Dossier, actor, file_id: int) -> None:
     """A draft's file is deleted; once the dossier has been submitted, the file is only marked
     removed, so that the history keeps what was replaced."""
-    dossier = _locked(dossier)
+    dossier = lifecycle.lock(dossier)
     _require_editable(dossier, actor)
     record = dossier.files.filter(pk=file_id, removed_at__isnull=True).first()
     if record is None:
@@ -304,7 +236,7 @@ def dossier_remove_file(*, dossier: Dossier, actor, file_id: int) -> None:
 
 @transaction.atomic
 def dossier_delete_draft(*, dossier: Dossier, actor) -> None:
-    dossier = _locked(dossier)
+    dossier = lifecycle.lock(dossier)
     if dossier.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied
     if dossier.state != State.DRAFT or dossier.submitted_at is not None:
@@ -317,17 +249,10 @@ def dossier_delete_draft(*, dossier: Dossier, actor) -> None:
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
 
 
-def dossier_request_supplement(**kwargs) -> Dossier:
-    """See submissions.workflow.dossier_request_supplement."""
-    from submissions import workflow
-
-    return workflow.dossier_request_supplement(**kwargs)
-
-
 @transaction.atomic
 def dossier_resubmit(*, dossier: Dossier, actor, note: str = "") -> Dossier:
     """The applicant answers a supplement request; the dossier goes back where it was."""
-    dossier = _locked(dossier)
+    dossier = lifecycle.lock(dossier)
     if dossier.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied
     if dossier.state != State.SUPPLEMENT_REQUIRED:
@@ -339,17 +264,15 @@ def dossier_resubmit(*, dossier: Dossier, actor, note: str = "") -> Dossier:
     problems = dossier_missing(dossier)
     if problems:
         raise ValidationError(problems, code="incomplete")
-    _take(dossier.resubmit, actor)
+    lifecycle.take(dossier.resubmit, actor)
     if dossier.state == State.PROCESSING:
-        from submissions import workflow
-
-        workflow.resume_clock(dossier)
+        lifecycle.resume_clock(dossier)
     dossier.save()
     dossier.supplements.filter(answered_at__isnull=True).update(answered_at=timezone.now())
-    _record(
+    lifecycle.record(
         dossier,
         actor=actor,
-        action="resubmit",
+        action=EventAction.RESUBMIT,
         from_state=State.SUPPLEMENT_REQUIRED,
         note=note.strip()[:2000],
     )
@@ -358,7 +281,7 @@ def dossier_resubmit(*, dossier: Dossier, actor, note: str = "") -> Dossier:
 
 @transaction.atomic
 def dossier_withdraw(*, dossier: Dossier, actor, reason: str) -> Dossier:
-    dossier = _locked(dossier)
+    dossier = lifecycle.lock(dossier)
     reason = reason.strip()
     if dossier.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied
@@ -371,9 +294,46 @@ def dossier_withdraw(*, dossier: Dossier, actor, reason: str) -> Dossier:
             code="stale",
         )
     from_state = dossier.state
-    _take(dossier.withdraw, actor)
+    lifecycle.take(dossier.withdraw, actor)
     dossier.save()
-    _record(dossier, actor=actor, action="withdraw", from_state=from_state, note=reason[:1000])
+    lifecycle.record(
+        dossier, actor=actor, action=EventAction.WITHDRAW, from_state=from_state, note=reason[:1000]
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_resolve(*, dossier_id: int, document_id: int) -> Dossier | None:
+    """The signed result exists: signing → resolved, a transition the system takes (on
+    `document_signed`, through office.receivers; or at the applicant's download, if that comes
+    first). Idempotent (a second call, or one for an older result, does nothing)."""
+    dossier = Dossier.objects.select_for_update().filter(pk=dossier_id).first()
+    if dossier is None or dossier.state != State.SIGNING:
+        return dossier
+    document = Document.objects.filter(pk=document_id, status=Document.Status.SIGNED).first()
+    if document is None or document.kind != DocumentKind.RESULT:
+        return dossier
+    dossier.resolve()
+    if dossier.due_at is not None:
+        dossier.timeliness = classify(dossier.resolved_at, dossier.due_at)
+    dossier.save()
+    lifecycle.record(dossier, actor=None, action=EventAction.RESOLVE, from_state=State.SIGNING)
+    return dossier
+
+
+@transaction.atomic
+def dossier_collect_online(*, dossier: Dossier, actor) -> Dossier:
+    """Level 4: the applicant downloads the signed result, which hands it back. Later
+    downloads change nothing."""
+    dossier = lifecycle.lock(dossier)
+    if dossier.state != State.RESOLVED or dossier.version.service_level < 4:
+        return dossier
+    lifecycle.take(dossier.collect_online, actor)
+    dossier.returned_to = dossier.applicant_name
+    dossier.save()
+    lifecycle.record(
+        dossier, actor=actor, action=EventAction.COLLECT_ONLINE, from_state=State.RESOLVED
+    )
     return dossier
 
 

@@ -17,7 +17,7 @@ from portal import ratelimit
 from procedures import selectors as procedure_selectors
 from submissions import downloads, selectors, services
 from submissions.forms import AnswersForm, TrackForm, UploadForm, WithdrawForm
-from submissions.models import State
+from submissions.models import DocumentKind, State
 
 
 def _own(request, public_id):
@@ -202,7 +202,6 @@ def _render_review(request, dossier, *, problems, status=200):
         if dossier.state == State.SUPPLEMENT_REQUIRED
         else None,
         "step": 3,
-        "fee": _fee_context(dossier)["fee"],
     }
     return render(request, "submissions/review.html", context, status=status)
 
@@ -247,20 +246,8 @@ def detail(request, public_id):
         if dossier.state == State.SUPPLEMENT_REQUIRED
         else None,
         "just_submitted": request.GET.get("submitted") == "1" and dossier.code,
-        **_fee_context(dossier),
     }
     return render(request, "submissions/detail.html", context)
-
-
-def _fee_context(dossier) -> dict:
-    from payments import services as payments
-
-    return {
-        "fee": payments.fee_due(dossier),
-        "fee_payable": payments.online_payment_enabled()
-        and payments.purpose_now(dossier) is not None,
-        "payments": list(dossier.payments.all()),
-    }
 
 
 @login_required
@@ -335,8 +322,13 @@ def track(request):
 @login_required
 @require_GET
 def result(request, public_id, document_id: int):
-    """The applicant's download of a signed slip or result of their dossier. At level 4, the
-    first download of the signed result hands it back (resolved → returned)."""
+    """The applicant's download of a signed slip or result of their dossier.
+
+    A GET that changes state, on purpose: at level 4 the applicant's receipt of the electronic
+    result is its return (trả kết quả trực tuyến), so the first download of the signed result
+    hands it back (resolved → returned). It is idempotent (later downloads change nothing), only
+    the dossier's own applicant reaches it (404 for anyone else), and it only moves the dossier
+    to where the applicant's own click would."""
     from signing.models import Document
 
     dossier = _own(request, public_id)
@@ -350,14 +342,12 @@ def result(request, public_id, document_id: int):
     )
     if document is None:
         raise Http404
-    if document.kind == "result" and dossier.state in (State.SIGNING, State.RESOLVED):
-        from submissions import workflow
-
+    if document.kind == DocumentKind.RESULT and dossier.state in (State.SIGNING, State.RESOLVED):
         if dossier.state == State.SIGNING:
             # Signed, but the worker's resolve task has not run yet: resolve it now (idempotent),
             # or this download would not count as the hand-back.
-            dossier = workflow.dossier_resolve(dossier_id=dossier.pk, document_id=document.pk)
-        workflow.dossier_collect_online(dossier=dossier, actor=request.user)
+            dossier = services.dossier_resolve(dossier_id=dossier.pk, document_id=document.pk)
+        services.dossier_collect_online(dossier=dossier, actor=request.user)
     return FileResponse(
         document.pdf.open("rb"),
         as_attachment=True,

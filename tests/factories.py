@@ -359,7 +359,8 @@ def dossier_advance(
     `specialist` (the dossier is assigned to them) and `leader`, by default the agency's first
     officer holding the role (made if there is none). The signing worker's part is played by
     `fake_sign`. Returns the dossier as stored."""
-    from submissions import services, workflow
+    from office import services as workflow
+    from submissions import services
     from submissions.models import Dossier
 
     dossier = Dossier.objects.get(pk=dossier.pk)
@@ -430,7 +431,7 @@ def fake_sign(document):
 def _resolve_with_fake_signature(dossier) -> None:
     """signing → resolved, as the receiver of `document_signed` would do it."""
     from signing.models import Document
-    from submissions import selectors, workflow
+    from submissions import selectors, services
 
     (result,) = [
         d
@@ -438,4 +439,4 @@ def _resolve_with_fake_signature(dossier) -> None:
         if d.kind == "result" and d.status != Document.Status.SIGNED
     ]
     fake_sign(result)
-    workflow.dossier_resolve(dossier_id=dossier.pk, document_id=result.pk)
+    services.dossier_resolve(dossier_id=dossier.pk, document_id=result.pk)

@@ -107,7 +107,7 @@ def staff(db):
 @pytest.fixture
 def processing(delivery_version, staff):
     """A dossier under the on-delivery procedure, accepted and assigned to the specialist."""
-    from submissions import workflow
+    from office import services as workflow
 
     dossier = DossierFactory(version=delivery_version, submitted=True)
     desk, specialist = staff.of(dossier)

@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from payments import services
+from office import actions as office
+from office import services as workflow
+from payments import fees, services
 from payments.models import GatewayMessage, Payment
 from signing.models import Document
-from submissions import office, workflow
 from submissions.models import Decision, Dossier, DossierEvent
 from tests.factories import DossierFactory, OfficerFactory, ProcedureVersionFactory
 from tests.payments.conftest import FEE
@@ -66,9 +67,9 @@ def start_refused(dossier, code: str = "nothing") -> None:
 
 def test_a_free_level4_procedure_has_nothing_to_pay(client, gateway, staff):
     dossier = DossierFactory(version=version(fee=0), submitted=True)
-    assert services.fee_due(dossier) == 0
-    assert services.purpose_now(dossier) is None
-    assert services.fee_outstanding(dossier) is False
+    assert fees.fee_due(dossier) == 0
+    assert fees.purpose_now(dossier) is None
+    assert fees.fee_outstanding(dossier) is False
     assert has_pay_button(client, dossier) is False
     start_refused(dossier)
     response = client.post(reverse("payments:start", args=[dossier.public_id]))
@@ -85,9 +86,9 @@ def test_a_free_level4_procedure_has_nothing_to_pay(client, gateway, staff):
 def test_level3_owes_nothing_online_even_with_a_fee_stated(gateway, staff):
     dossier = DossierFactory(version=version(level=3), submitted=True)
     assert dossier.version.channels.get(kind="online").fee_vnd == FEE
-    assert services.fee_due(dossier) == 0
-    assert services.purpose_now(dossier) is None
-    assert services.fee_outstanding(dossier) is False
+    assert fees.fee_due(dossier) == 0
+    assert fees.purpose_now(dossier) is None
+    assert fees.fee_outstanding(dossier) is False
     start_refused(dossier)
     desk, _specialist = staff.of(dossier)
     workflow.dossier_accept(dossier=dossier, actor=desk)
@@ -96,7 +97,7 @@ def test_level3_owes_nothing_online_even_with_a_fee_stated(gateway, staff):
 
 def test_the_fee_due_is_the_online_channel_one(gateway):
     dossier = DossierFactory(version=version(fee=75_000), submitted=True)
-    assert services.fee_due(dossier) == 75_000  # not the in-person channel's 50,000
+    assert fees.fee_due(dossier) == 75_000  # not the in-person channel's 50,000
 
 
 # --- a fee paid before processing -----------------------------------------------------------------
@@ -131,16 +132,16 @@ def test_the_desk_may_not_accept_until_the_fee_is_paid(
         payment, _back = pay(client, submitted, "pay")
     assert payment.status == "paid" and payment.purpose == "before"
     assert has_pay_button(client, submitted) is False
-    assert services.fee_outstanding(submitted) is False
+    assert fees.fee_outstanding(submitted) is False
     workflow.dossier_accept(dossier=submitted, actor=desk)
     assert fresh(submitted).state == "received"
 
 
 def test_a_fee_due_on_delivery_is_not_asked_at_submission(client, gateway, staff):
     dossier = DossierFactory(version=version(timing="on_delivery"), submitted=True)
-    assert services.purpose_now(dossier) is None
+    assert fees.purpose_now(dossier) is None
     assert has_pay_button(client, dossier) is False
-    assert services.fee_outstanding(dossier) is False
+    assert fees.fee_outstanding(dossier) is False
     desk, _specialist = staff.of(dossier)
     workflow.dossier_accept(dossier=dossier, actor=desk)
     assert fresh(dossier).state == "received"
@@ -186,7 +187,7 @@ def test_the_specialist_asks_for_the_fee_the_clock_pauses_and_resumes_when_paid(
     assert event.actor is None
     assert event.note == f"50.000 VND ({payment.order_ref})"
     assert fee_receipts(dossier).count() == 1
-    assert services.purpose_now(resumed) is None
+    assert fees.purpose_now(resumed) is None
 
 
 def test_request_payment_is_refused_when_the_fee_is_paid_before(

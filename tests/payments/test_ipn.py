@@ -11,7 +11,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from payments import services, simulator, transport
+from payments import fees, services, simulator, transport
 from payments.models import GatewayMessage, Payment
 from tests.factories import DossierFactory
 from tests.payments.conftest import FEE
@@ -331,14 +331,14 @@ def test_a_cancelled_attempt_then_a_paid_one(
     assert (cancelled.status, cancelled.response_code) == ("cancelled", "24")
     assert cancelled.settled_at is not None and cancelled.paid_at is None
     assert shown_status(client, back) == "cancelled"
-    assert services.purpose_now(submitted) == "before"  # may try again
+    assert fees.purpose_now(submitted) == "before"  # may try again
     with django_capture_on_commit_callbacks(execute=True):
         paid, _back = pay(client, submitted, "pay")
     assert paid.pk != cancelled.pk and paid.order_ref != cancelled.order_ref
     assert paid.status == "paid"
     assert statuses(submitted) == ["cancelled", "paid"]
     assert fee_receipts(submitted).count() == 1
-    assert services.purpose_now(submitted) is None
+    assert fees.purpose_now(submitted) is None
 
 
 def test_a_failed_attempt_then_a_successful_retry(

@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 import time_machine
 
-from payments import services, tasks
+from office import services as workflow
+from payments import fees, services, tasks
 from payments.models import GatewayMessage, Payment, ReconciliationReport
-from submissions import workflow
 from tests.factories import DossierFactory
 from tests.payments.conftest import FEE
 from tests.payments.support import (
@@ -87,7 +87,7 @@ def test_an_attempt_the_gateway_never_saw_expires_after_its_time(
     assert payment.status == "expired"
     assert payment.settled_at == at(2026, 3, 9, 10, 15) and payment.paid_at is None
     assert services.reconcile_pending(older_than_minutes=0) == 0  # nothing pending now
-    assert services.purpose_now(submitted) == "before"  # a new attempt may start
+    assert fees.purpose_now(submitted) == "before"  # a new attempt may start
 
 
 def test_an_attempt_left_open_on_the_gateway_page_expires_too(client, gateway, submitted, morning):

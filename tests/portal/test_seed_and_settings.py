@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import translation
 
-from portal import demo
+from demo import people as demo
 from portal.models import Agency, StaffRole, User
 
 BASE_DIR = Path(__file__).resolve().parents[2]

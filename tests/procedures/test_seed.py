@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from portal import demo
+from demo import people as demo
 from portal.models import User
 from procedures import services
 from procedures.models import Procedure, ProcedureVersion, RequiredDocument

@@ -13,11 +13,13 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from office import actions as office
+from office import services as workflow
+from office import urls as office_url_conf
 from portal import urls as portal_urls
 from signing import services as signing_services
 from signing.models import Document
-from submissions import office, services
-from submissions import office_urls as office_url_conf
+from submissions import services
 from submissions import urls as submission_urls
 from submissions.models import Dossier, DossierEvent, DossierFile, State
 from tests.factories import (
@@ -174,7 +176,7 @@ def owners_dossiers(owner, version):
     )
     submitted = DossierFactory(applicant=owner, version=version, submitted=True)
     supplement = DossierFactory(applicant=owner, version=version, submitted=True)
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=supplement,
         actor=OfficerFactory(agency=supplement.agency, roles=["desk"]),
         reason="Thiếu trang 2.",

@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from office import services as workflow
 from procedures.form_schema import schema_errors
 from signing.models import Document
 from submissions import services
@@ -635,7 +636,7 @@ def test_a_submitted_dossier_cannot_be_changed(api, citizen, method, tail, paylo
 def test_answering_a_supplement_request(api, citizen):
     dossier = DossierFactory(submitted=True, applicant=citizen)
     officer = OfficerFactory(agency=dossier.agency, roles=["desk"])
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=dossier,
         actor=officer,
         reason="Bản sao không rõ",

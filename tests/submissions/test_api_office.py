@@ -11,8 +11,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from office import actions as api_office
+from office import actions as office
 from signing.models import Document
-from submissions import api_office, office
 from submissions.models import Dossier, State
 from tests.factories import (
     PDF_BYTES,

@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from office import services as workflow
 from signing.models import Document
-from submissions import workflow
 from submissions.models import Dossier, State
 from tests.factories import DossierFactory, OfficerFactory, ProcedureVersionFactory
 from tests.submissions.workflow_support import (
@@ -727,9 +727,12 @@ def test_the_register_downloads_as_xlsx(client, people, registered):
 def test_the_register_as_a_signed_pdf_is_requested(client, people, registered):
     today, dossiers, _elsewhere = registered
     client.force_login(people.desk)
-    response = client.get(
-        reverse("office:register"), {"start": today, "end": today, "format": "pdf"}
-    )
+    # Asking for the PDF makes a document: a POST (a GET, even with the old `format=pdf`, only
+    # shows the page).
+    shown = client.get(reverse("office:register"), {"start": today, "end": today, "format": "pdf"})
+    assert shown.status_code == 200
+    assert not Document.objects.filter(kind="register").exists()
+    response = client.post(reverse("office:register"), {"start": today, "end": today})
     assert response.status_code == 302
     (document,) = Document.objects.filter(kind="register")
     assert document.agency == people.desk.agency
@@ -763,11 +766,12 @@ def test_the_register_as_a_signed_pdf_is_requested(client, people, registered):
 )
 def test_a_bad_register_period_is_400(client, monday, people, period, message):
     client.force_login(people.desk)
-    for output in ("", "xlsx", "pdf"):
-        response = client.get(
-            reverse("office:register"),
-            {"start": period[0], "end": period[1], "format": output},
-        )
+    data = {"start": period[0], "end": period[1]}
+    responses = [
+        *(client.get(reverse("office:register"), {**data, "format": f}) for f in ("", "xlsx")),
+        client.post(reverse("office:register"), data),  # the signed PDF
+    ]
+    for response in responses:
         assert response.status_code == 400
         assert form_errors(response) == [message]
         assert response["Content-Type"].startswith("text/html")

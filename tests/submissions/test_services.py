@@ -15,9 +15,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from office import services as workflow
 from procedures.models import ProcedureVersion
 from procedures.services import procedure_version_new_draft, procedure_version_publish
-from submissions import notifications, selectors, services, sms, workflow
+from submissions import notifications, selectors, services, sms
 from submissions.models import (
     DailySequence,
     Dossier,
@@ -375,7 +376,7 @@ def test_a_new_version_leaves_submitted_dossiers_on_theirs(english, version, adm
     assert _answer_rows(submitted) == [("Họ và tên", "Nguyễn Văn A")]
     # Nothing of v2 is asked of it: it still can go through a supplement round.
     assert services.dossier_missing(submitted) == []
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=submitted, actor=desk, reason="Bản scan mờ", items=["Đơn đề nghị rõ nét"]
     )
     services.dossier_resubmit(dossier=submitted, actor=submitted.applicant)
@@ -413,7 +414,7 @@ def submitted(version):
 
 
 def test_the_desk_asks_for_a_supplement(submitted, desk):
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=submitted,
         actor=desk,
         reason="  Bản sao bằng bị mờ, không đọc được số hiệu.  ",
@@ -454,7 +455,7 @@ def test_a_specialist_may_ask_too_as_the_assignee(submitted, agency, desk, speci
     # Before acceptance the request is the desk's (Mẫu 02 at intake), not a specialist's.
     before = state_of(submitted)
     with pytest.raises(PermissionDenied):
-        services.dossier_request_supplement(
+        workflow.dossier_request_supplement(
             dossier=submitted, actor=specialist, reason="Thiếu", items=["Học bạ"]
         )
     assert state_of(submitted) == before
@@ -463,11 +464,11 @@ def test_a_specialist_may_ask_too_as_the_assignee(submitted, agency, desk, speci
     for actor in (OfficerFactory(agency=agency, roles=["specialist"]), desk):
         before = state_of(submitted)
         with pytest.raises(PermissionDenied):
-            services.dossier_request_supplement(
+            workflow.dossier_request_supplement(
                 dossier=submitted, actor=actor, reason="Thiếu", items=["Học bạ"]
             )
         assert state_of(submitted) == before
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=submitted, actor=specialist, reason="Thiếu", items=["Học bạ"]
     )
     row = fresh(submitted)
@@ -491,7 +492,7 @@ def test_only_the_agencys_desk_or_specialist_asks(submitted, agency, other_agenc
     actor = submitted.applicant if actor == "applicant" else actor
     before = state_of(submitted)
     with pytest.raises(PermissionDenied):
-        services.dossier_request_supplement(
+        workflow.dossier_request_supplement(
             dossier=submitted, actor=actor, reason="Thiếu", items=["Học bạ"]
         )
     assert state_of(submitted) == before
@@ -502,7 +503,7 @@ def test_a_supplement_request_says_what_and_why(english, submitted, desk):
     before = state_of(submitted)
     for reason, items in (("", ["Học bạ"]), ("Thiếu", []), ("   ", ["  "]), ("Thiếu", [" "])):
         with pytest.raises(ValidationError) as caught:
-            services.dossier_request_supplement(
+            workflow.dossier_request_supplement(
                 dossier=submitted, actor=desk, reason=reason, items=items
             )
         assert caught.value.messages == ["Say what the applicant must supply, and why."]
@@ -513,7 +514,7 @@ def test_a_supplement_request_on_a_closed_dossier_is_stale(english, submitted, d
     services.dossier_withdraw(dossier=submitted, actor=submitted.applicant, reason="Nộp nhầm")
     before = state_of(submitted)
     with pytest.raises(ValidationError) as caught:
-        services.dossier_request_supplement(
+        workflow.dossier_request_supplement(
             dossier=submitted, actor=desk, reason="Thiếu", items=["Học bạ"]
         )
     assert caught.value.code == "stale"
@@ -526,7 +527,7 @@ def test_a_supplement_request_on_a_closed_dossier_is_stale(english, submitted, d
 def test_the_applicant_answers_a_supplement(settings, submitted, desk):
     old_file = submitted.files.get()
     old_path = Path(old_file.file.path)
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=submitted, actor=desk, reason="Bản scan mờ", items=["Đơn đề nghị rõ nét"]
     )
     applicant = submitted.applicant
@@ -577,7 +578,7 @@ def test_the_applicant_answers_a_supplement(settings, submitted, desk):
         services.dossier_update(dossier=submitted, actor=applicant, applicant={}, answers={})
 
     # A second request: files sent for it are round 2.
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=submitted, actor=desk, reason="Thiếu bản sao", items=["Bản sao"]
     )
     (second,) = services.dossier_add_files(
@@ -590,7 +591,7 @@ def test_the_applicant_answers_a_supplement(settings, submitted, desk):
 
 
 def test_a_supplement_answer_still_needs_every_document(english, submitted, desk):
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=submitted, actor=desk, reason="Bản scan mờ", items=["Đơn đề nghị rõ nét"]
     )
     services.dossier_remove_file(
@@ -610,7 +611,7 @@ def test_resubmit_only_by_the_applicant_and_only_when_asked(english, submitted, 
     assert caught.value.messages == [
         "This dossier is not waiting for a supplement (it is now: Submitted)."
     ]
-    services.dossier_request_supplement(dossier=submitted, actor=desk, reason="x", items=["y"])
+    workflow.dossier_request_supplement(dossier=submitted, actor=desk, reason="x", items=["y"])
     before = state_of(submitted)
     for actor in (CitizenFactory(), desk):
         with pytest.raises(PermissionDenied):
@@ -620,7 +621,7 @@ def test_resubmit_only_by_the_applicant_and_only_when_asked(english, submitted, 
 
 def test_resubmit_returns_to_where_the_request_was_made(submitted, desk, specialist):
     in_processing(submitted, desk=desk, specialist=specialist)
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=submitted, actor=specialist, reason="Thiếu", items=["Học bạ"]
     )
     assert fresh(submitted).resume_state == State.PROCESSING
@@ -653,7 +654,7 @@ def test_withdraw_with_a_reason(submitted):
 
 
 def test_withdraw_while_a_supplement_is_asked(submitted, desk):
-    services.dossier_request_supplement(dossier=submitted, actor=desk, reason="x", items=["y"])
+    workflow.dossier_request_supplement(dossier=submitted, actor=desk, reason="x", items=["y"])
     services.dossier_withdraw(dossier=submitted, actor=submitted.applicant, reason="Thôi")
     assert fresh(submitted).events.last().from_state == State.SUPPLEMENT_REQUIRED
 
@@ -860,7 +861,7 @@ def test_one_email_per_event(django_capture_on_commit_callbacks, sms_outbox, ver
     with django_capture_on_commit_callbacks(execute=True):
         services.dossier_submit(dossier=dossier, actor=dossier.applicant)
     with django_capture_on_commit_callbacks(execute=True):
-        services.dossier_request_supplement(
+        workflow.dossier_request_supplement(
             dossier=dossier, actor=desk, reason="Bản scan mờ", items=["Đơn đề nghị"]
         )
     with django_capture_on_commit_callbacks(execute=True):

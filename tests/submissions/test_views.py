@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from office import services as workflow
 from submissions import services
 from submissions.forms import APPLICANT_FIELDS
 from submissions.models import Dossier, DossierFile, State
@@ -748,7 +749,7 @@ def test_supplement_edit_add_remove_and_resubmit(
     dossier = make_dossier(citizen, version, submit=True)
     transcript = dossier.files.get(requirement=documents["Transcript"])
     officer = OfficerFactory(agency=dossier.agency, roles=["desk"])
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=dossier,
         actor=officer,
         reason="The transcript scan cannot be read.",
@@ -828,7 +829,7 @@ def test_resubmitting_a_supplement_still_needs_the_required_documents(
     logged_in, citizen, version, documents, settings
 ):
     dossier = make_dossier(citizen, version, submit=True)
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=dossier,
         actor=OfficerFactory(agency=dossier.agency, roles=["desk"]),
         reason="Wrong file.",
@@ -946,7 +947,7 @@ def tracked(citizen, version):
     dossier = make_dossier(citizen, version, submit=True)
     dossier.applicant_address = "99 Phố Bí Mật"
     dossier.save()
-    services.dossier_request_supplement(
+    workflow.dossier_request_supplement(
         dossier=dossier,
         actor=OfficerFactory(agency=dossier.agency, roles=["desk"]),
         reason="Internal note: the stamp looks odd.",

@@ -19,9 +19,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
+from office import services as workflow
+from office.tasks import resolve_dossier_task, sweep_workflow_task
 from portal.workdays import WorkCalendar
 from signing.models import Document
-from submissions import notifications, services, sms, workflow
+from submissions import notifications, services, sms
 from submissions.models import (
     Decision,
     Dossier,
@@ -31,7 +33,7 @@ from submissions.models import (
     SupplementRequest,
     Timeliness,
 )
-from submissions.tasks import notify_event_task, resolve_dossier_task, sweep_workflow_task
+from submissions.tasks import notify_event_task
 from tests.factories import DossierFactory, OfficerFactory, ProcedureVersionFactory
 from tests.submissions.workflow_support import (
     advance,
@@ -219,7 +221,7 @@ STEPS = {
     ),
     "collect_online": (
         State.RESOLVED,
-        lambda d, a, p: workflow.dossier_collect_online(dossier=d, actor=a),
+        lambda d, a, p: services.dossier_collect_online(dossier=d, actor=a),
         {"applicant"},
         State.RETURNED,
         "collect_online",
@@ -295,7 +297,7 @@ def test_a_leader_stops_from_each_running_state(english, monday, people, version
 def test_collecting_online_is_for_level4_only(monday, people, agency):
     dossier = advance(new_dossier(version_with(agency, level=3)), State.RESOLVED, people)
     before = snapshot(dossier)
-    returned = workflow.dossier_collect_online(dossier=dossier, actor=dossier.applicant)
+    returned = services.dossier_collect_online(dossier=dossier, actor=dossier.applicant)
     assert returned.state == State.RESOLVED
     assert snapshot(dossier) == before  # level 3: the desk hands the result back
 
@@ -934,7 +936,7 @@ def test_only_a_signed_result_resolves(people, version):
     fake_sign(receipt)
     resolve_dossier_task.delay(dossier.pk, receipt.pk)
     assert fresh(dossier).state == State.SIGNING
-    assert workflow.dossier_resolve(dossier_id=dossier.pk, document_id=0).state == State.SIGNING
+    assert services.dossier_resolve(dossier_id=dossier.pk, document_id=0).state == State.SIGNING
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import types
 
 from django.core.management import call_command
 
+from office import services as workflow
 from signing.models import Document
-from submissions import selectors, workflow
+from submissions import selectors
 from submissions.models import Decision, Dossier
 from tests.factories import CitizenFactory, OfficerFactory, dossier_advance
 from tests.factories import fake_sign as fake_sign  # where the workflow tests import it from

@@ -3,19 +3,27 @@ documents: each is a snapshot of the dossier, in Vietnamese (the official langua
 document whatever the reader's), rendered and signed by the worker after commit."""
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from procedures.models import Channel
 from signing import services as signing
+from submissions.models import Decision, DocumentKind, EventAction, Timeliness
 
+Kind = DocumentKind
 TITLES = {
-    "receipt": ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Mẫu số 01", "A5"),
-    "supplement": ("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", "Mẫu số 02", "A5"),
-    "refusal": ("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", "Mẫu số 03", "A5"),
-    "apology": ("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Mẫu số 04", "A5"),
-    "control_sheet": ("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Mẫu số 05", "A4"),
-    "register": ("SỔ THEO DÕI HỒ SƠ", "Mẫu số 06", "A4"),
-    "fee_receipt": ("BIÊN LAI THU PHÍ, LỆ PHÍ ĐIỆN TỬ", "", "A5"),
+    Kind.RECEIPT: ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Mẫu số 01", "A5"),
+    Kind.SUPPLEMENT: ("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", "Mẫu số 02", "A5"),
+    Kind.REFUSAL: ("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", "Mẫu số 03", "A5"),
+    Kind.APOLOGY: ("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Mẫu số 04", "A5"),
+    Kind.CONTROL_SHEET: ("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Mẫu số 05", "A4"),
+    Kind.REGISTER: ("SỔ THEO DÕI HỒ SƠ", "Mẫu số 06", "A4"),
+    Kind.FEE_RECEIPT: ("BIÊN LAI THU PHÍ, LỆ PHÍ ĐIỆN TỬ", "", "A5"),
 }
-TIMELINESS_VI = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
+TIMELINESS_VI = {
+    Timeliness.EARLY: "Trước hạn",
+    Timeliness.ON_TIME: "Đúng hạn",
+    Timeliness.LATE: "Quá hạn",
+}
 
 
 def _when(value) -> str:
@@ -34,13 +42,12 @@ def _applicant_facts(dossier) -> list[list[str]]:
 
 
 def _receipt(dossier, extra) -> dict:
-    from submissions.workflow import time_limit
-
-    amount, unit = time_limit(dossier)
+    amount, unit = dossier.version.time_limit()
+    working = "ngày làm việc" if unit == Channel.TimeUnit.WORKING_DAYS else "giờ làm việc"
     limit = (
         "Trong ngày"
-        if unit == "same_day"
-        else f"{amount:g} {'ngày làm việc' if unit == 'working_days' else 'giờ làm việc'}"
+        if unit == Channel.TimeUnit.SAME_DAY
+        else f"{amount:g} {working}"
         if amount is not None
         else ""
     )
@@ -113,7 +120,7 @@ def _apology(dossier, extra) -> dict:
 
 
 def _result(dossier, extra) -> dict:
-    if dossier.decision == "deny":
+    if dossier.decision == Decision.DENY:
         return {
             "title": "THÔNG BÁO TỪ CHỐI GIẢI QUYẾT HỒ SƠ",
             "recipient": dossier.applicant_name,
@@ -136,7 +143,7 @@ def control_sheet_rows(dossier) -> list[list[str]]:
     for event in dossier.events.select_related("actor").order_by("created_at", "pk"):
         giver = previous.actor.full_name if previous and previous.actor else dossier.applicant_name
         receiver = event.actor.full_name if event.actor else "Hệ thống"
-        if event.action == "assign" and event.note:
+        if event.action == EventAction.ASSIGN and event.note:
             receiver = event.note  # the specialist it was handed to
         rows.append(
             [
@@ -160,8 +167,6 @@ def _control_sheet(dossier, extra) -> dict:
 
 
 def _fee_receipt(dossier, extra) -> dict:
-    from django.utils.dateparse import parse_datetime
-
     extra = extra or {}
     paid_at = parse_datetime(extra.get("paid_at", "")) if extra.get("paid_at") else None
     amount = f"{int(extra.get('amount', 0)):,}".replace(",", ".")
@@ -180,13 +185,13 @@ def _fee_receipt(dossier, extra) -> dict:
 
 
 BUILDERS = {
-    "fee_receipt": _fee_receipt,
-    "receipt": _receipt,
-    "supplement": _supplement,
-    "refusal": _refusal,
-    "apology": _apology,
-    "result": _result,
-    "control_sheet": _control_sheet,
+    Kind.FEE_RECEIPT: _fee_receipt,
+    Kind.RECEIPT: _receipt,
+    Kind.SUPPLEMENT: _supplement,
+    Kind.REFUSAL: _refusal,
+    Kind.APOLOGY: _apology,
+    Kind.RESULT: _result,
+    Kind.CONTROL_SHEET: _control_sheet,
 }
 
 

@@ -4,10 +4,12 @@ once: a draft, a submitted dossier and one the desk has asked to supplement. Ide
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from office import services as workflow
+from payments import fees
 from portal.models import User
-from procedures.models import ProcedureVersion
+from procedures.models import FeeTiming, ProcedureVersion
 from submissions import services
-from submissions.models import Dossier
+from submissions.models import Dossier, EventAction
 
 CITIZEN = "congdan@demo.dvc.vn"
 DESK = "motcua@demo.dvc.vn"
@@ -75,8 +77,6 @@ def _submitted(version, citizen):
 def seed() -> int:
     """One dossier of the demo citizen in every state, worked by the demo desk officer,
     specialist and leader, so that both sides of the portal show something at once."""
-    from submissions import workflow
-
     citizen = User.objects.filter(email=CITIZEN).first()
     desk = User.objects.filter(email=DESK).first()
     specialist = User.objects.filter(email=SPECIALIST).first()
@@ -92,16 +92,15 @@ def seed() -> int:
             procedure__agency=desk.agency,
         ).order_by("procedure__code")
     )
-    from payments import services as payments
 
     def fee_first(version) -> bool:
-        return version.fee_timing == "before" and payments.fee_due(Dossier(version=version)) > 0
+        return version.fee_timing == FeeTiming.BEFORE and fees.fee_due(Dossier(version=version)) > 0
 
     on_delivery = next(
         (
             v
             for v in versions
-            if v.fee_timing == "on_delivery" and payments.fee_due(Dossier(version=v)) > 0
+            if v.fee_timing == FeeTiming.ON_DELIVERY and fees.fee_due(Dossier(version=v)) > 0
         ),
         None,
     )
@@ -179,11 +178,13 @@ def seed() -> int:
 
 def hand_back_resolved() -> int:
     """The demo's last step, run after `seed` committed: one resolved dossier handed back."""
-    from submissions import workflow
-
     desk = User.objects.filter(email=DESK).first()
     dossier = Dossier.objects.filter(state=Dossier.State.RESOLVED, applicant__email=CITIZEN).first()
-    if desk is None or dossier is None or dossier.events.filter(action="hand_back").exists():
+    if (
+        desk is None
+        or dossier is None
+        or dossier.events.filter(action=EventAction.HAND_BACK).exists()
+    ):
         return 0
     workflow.dossier_hand_back(dossier=dossier, actor=desk, received_by=dossier.applicant_name)
     return 1

@@ -1,7 +1,7 @@
 """The staff's dossier API (/api/v1/office/): the queues, one dossier with everything the
 back-office page shows, the workflow actions, and the agency's specialists.
 
-The same selectors and workflow services as the HTML back-office (submissions.office). Only
+The same selectors, actions and services as the HTML back-office (office.views). Only
 officers of the dossier's agency see it; for anyone else every endpoint here answers 404,
 the queue and the specialists included (as for a dossier that does not exist), so that the
 API does not tell who is an officer. An officer who sees the dossier but whose role does not
@@ -9,12 +9,9 @@ allow an action gets 403; an action on a dossier that changed meanwhile (`expect
 the state no longer allows it) gets 409; anything else the officer can fix is 400, and
 nothing is stored."""
 
-from contextlib import contextmanager
-
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -22,24 +19,23 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
 )
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import exceptions, generics, serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.models import User
-from submissions import selectors, workflow
+from office import selectors
+from office.actions import ACTIONS, ROLE_REFUSED, available_actions
+from submissions import downloads
+from submissions import selectors as dossier_selectors
 from submissions.api import (
     DossierApplicantOutput,
     DossierDocumentOutput,
     DossierErrorOutput,
     DossierFileOutput,
-    _absolute,
-    _Refused,
+    absolute_url,
 )
 from submissions.models import STATUS_CODES, Decision, Dossier, State, Timeliness
-from submissions.office import ACTIONS as OFFICE_ACTIONS
-from submissions.office import available_actions
 
 _NOT_FOUND = {404: DossierErrorOutput}
 _STATUS_CODE_HELP = "National public-services portal status (1–10)"
@@ -101,7 +97,7 @@ class OfficeAnswerOutput(serializers.Serializer):
 class OfficeFileOutput(DossierFileOutput):
     def get_download_url(self, record) -> str:
         url = reverse("api-office-dossier-file", args=[record.dossier.public_id, record.pk])
-        return _absolute(self.context, url)
+        return absolute_url(self.context, url)
 
 
 class OfficeRemovedFileOutput(OfficeFileOutput):
@@ -148,7 +144,7 @@ class OfficeDocumentOutput(DossierDocumentOutput):
         if document.status != document.Status.SIGNED:
             return None
         url = reverse("signing:download", args=[document.verification_code])
-        return _absolute(self.context, url)
+        return absolute_url(self.context, url)
 
     status_label = serializers.CharField(source="get_status_display")
     verification_code = serializers.CharField()
@@ -176,7 +172,7 @@ class OfficeDossierOutput(OfficeDossierSummaryOutput):
     returned_to = serializers.CharField()
     closed_at = serializers.DateTimeField(allow_null=True)
     available_actions = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(OFFICE_ACTIONS)),
+        child=serializers.ChoiceField(choices=list(ACTIONS)),
         source="api_actions",
         help_text="What this officer may do now, as /actions/{action}/",
     )
@@ -185,12 +181,12 @@ class OfficeDossierOutput(OfficeDossierSummaryOutput):
 def _dossier_data(request, dossier: Dossier) -> dict:
     """Everything about one dossier that the back-office page shows."""
     dossier.api_answer_rows = [
-        {"label": k, "value": v} for k, v in selectors.dossier_answer_rows(dossier)
+        {"label": k, "value": v} for k, v in dossier_selectors.dossier_answer_rows(dossier)
     ]
-    dossier.api_files, dossier.api_removed_files = selectors.dossier_files(dossier)
+    dossier.api_files, dossier.api_removed_files = dossier_selectors.dossier_files(dossier)
     dossier.api_supplements = list(dossier.supplements.select_related("requested_by"))
     dossier.api_timeline = list(dossier.events.select_related("actor").order_by("created_at", "pk"))
-    dossier.api_documents = selectors.dossier_documents(dossier, staff=True)
+    dossier.api_documents = dossier_selectors.dossier_documents(dossier, staff=True)
     dossier.api_actions = available_actions(dossier, request.user)
     return OfficeDossierOutput(dossier, context={"request": request}).data
 
@@ -263,10 +259,6 @@ class OfficeDossierFileApi(APIView):
         description="A file of a dossier of the officer's agency, as an attachment.",
     )
     def get(self, request, public_id, file_id: int):
-        from django.http import Http404
-
-        from submissions import downloads
-
         record = _dossier(request, public_id).files.filter(pk=file_id).first()
         if record is None:
             raise Http404
@@ -287,145 +279,6 @@ class OfficeSpecialistListApi(APIView):
 # --- actions --------------------------------------------------------------------------------------
 
 
-class OfficeActionInput(serializers.Serializer):
-    expected_state = serializers.ChoiceField(
-        choices=[(value, label) for value, label in State.choices if value != State.DRAFT],
-        required=False,
-        help_text="The state the officer saw: if the dossier is in another one now, 409",
-    )
-
-
-def _text(max_length: int = 4000):
-    return serializers.CharField(max_length=max_length)
-
-
-class OfficeAcceptInput(OfficeActionInput):
-    pass
-
-
-class OfficeSupplementInput(OfficeActionInput):
-    reason = _text()
-    items = serializers.ListField(
-        child=serializers.CharField(max_length=1000), allow_empty=False, max_length=50
-    )
-
-
-class OfficeRefuseInput(OfficeActionInput):
-    reasons = _text()
-
-
-class OfficeAssignInput(OfficeActionInput):
-    specialist = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.none(),
-        help_text="User id, from /office/specialists/",
-        error_messages={
-            "does_not_exist": gettext_lazy("Choose a specialist of this agency."),
-            "incorrect_type": gettext_lazy("Choose a specialist of this agency."),
-        },
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        dossier = self.context.get("dossier")
-        if dossier is not None:
-            self.fields["specialist"].queryset = selectors.office_specialists(
-                agency_id=dossier.agency_id
-            )
-
-
-class OfficeProposeInput(OfficeActionInput):
-    decision = serializers.ChoiceField(choices=Decision.choices)
-    reasons = serializers.CharField(
-        max_length=4000, required=False, allow_blank=True, default="", help_text="To deny"
-    )
-    result_content = serializers.CharField(
-        max_length=4000, required=False, allow_blank=True, default="", help_text="To grant"
-    )
-
-    def validate(self, data):
-        if data["decision"] == Decision.GRANT and not data["result_content"].strip():
-            raise serializers.ValidationError(
-                {"result_content": [_("Give the content of the result.")]}
-            )
-        if data["decision"] == Decision.DENY and not data["reasons"].strip():
-            raise serializers.ValidationError({"reasons": [_("Give the reasons for denying.")]})
-        return data
-
-
-class OfficeSendBackInput(OfficeActionInput):
-    note = _text()
-
-
-class OfficeApproveInput(OfficeActionInput):
-    pass
-
-
-class OfficeRequestPaymentInput(OfficeActionInput):
-    pass
-
-
-class OfficeHandBackInput(OfficeActionInput):
-    received_by = _text(max_length=150)
-
-
-class OfficeStopInput(OfficeActionInput):
-    reason = _text()
-
-
-class OfficeRescheduleInput(OfficeActionInput):
-    reason = _text()
-    new_due = serializers.DateTimeField(help_text="ISO 8601; after the current due time")
-
-
-# action name → (input serializer, workflow call taking the validated data)
-ACTIONS = {
-    "accept": (OfficeAcceptInput, lambda d, u, v: workflow.dossier_accept(
-        dossier=d, actor=u, expected_state=v.get("expected_state"))),
-    "request_supplement": (OfficeSupplementInput, lambda d, u, v: (
-        workflow.dossier_request_supplement(dossier=d, actor=u, reason=v["reason"],
-                                            items=v["items"],
-                                            expected_state=v.get("expected_state")))),
-    "refuse": (OfficeRefuseInput, lambda d, u, v: workflow.dossier_refuse(
-        dossier=d, actor=u, reasons=v["reasons"], expected_state=v.get("expected_state"))),
-    "assign": (OfficeAssignInput, lambda d, u, v: workflow.dossier_assign(
-        dossier=d, actor=u, specialist=v["specialist"], expected_state=v.get("expected_state"))),
-    "propose": (OfficeProposeInput, lambda d, u, v: workflow.dossier_propose(
-        dossier=d, actor=u, decision=v["decision"], reasons=v["reasons"],
-        result_content=v["result_content"], expected_state=v.get("expected_state"))),
-    "send_back": (OfficeSendBackInput, lambda d, u, v: workflow.dossier_send_back(
-        dossier=d, actor=u, note=v["note"], expected_state=v.get("expected_state"))),
-    "approve": (OfficeApproveInput, lambda d, u, v: workflow.dossier_approve(
-        dossier=d, actor=u, expected_state=v.get("expected_state"))),
-    "request_payment": (OfficeRequestPaymentInput, lambda d, u, v: (
-        workflow.dossier_request_payment(dossier=d, actor=u,
-                                         expected_state=v.get("expected_state")))),
-    "hand_back": (OfficeHandBackInput, lambda d, u, v: workflow.dossier_hand_back(
-        dossier=d, actor=u, received_by=v["received_by"],
-        expected_state=v.get("expected_state"))),
-    "stop": (OfficeStopInput, lambda d, u, v: workflow.dossier_stop(
-        dossier=d, actor=u, reason=v["reason"], expected_state=v.get("expected_state"))),
-    "reschedule": (OfficeRescheduleInput, lambda d, u, v: workflow.dossier_reschedule(
-        dossier=d, actor=u, reason=v["reason"], new_due=v["new_due"],
-        expected_state=v.get("expected_state"))),
-}  # fmt: skip
-
-
-@contextmanager
-def _workflow_errors():
-    """PermissionDenied → 403 (the officer sees the dossier, so 404 would mislead); a dossier
-    that changed meanwhile → 409; any other refusal → 400 {"detail": [messages]}."""
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise exceptions.PermissionDenied(
-            _("Your role does not allow this action on this dossier.")
-        ) from exc
-    except ValidationError as exc:
-        if getattr(exc, "code", None) == "stale":
-            raise _Refused({"detail": " ".join(exc.messages)}, status.HTTP_409_CONFLICT) from exc
-        raise _Refused({"detail": exc.messages}, status.HTTP_400_BAD_REQUEST) from exc
-
-
 class OfficeActionErrorOutput(serializers.Serializer):
     detail = serializers.ListField(
         child=serializers.CharField(),
@@ -434,13 +287,16 @@ class OfficeActionErrorOutput(serializers.Serializer):
     )
 
 
-_BODIES = "\n".join(
-    f"- `{name}`: {serializer.__name__}" for name, (serializer, _call) in ACTIONS.items()
-)
+_BODIES = "\n".join(f"- `{name}`: {action.serializer.__name__}" for name, action in ACTIONS.items())
 
 
 class OfficeDossierActionApi(APIView):
+    """The services' refusals are answered by portal.errors: PermissionDenied → 403 (the
+    officer sees the dossier, so 404 would mislead); a dossier that changed meanwhile → 409;
+    any other refusal → 400, by field or under "detail"."""
+
     parser_classes = [JSONParser]
+    forbidden_message = ROLE_REFUSED
 
     @extend_schema(
         parameters=[
@@ -448,7 +304,7 @@ class OfficeDossierActionApi(APIView):
         ],
         request=PolymorphicProxySerializer(
             component_name="OfficeActionBody",
-            serializers=[serializer for serializer, _call in ACTIONS.values()],
+            serializers=[action.serializer for action in ACTIONS.values()],
             resource_type_field_name=None,
         ),
         responses={
@@ -475,9 +331,10 @@ class OfficeDossierActionApi(APIView):
         dossier = _dossier(request, public_id)
         if action not in ACTIONS:
             raise exceptions.NotFound(_("There is no such action."))
-        serializer_class, call = ACTIONS[action]
-        data = serializer_class(data=request.data, context={"request": request, "dossier": dossier})
+        action = ACTIONS[action]
+        data = action.serializer(
+            data=request.data, context={"request": request, "dossier": dossier}
+        )
         data.is_valid(raise_exception=True)
-        with _workflow_errors():
-            call(dossier, request.user, data.validated_data)
+        action.run(dossier=dossier, actor=request.user, data=data.validated_data)
         return Response(_dossier_data(request, _dossier(request, public_id)))

@@ -1,9 +1,8 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from portal import demo
+from demo import catalogue, dossiers, people
 from portal.models import User
-from procedures import seed as procedures_seed
 
 
 class Command(BaseCommand):
@@ -20,20 +19,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, without_catalogue: bool = False, **options):
-        logins = demo.seed()
+        logins = people.seed()
         call_command("make_demo_pki", stdout=self.stdout)
         if not without_catalogue:
-            admin = User.objects.get(email=demo.SUPERUSER_EMAIL)
-            added = procedures_seed.seed(actor=admin)
+            admin = User.objects.get(email=people.SUPERUSER_EMAIL)
+            added = catalogue.seed(actor=admin)
             self.stdout.write(f"Procedure catalogue: {added} demo procedures published.")
-            from submissions import demo as submissions_demo
-
-            dossiers = submissions_demo.seed()
-            submissions_demo.hand_back_resolved()
-            if dossiers:
-                self.stdout.write(f"Demo dossiers: {dossiers} for {submissions_demo.CITIZEN}.")
+            count = dossiers.seed()
+            dossiers.hand_back_resolved()
+            if count:
+                self.stdout.write(f"Demo dossiers: {count} for {dossiers.CITIZEN}.")
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready. Demo logins (password: {demo.DEMO_PASSWORD}):")
+            self.style.SUCCESS(f"Demo data ready. Demo logins (password: {people.DEMO_PASSWORD}):")
         )
         for email, role in logins:
             self.stdout.write(f"  {email:<28} {role}")

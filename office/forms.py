@@ -1,4 +1,5 @@
-"""Forms of the back-office actions."""
+"""Forms of the back-office: the actions (office.actions pairs each with its service), the
+queue's filters and the register's period."""
 
 import datetime as dt
 
@@ -56,16 +57,9 @@ class ProposeForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Which of the two a decision needs is the service's rule (office.services).
         self.fields["result_content"].required = False
         self.fields["reasons"].required = False
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == Decision.GRANT and not data.get("result_content", "").strip():
-            self.add_error("result_content", _("Give the content of the result."))
-        if data.get("decision") == Decision.DENY and not data.get("reasons", "").strip():
-            self.add_error("reasons", _("Give the reasons for denying."))
-        return data
 
 
 class NoteForm(ActionForm):

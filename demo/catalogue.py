@@ -1,4 +1,4 @@
-"""The demo catalogue: procedures/demo/*.json (the export format) imported through the same
+"""The demo catalogue: demo/catalogue/*.json (the export format) imported through the same
 importer an agency uses, given generated blank forms, and published. Idempotent: procedures that
 exist already are left as they are."""
 
@@ -11,7 +11,7 @@ from portal.models import Agency
 from procedures import blank_forms, exchange, services
 from procedures.models import Procedure, ProcedureVersion
 
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_DIR = Path(__file__).resolve().parent / "catalogue"
 
 
 @transaction.atomic

@@ -1,0 +1,145 @@
+"""The staff's actions on a dossier, each written once: its name (the URL's `{action}`), its
+label, the roles that may take it, the form (HTML back-office) and the serializer (staff API)
+that parse its input, and the service it calls. The pages and the API both read this table;
+what the input must satisfy beyond its shape is the service's rule alone.
+
+Who may take an action is decided by the FSM transition's permission (submissions.models) or
+the service; `roles` says the same for people and documentation (a test keeps them in step).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from office import forms, selectors, serializers, services
+from payments import fees
+from portal.models import StaffRole
+from submissions.models import Dossier
+
+Role = StaffRole.Role
+# What an officer who sees the dossier but lacks the role is told (page and API alike).
+ROLE_REFUSED = _("Your role does not allow this action on this dossier.")
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    roles: tuple[str, ...]
+    form: type
+    serializer: type
+    service: Callable[..., Dossier]
+    # The fields of the parsed input the service takes, by the same names.
+    params: tuple[str, ...] = ()
+    # The FSM transitions that are this action (default: the one of the same name); None: the
+    # action is not a transition (its service says when it may be taken).
+    transitions: tuple[str, ...] | None = ()
+    # Offered only when this also holds (beyond the transition being available to the user).
+    offered: Callable[[Dossier, object], bool] | None = None
+
+    def run(self, *, dossier: Dossier, actor, data: dict) -> Dossier:
+        """Take the action with input already parsed by its form or serializer."""
+        return self.service(
+            dossier=dossier,
+            actor=actor,
+            expected_state=data.get("expected_state") or None,
+            **{name: data[name] for name in self.params},
+        )
+
+    def form_for(self, dossier: Dossier, data=None):
+        kwargs = {"initial": {"expected_state": dossier.state}}
+        if self.form is forms.AssignForm:
+            kwargs["specialists"] = selectors.office_specialists(agency_id=dossier.agency_id)
+        return self.form(data, prefix=self.name, **kwargs)
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in [
+        Action(
+            "accept", _("Accept"), (Role.DESK,),
+            forms.ActionForm, serializers.OfficeAcceptInput, services.dossier_accept,
+        ),
+        Action(
+            "request_supplement", _("Request supplement"), (Role.DESK, Role.SPECIALIST),
+            forms.SupplementForm, serializers.OfficeSupplementInput,
+            services.dossier_request_supplement, params=("reason", "items"),
+            transitions=("request_intake_supplement", "request_supplement"),
+        ),
+        Action(
+            "refuse", _("Refuse"), (Role.DESK,),
+            forms.RefuseForm, serializers.OfficeRefuseInput, services.dossier_refuse,
+            params=("reasons",),
+        ),
+        Action(
+            "assign", _("Forward to a specialist"), (Role.DESK, Role.LEADER),
+            forms.AssignForm, serializers.OfficeAssignInput, services.dossier_assign,
+            params=("specialist",),
+        ),
+        Action(
+            "propose", _("Send for approval"), (Role.SPECIALIST,),
+            forms.ProposeForm, serializers.OfficeProposeInput, services.dossier_propose,
+            params=("decision", "reasons", "result_content"),
+        ),
+        Action(
+            "send_back", _("Send back to the specialist"), (Role.LEADER,),
+            forms.NoteForm, serializers.OfficeSendBackInput, services.dossier_send_back,
+            params=("note",),
+        ),
+        Action(
+            "approve", _("Approve and sign"), (Role.LEADER,),
+            forms.ActionForm, serializers.OfficeApproveInput, services.dossier_approve,
+        ),
+        Action(
+            "request_payment", _("Ask for the fee"), (Role.SPECIALIST,),
+            forms.ActionForm, serializers.OfficeRequestPaymentInput,
+            services.dossier_request_payment,
+            offered=lambda dossier, _user: fees.fee_owed_on_delivery(dossier),
+        ),
+        Action(
+            "hand_back", _("Return the result"), (Role.DESK,),
+            forms.HandBackForm, serializers.OfficeHandBackInput, services.dossier_hand_back,
+            params=("received_by",),
+        ),
+        Action(
+            "stop", _("Stop processing"), (Role.LEADER,),
+            forms.StopForm, serializers.OfficeStopInput, services.dossier_stop,
+            params=("reason",),
+        ),
+        Action(
+            "reschedule", _("Apologise and give a new date"), (Role.LEADER,),
+            forms.RescheduleForm, serializers.OfficeRescheduleInput,
+            services.dossier_reschedule, params=("reason", "new_due"), transitions=None,
+            offered=lambda dossier, user: services.reschedule_refusal(dossier, user) is None,
+        ),
+    ]
+}  # fmt: skip
+
+
+def transitions_of(action: Action) -> tuple[str, ...]:
+    if action.transitions is None:
+        return ()
+    return action.transitions or (action.name,)
+
+
+# FSM transition name → the action it is offered as.
+_BY_TRANSITION = {
+    transition: action for action in ACTIONS.values() for transition in transitions_of(action)
+}
+
+
+def available_actions(dossier: Dossier, user) -> list[str]:
+    """The actions this officer may take on the dossier now: the transitions the FSM offers
+    them, in the model's order, then the actions that are not transitions."""
+    names = []
+    for transition in dossier.get_available_user_state_transitions(user):
+        action = _BY_TRANSITION.get(transition.name)
+        if action is not None and action.name not in names:
+            names.append(action.name)
+    names += [action.name for action in ACTIONS.values() if action.transitions is None]
+    return [
+        name
+        for name in names
+        if ACTIONS[name].offered is None or ACTIONS[name].offered(dossier, user)
+    ]

@@ -1,0 +1,97 @@
+"""The register of dossiers (Sổ theo dõi hồ sơ, Mẫu 06, Circular 01/2018/TT-VPCP): its lines, as
+a spreadsheet at once, and as a signed PDF rendered by the worker. The document is in Vietnamese
+whatever the reader's language."""
+
+import datetime as dt
+import io
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.utils import timezone
+
+from signing import services as signing
+from signing.models import Document
+from submissions.models import DocumentKind, State
+
+HEADINGS = [
+    "Mã hồ sơ",
+    "Thủ tục hành chính",
+    "Người nộp, liên hệ",
+    "Ngày tiếp nhận",
+    "Hẹn trả",
+    "Ngày có kết quả",
+    "Ngày trả",
+    "Trạng thái",
+]
+# The signed PDF carries at most this many lines (a longer period: the spreadsheet).
+PDF_MAX_ROWS = 5000
+
+
+def line(row: dict) -> list[str]:
+    """One line of the register from a row of office.selectors.register_rows."""
+    zone = timezone.get_current_timezone()
+
+    def day(value):
+        return value.astimezone(zone).strftime("%d/%m/%Y %H:%M") if value else ""
+
+    return [
+        row["code"] or "",
+        row["procedure_name"],
+        f"{row['applicant_name']}, {row['applicant_phone']}",
+        day(row["received_at"] or row["submitted_at"]),
+        day(row["due_at"]),
+        day(row["resolved_at"]),
+        day(row["returned_at"]),
+        str(State(row["state"]).label),
+    ]
+
+
+def xlsx_response(rows: QuerySet, start: dt.date, end: dt.date) -> FileResponse:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("So theo doi")
+    sheet.append([f"SỔ THEO DÕI HỒ SƠ (Mẫu số 06) từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"])
+    sheet.append(HEADINGS)
+    for row in rows.iterator(chunk_size=2000):
+        sheet.append(line(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return FileResponse(
+        buffer,
+        as_attachment=True,
+        filename=f"so-theo-doi-ho-so-{start}-{end}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def pdf_request(*, agency, actor, rows: QuerySet, start: dt.date, end: dt.date) -> Document:
+    """Ask the worker for the register of the period as a signed PDF (a new revision each
+    time: the register of a period changes as dossiers move)."""
+    revision = Document.objects.filter(agency=agency, kind=DocumentKind.REGISTER).count() + 1
+    return signing.document_request(
+        kind=DocumentKind.REGISTER,
+        title=f"SỔ THEO DÕI HỒ SƠ từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}",
+        template="documents/form.html",
+        context={
+            "form_number": "Mẫu số 06",
+            "headings": HEADINGS,
+            "rows": [line(row) for row in rows[:PDF_MAX_ROWS]],
+        },
+        agency=agency,
+        revision=revision,
+        paper="A4",
+        actor=actor,
+    )
+
+
+def document_for(*, agency_id: int, document_id) -> Document | None:
+    """A register PDF of the officer's own agency (the page's `doc` parameter)."""
+    try:
+        document_id = int(document_id or 0)
+    except (TypeError, ValueError):
+        return None
+    return Document.objects.filter(
+        pk=document_id, agency_id=agency_id, kind=DocumentKind.REGISTER
+    ).first()

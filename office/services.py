@@ -1,0 +1,410 @@
+"""The one-stop workflow (DOMAIN.md §3, §5): the staff's actions on a dossier, the clock, and the
+slips and results they issue.
+
+Each action locks the dossier's row, checks the actor's role before anything else (someone
+without it learns nothing from the messages), checks the input and the state the officer saw,
+takes one FSM transition (submissions.lifecycle), saves, appends a `DossierEvent` with the
+working time the step took, and, on commit, asks the documents pipeline for the slip
+(office.slips) and the notification task for the email. A second officer acting on the same
+dossier waits for the lock, then finds the state changed and gets the "changed meanwhile"
+message. Refusals are `PermissionDenied` and `ValidationError`s (field-tied ones keyed by the
+action's field name), turned into responses by portal.errors.
+"""
+
+import datetime as dt
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from office import slips
+from payments import fees
+from portal.models import StaffRole, User
+from portal.workdays import WorkCalendar
+from procedures.models import Channel
+from signing.models import Document
+from submissions import lifecycle
+from submissions import services as filing
+from submissions.lifecycle import CLOCK_STATES
+from submissions.models import (
+    Decision,
+    DocumentKind,
+    Dossier,
+    EventAction,
+    State,
+    SupplementRequest,
+)
+
+
+def _required(text: str, message: str, *, field: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: ValidationError(message, code="required")})
+    return text
+
+
+@transaction.atomic
+def dossier_accept(*, dossier: Dossier, actor, expected_state: str | None = None) -> Dossier:
+    """Tiếp nhận: the clock starts; the due time follows the procedure's limit in working days
+    or hours (after-hours acceptance counts from the next working morning; same-day limits
+    after 15:00 roll to the next working day). Issues the receipt (Mẫu 01)."""
+    dossier = lifecycle.lock(dossier)
+    lifecycle.require(dossier.accept, actor)
+    lifecycle.expect(dossier, expected_state)
+    if dossier.state == State.SUBMITTED and fees.fee_outstanding(dossier):
+        raise ValidationError(
+            _("The fee of this procedure is paid before processing and is not paid yet."),
+            code="unpaid",
+        )
+    lifecycle.take(dossier.accept, actor)
+    amount, unit = dossier.version.time_limit()
+    if unit == Channel.TimeUnit.SAME_DAY or amount is not None:
+        dossier.due_at = WorkCalendar().due_at(dossier.received_at, amount or 0, unit)
+    dossier.save()
+    lifecycle.record(dossier, actor=actor, action=EventAction.ACCEPT, from_state=State.SUBMITTED)
+    slips.issue(dossier, DocumentKind.RECEIPT, actor=actor)
+    return dossier
+
+
+@transaction.atomic
+def dossier_refuse(
+    *, dossier: Dossier, actor, reasons: str, expected_state: str | None = None
+) -> Dossier:
+    """Từ chối tiếp nhận (Mẫu 03): the dossier is not eligible."""
+    dossier = lifecycle.lock(dossier)
+    lifecycle.require(dossier.refuse, actor)
+    reasons = _required(reasons, _("Give the reasons for refusing."), field="reasons")
+    lifecycle.expect(dossier, expected_state)
+    lifecycle.take(dossier.refuse, actor)
+    dossier.decision_reasons = reasons
+    dossier.save()
+    lifecycle.record(
+        dossier, actor=actor, action=EventAction.REFUSE, from_state=State.SUBMITTED, note=reasons
+    )
+    slips.issue(dossier, DocumentKind.REFUSAL, actor=actor)
+    return dossier
+
+
+@transaction.atomic
+def dossier_request_supplement(
+    *, dossier: Dossier, actor, reason: str, items: list[str], expected_state: str | None = None
+) -> Dossier:
+    """Ask the applicant for more (Mẫu 02). At the desk (submitted) the dossier was never
+    accepted and has no clock; from the specialist (processing) the clock pauses with the
+    working time left, to resume on resubmission."""
+    dossier = lifecycle.lock(dossier)
+    # The specialist's request when the dossier is being processed, or when the actor could only
+    # ever make that one (the assignee acting on a dossier that moved on gets "stale", not 403).
+    at_desk = lifecycle.may_take(dossier.request_intake_supplement, actor)
+    if not (at_desk or lifecycle.may_take(dossier.request_supplement, actor)):
+        raise PermissionDenied
+    transition = (
+        dossier.request_supplement
+        if dossier.state == State.PROCESSING or not at_desk
+        else dossier.request_intake_supplement
+    )
+    reason = (reason or "").strip()
+    items = [item.strip() for item in items if item and item.strip()]
+    if not reason or not items:
+        raise ValidationError(_("Say what the applicant must supply, and why."), code="empty")
+    lifecycle.expect(dossier, expected_state)
+    from_state = dossier.state
+    lifecycle.take(transition, actor)
+    if from_state == State.PROCESSING:
+        lifecycle.pause_clock(dossier)
+    dossier.save()
+    SupplementRequest.objects.create(
+        dossier=dossier, requested_by=actor, reason=reason, items=items
+    )
+    lifecycle.record(
+        dossier,
+        actor=actor,
+        action=EventAction.REQUEST_SUPPLEMENT,
+        from_state=from_state,
+        note=reason,
+    )
+    slips.issue(dossier, DocumentKind.SUPPLEMENT, actor=actor, revision=dossier.supplements.count())
+    return dossier
+
+
+@transaction.atomic
+def dossier_assign(
+    *, dossier: Dossier, actor, specialist: User, expected_state: str | None = None
+) -> Dossier:
+    dossier = lifecycle.lock(dossier)
+    lifecycle.require(dossier.assign, actor)
+    if not (
+        specialist is not None
+        and specialist.is_active
+        and specialist.agency_id == dossier.agency_id
+        and specialist.has_role(StaffRole.Role.SPECIALIST)
+    ):
+        raise ValidationError(_("Choose a specialist of this agency."), code="specialist")
+    lifecycle.expect(dossier, expected_state)
+    lifecycle.take(dossier.assign, actor)
+    dossier.assignee = specialist
+    dossier.save()
+    lifecycle.record(
+        dossier,
+        actor=actor,
+        action=EventAction.ASSIGN,
+        from_state=State.RECEIVED,
+        note=specialist.full_name,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_propose(
+    *,
+    dossier: Dossier,
+    actor,
+    decision: str,
+    reasons: str = "",
+    result_content: str = "",
+    expected_state: str | None = None,
+) -> Dossier:
+    """The specialist's proposal: grant (with the result's content) or deny (with reasons)."""
+    dossier = lifecycle.lock(dossier)
+    lifecycle.require(dossier.propose, actor)
+    if decision not in Decision.values:
+        raise ValidationError({"decision": _("Choose to grant or to deny.")})
+    if decision == Decision.DENY:
+        reasons = _required(reasons, _("Give the reasons for denying."), field="reasons")
+    else:
+        result_content = _required(
+            result_content, _("Give the content of the result."), field="result_content"
+        )
+    lifecycle.expect(dossier, expected_state)
+    lifecycle.take(dossier.propose, actor)
+    dossier.decision = decision
+    dossier.decision_reasons = (reasons or "").strip()
+    dossier.result_content = (result_content or "").strip()
+    dossier.save()
+    lifecycle.record(
+        dossier,
+        actor=actor,
+        action=EventAction.PROPOSE,
+        from_state=State.PROCESSING,
+        note=Decision(decision).label + (f": {dossier.decision_reasons}" if reasons else ""),
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_send_back(
+    *, dossier: Dossier, actor, note: str, expected_state: str | None = None
+) -> Dossier:
+    dossier = lifecycle.lock(dossier)
+    lifecycle.require(dossier.send_back, actor)
+    note = _required(note, _("Say what the specialist should change."), field="note")
+    lifecycle.expect(dossier, expected_state)
+    lifecycle.take(dossier.send_back, actor)
+    dossier.save()
+    lifecycle.record(
+        dossier,
+        actor=actor,
+        action=EventAction.SEND_BACK,
+        from_state=State.PENDING_APPROVAL,
+        note=note,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_approve(*, dossier: Dossier, actor, expected_state: str | None = None) -> Dossier:
+    """The leader approves the proposal: the worker renders and signs the result (or the
+    reasoned refusal letter); its completion resolves the dossier
+    (submissions.services.dossier_resolve, on `document_signed`)."""
+    dossier = lifecycle.lock(dossier)
+    lifecycle.require(dossier.approve, actor)
+    lifecycle.expect(dossier, expected_state)
+    if dossier.decision == Decision.GRANT and fees.fee_owed_on_delivery(dossier):
+        raise ValidationError(
+            _("The fee is paid on delivery and is not paid yet: the specialist asks for it first."),
+            code="unpaid",
+        )
+    lifecycle.take(dossier.approve, actor)
+    dossier.save()
+    lifecycle.record(
+        dossier, actor=actor, action=EventAction.APPROVE, from_state=State.PENDING_APPROVAL
+    )
+    approvals = dossier.events.filter(action=EventAction.APPROVE).count()
+    slips.issue(dossier, DocumentKind.RESULT, actor=actor, revision=approvals)
+    return dossier
+
+
+@transaction.atomic
+def dossier_hand_back(
+    *, dossier: Dossier, actor, received_by: str, expected_state: str | None = None
+) -> Dossier:
+    """Trả kết quả at the desk: who collected the result is recorded."""
+    dossier = lifecycle.lock(dossier)
+    lifecycle.require(dossier.hand_back, actor)
+    received_by = _required(received_by, _("Say who received the result."), field="received_by")
+    lifecycle.expect(dossier, expected_state)
+    lifecycle.take(dossier.hand_back, actor)
+    dossier.returned_to = received_by[:150]
+    dossier.save()
+    lifecycle.record(
+        dossier,
+        actor=actor,
+        action=EventAction.HAND_BACK,
+        from_state=State.RESOLVED,
+        note=received_by,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_stop(*, dossier: Dossier, actor, reason: str, expected_state: str | None = None):
+    dossier = lifecycle.lock(dossier)
+    lifecycle.require(dossier.stop, actor)
+    reason = _required(reason, _("Give the reason for stopping."), field="reason")
+    lifecycle.expect(dossier, expected_state)
+    from_state = dossier.state
+    lifecycle.take(dossier.stop, actor)
+    dossier.save()
+    lifecycle.record(
+        dossier, actor=actor, action=EventAction.STOP, from_state=from_state, note=reason
+    )
+    return dossier
+
+
+def reschedule_refusal(dossier: Dossier, actor) -> Exception | None:
+    """Why this officer may not give this dossier a new date now (None: they may). The one rule
+    for the service below and for offering the action on the back-office page."""
+    if not (
+        dossier.agency_id == getattr(actor, "agency_id", None)
+        and actor.has_role(StaffRole.Role.LEADER)
+    ):
+        return PermissionDenied()
+    if dossier.state not in CLOCK_STATES or dossier.due_at is None:
+        return ValidationError(
+            _("Only a dossier being processed can get a new date."), code="stale"
+        )
+    if dossier.rescheduled:
+        return ValidationError(
+            _("This dossier already had its apology letter: a new date is given only once."),
+            code="once",
+        )
+    if timezone.now() >= dossier.due_at:
+        return ValidationError(
+            _("The due time has passed: the apology letter must be sent before it."),
+            code="late",
+        )
+    return None
+
+
+@transaction.atomic
+def dossier_reschedule(
+    *,
+    dossier: Dossier,
+    actor,
+    reason: str,
+    new_due: dt.datetime,
+    expected_state: str | None = None,
+) -> Dossier:
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04): a leader gives a new date, once per
+    dossier, before the due time."""
+    dossier = lifecycle.lock(dossier)
+    refusal = reschedule_refusal(dossier, actor)
+    if isinstance(refusal, PermissionDenied):
+        raise refusal
+    reason = _required(reason, _("Give the reason for the delay."), field="reason")
+    lifecycle.expect(dossier, expected_state)
+    if refusal is not None:
+        raise refusal
+    if new_due <= dossier.due_at:
+        raise ValidationError(
+            _("The new date must be after the current due time."), code="new_date"
+        )
+    dossier.original_due_at = dossier.due_at
+    dossier.due_at = new_due
+    dossier.rescheduled = True
+    dossier.save()
+    lifecycle.record(
+        dossier,
+        actor=actor,
+        action=EventAction.RESCHEDULE,
+        from_state=dossier.state,
+        note=reason,
+    )
+    slips.issue(dossier, DocumentKind.APOLOGY, actor=actor, extra={"reason": reason})
+    return dossier
+
+
+def mark_overdue(now: dt.datetime | None = None) -> int:
+    """Keep the `overdue` flag: running dossiers past their due time. Returns how many
+    changed (a second run changes none)."""
+    now = now or timezone.now()
+    running = Dossier.objects.filter(state__in=CLOCK_STATES, paused_at__isnull=True)
+    late = running.filter(due_at__lt=now, overdue=False).update(overdue=True)
+    cleared = (
+        Dossier.objects.filter(overdue=True)
+        .exclude(state__in=CLOCK_STATES, due_at__lt=now)
+        .update(overdue=False)
+    )
+    return late + cleared
+
+
+def resolve_signed_results() -> int:
+    """The sweeper's half of `dossier_resolve`: dossiers still `signing` whose result is
+    signed (in case the signal's task was lost)."""
+    ct = ContentType.objects.get_for_model(Dossier)
+    done = 0
+    for dossier_id in Dossier.objects.filter(state=State.SIGNING).values_list("pk", flat=True):
+        document = (
+            Document.objects.filter(
+                owner_type=ct,
+                owner_id=dossier_id,
+                kind=DocumentKind.RESULT,
+                status=Document.Status.SIGNED,
+            )
+            .order_by("-revision")
+            .first()
+        )
+        if document is not None:
+            filing.dossier_resolve(dossier_id=dossier_id, document_id=document.pk)
+            done += 1
+    return done
+
+
+@transaction.atomic
+def dossier_request_payment(*, dossier: Dossier, actor, expected_state: str | None = None):
+    """The fee is due on delivery (thu sau): the assigned specialist asks for it; the clock
+    pauses until the gateway confirms the payment (`dossier_payment_received`)."""
+    dossier = lifecycle.lock(dossier)
+    lifecycle.require(dossier.request_payment, actor)
+    lifecycle.expect(dossier, expected_state)
+    if not fees.fee_owed_on_delivery(dossier):
+        raise ValidationError(_("This procedure has no fee to pay on delivery."), code="no_fee")
+    lifecycle.take(dossier.request_payment, actor)
+    lifecycle.pause_clock(dossier)
+    dossier.save()
+    lifecycle.record(
+        dossier, actor=actor, action=EventAction.REQUEST_PAYMENT, from_state=State.PROCESSING
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_payment_received(*, dossier: Dossier, payment) -> Dossier:
+    """The gateway confirmed the fee: processing resumes with the time that was left
+    (office.receivers, on `payments.signals.payment_paid`). Idempotent."""
+    dossier = lifecycle.lock(dossier)
+    if dossier.state != State.AWAITING_PAYMENT:
+        return dossier
+    dossier.payment_received()
+    lifecycle.resume_clock(dossier)
+    dossier.save()
+    lifecycle.record(
+        dossier,
+        actor=None,
+        action=EventAction.PAYMENT_RECEIVED,
+        from_state=State.AWAITING_PAYMENT,
+        note=f"{payment.amount:,} VND ({payment.order_ref})".replace(",", "."),
+    )
+    return dossier

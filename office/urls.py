@@ -1,0 +1,14 @@
+from django.urls import path
+
+from office import views
+
+app_name = "office"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("register/", views.register, name="register"),
+    path("dossiers/<uuid:public_id>/", views.dossier_page, name="dossier"),
+    path("dossiers/<uuid:public_id>/files/<int:file_id>/", views.file_view, name="file"),
+    path("dossiers/<uuid:public_id>/control-sheet/", views.control_sheet, name="control_sheet"),
+    path("dossiers/<uuid:public_id>/<str:action>/", views.act, name="act"),
+]

@@ -1,0 +1,33 @@
+"""The payment parts of the citizen's dossier page, drawn by the payments app itself: the
+dossier pages (submissions) load these tags instead of importing payments, which stands above
+them."""
+
+from django import template
+
+from payments import fees
+
+register = template.Library()
+
+
+@register.inclusion_tag("payments/_pay_box.html", takes_context=True)
+def pay_box(context, dossier):
+    """The fee the applicant can pay online now, with its button (nothing when none)."""
+    payable = fees.online_payment_enabled() and fees.purpose_now(dossier) is not None
+    return {
+        "dossier": dossier,
+        "fee": fees.fee_due(dossier) if payable else 0,
+        "fee_payable": payable,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("payments/_payments.html")
+def payment_list(dossier):
+    """The dossier's payment attempts."""
+    return {"payments": list(dossier.payments.all())}
+
+
+@register.simple_tag
+def fee_due(dossier) -> int:
+    """The fee the dossier's procedure asks online (0: none): `{% fee_due dossier as fee %}`."""
+    return fees.fee_due(dossier)

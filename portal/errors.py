@@ -1,0 +1,66 @@
+"""The services' errors, turned into answers in one place: the API's exception handler
+(REST_FRAMEWORK["EXCEPTION_HANDLER"]) and the helpers the HTML views use.
+
+Services refuse with Django's own exceptions:
+- `PermissionDenied`: the actor may not do this. An API view that must not tell whether the
+  object exists (a citizen's dossier: "missing" and "not yours" look alike) sets
+  `forbidden_as_not_found = True` and answers 404; others answer 403 with the view's
+  `forbidden_message`, if it has one.
+- `ValidationError` with code "stale" or "not_editable": the object changed meanwhile, or its
+  state no longer allows the change → 409 {"detail": "…"}.
+- `ValidationError` with code "gone": the thing acted on is no longer there → 404.
+- `ValidationError` keyed by field names → 400 {field: [messages]}; any other → 400
+  {key: [messages]}, where the key is the view's `problems_key` ("detail" unless it says).
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler
+
+CONFLICT_CODES = frozenset({"stale", "not_editable"})
+
+
+class Refused(exceptions.APIException):
+    """An answer with its own body and status (a 409 with the service's message)."""
+
+    def __init__(self, body: dict | list, status_code: int):
+        super().__init__(detail=body)
+        self.status_code = status_code
+
+
+def is_conflict(exc: ValidationError) -> bool:
+    return getattr(exc, "code", None) in CONFLICT_CODES
+
+
+def _as_api_exception(exc: Exception, view) -> Exception:
+    if isinstance(exc, PermissionDenied):
+        if getattr(view, "forbidden_as_not_found", False):
+            return exceptions.NotFound()
+        message = getattr(view, "forbidden_message", None)
+        return exceptions.PermissionDenied(message) if message else exc
+    if isinstance(exc, ValidationError):
+        if is_conflict(exc):
+            return Refused({"detail": " ".join(exc.messages)}, status.HTTP_409_CONFLICT)
+        if getattr(exc, "code", None) == "gone":
+            return exceptions.NotFound(" ".join(exc.messages))
+        if hasattr(exc, "error_dict"):
+            return Refused(exc.message_dict, status.HTTP_400_BAD_REQUEST)
+        key = getattr(view, "problems_key", "detail")
+        return Refused({key: exc.messages}, status.HTTP_400_BAD_REQUEST)
+    return exc
+
+
+def api_exception_handler(exc: Exception, context: dict):
+    """REST framework's handler, after the services' errors are given their answers."""
+    return exception_handler(_as_api_exception(exc, context.get("view")), context)
+
+
+def add_to_form(form, exc: ValidationError) -> None:
+    """Show a service's refusal on the form that was sent: messages tied to a field at that
+    field, the others above the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
