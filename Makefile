@@ -33,7 +33,7 @@ test: deps-test services
 
 ## test-fast: the suite on SQLite in parallel, without browser, subprocess or PostgreSQL-only tests
 # (about a minute on two cores); `make test` runs everything before you stop.
-test-fast: deps
+test-fast: deps-test
 	DATABASE_URL="sqlite:///$(CURDIR)/var/db.sqlite3" REDIS_URL= CACHE_URL= \
 	  $(PY) -m pytest -n $(TEST_FAST_WORKERS) -m "$(TEST_FAST_MARKERS)" $(PYTEST_ARGS)
 

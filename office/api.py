@@ -20,12 +20,12 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import exceptions, generics, serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from office import selectors
 from office.actions import ACTIONS, ROLE_REFUSED, available_actions
+from portal.parsers import JSONParser
 from submissions import downloads
 from submissions import selectors as dossier_selectors
 from submissions.api import (

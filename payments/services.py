@@ -114,12 +114,28 @@ def payment_paid_effects(*, payment_id: int) -> None:
 def _kept(params: dict) -> dict:
     """What is stored of an incoming message: the protocol's fields, bounded (anyone can call
     these addresses; a signed message is stored whole, its fields are short anyway)."""
-    return {k[:64]: str(v)[:512] for k, v in list(params.items())[:64] if k.startswith("vnp_")}
+    return {
+        _printable(k[:64]): _printable(str(v)[:512])
+        for k, v in list(params.items())[:64]
+        if k.startswith("vnp_")
+    }
+
+
+def _without_nul(params: dict) -> dict:
+    return {_printable(str(k)): _printable(str(v)) for k, v in params.items()}
+
+
+def _printable(text: str) -> str:
+    """PostgreSQL stores no NUL in a JSON column: kept visibly, as the replacement character
+    (such a message never carries a valid signature anyway)."""
+    return text.replace("\x00", "\ufffd")
 
 
 def handle_ipn(params: dict) -> dict:
     """The gateway's notification: verify (signature, terminal, order, amount, currency),
-    settle once, and answer in the gateway's terms. Every notification is stored verbatim."""
+    settle once, and answer in the gateway's terms. Every notification is stored verbatim
+    (but for NUL, which no signed message carries and the database cannot keep)."""
+    params = _without_nul(params)
     provider = get_provider()
     result = provider.parse_callback(params)
     with transaction.atomic():
@@ -149,6 +165,7 @@ def handle_ipn(params: dict) -> dict:
 def handle_return(params: dict) -> tuple[Payment | None, bool]:
     """The browser back from the gateway: show, don't settle (the IPN is the source of truth;
     if it is late, a status query is enqueued)."""
+    params = _without_nul(params)
     provider = get_provider()
     result = provider.parse_callback(params)
     payment = (

@@ -1,5 +1,11 @@
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 from django.utils import translation
+
+from portal.controls import MESSAGE, form_has_control, has_control
 
 
 class UserLanguageMiddleware:
@@ -20,3 +26,47 @@ class UserLanguageMiddleware:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
         return self.get_response(request)
+
+
+# Headers the portal reads (X-Real-IP or whatever CLIENT_IP_HEADER names is added at start).
+_READ_HEADERS = ("HTTP_IDEMPOTENCY_KEY", "HTTP_ACCEPT_LANGUAGE")
+
+
+class ControlCharacterMiddleware:
+    """Every text input of a request — the path, the query, the headers the portal reads, and
+    the form bodies of the pages — with a control character (portal.controls) gets a 400 with a
+    clear message, before any view or the database sees it. Under /api/ the answer is JSON, and
+    bodies are checked by the API's own parsers (portal.parsers): reading them here would leave
+    REST framework an empty body. The payment gateway's own addresses (PAYMENT_GATEWAY_PATHS)
+    are left to their views, which answer in the gateway's protocol."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.headers = (*_READ_HEADERS, settings.CLIENT_IP_HEADER or "REMOTE_ADDR")
+
+    def __call__(self, request):
+        if not request.path_info.startswith(tuple(settings.PAYMENT_GATEWAY_PATHS)) and (
+            self._bad(request)
+        ):
+            return self._refuse(request)
+        return self.get_response(request)
+
+    def _bad(self, request) -> bool:
+        if has_control(request.path_info) or form_has_control(request.GET):
+            return True
+        if any(has_control(request.META.get(name, "")) for name in self.headers):
+            return True
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.path_info.startswith("/api/"):
+            return False
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            try:
+                return form_has_control(request.POST)
+            except (MultiPartParserError, SuspiciousOperation):
+                return False  # a broken or too large body: the view's (or Django's) 400
+        return False
+
+    def _refuse(self, request):
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": str(MESSAGE)}, status=400)
+        return render(request, "portal/bad_request.html", {"message": MESSAGE}, status=400)

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "portal.caching.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.ControlCharacterMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -307,8 +308,14 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="submissions.sms.LoggingBackend")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
+# A citizen's drafts never submitted, at most (starting another asks to finish or delete one).
+DOSSIER_MAX_OPEN_DRAFTS = env.int("DOSSIER_MAX_OPEN_DRAFTS", default=20)
+
 # --- Online payment (payments/) ------------------------------------------------------------------
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="vnpay")
+# The gateway's own addresses answer bad input in its protocol (an IPN gets its RspCode), so
+# the control-character guard (portal.middleware) leaves them to their views.
+PAYMENT_GATEWAY_PATHS = ["/api/v1/payments/vnpay/ipn/", "/payments/vnpay/return/"]
 # The local gateway simulator (payments/simulator.py) stands in for VNPAY in development and
 # tests. Production refuses it.
 PAYMENT_SIMULATOR = env.bool("PAYMENT_SIMULATOR", default=not PRODUCTION)
@@ -377,9 +384,20 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     # The services' refusals (PermissionDenied, ValidationError) answered in one place.
     "EXCEPTION_HANDLER": "portal.errors.api_exception_handler",
+    # Per user on the authenticated API (portal.throttling): reads, writes, file uploads.
+    "DEFAULT_THROTTLE_CLASSES": ["portal.throttling.UserActionThrottle"],
+    # REST framework's parsers, refusing control characters (portal.controls).
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.parsers.JSONParser",
+        "portal.parsers.FormParser",
+        "portal.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("API_AUTH_THROTTLE", default="10/min"),
         "anon": env.str("API_ANON_THROTTLE", default="60/min"),
+        "user_reads": env.str("API_USER_READS_THROTTLE", default="600/min"),
+        "user_writes": env.str("API_USER_WRITES_THROTTLE", default="120/min"),
+        "user_uploads": env.str("API_USER_UPLOADS_THROTTLE", default="60/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -77,3 +77,13 @@ def switch_language(request, code: str):
             request.user.language = code
             request.user.save(update_fields=["language"])
     return response
+
+
+def not_found(request, exception=None):
+    """404: JSON for every answer under /api/ (a client never parses an HTML page), Django's
+    page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

@@ -1,10 +1,10 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from portal.parsers import FormParser, MultiPartParser
 from signing import selectors, verify
 from signing.forms import VerifyForm
 from signing.models import Document

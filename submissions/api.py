@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import ratelimit
+from portal.controls import MESSAGE, has_control
 from portal.errors import Refused
+from portal.parsers import FormParser, JSONParser, MultiPartParser
 from procedures import selectors as procedure_selectors
 from submissions import downloads, selectors, services
 from submissions.forms import APPLICANT_FIELDS, AnswersForm, TrackForm
@@ -281,6 +283,7 @@ class DossierFileAtOnceApi(APIView):
     the same key returns the dossier the first request filed (200 instead of 201)."""
 
     parser_classes = [MultiPartParser]
+    throttle_uploads = True
 
     @extend_schema(
         request={"multipart/form-data": DossierFileAtOnceInput},
@@ -333,6 +336,8 @@ def _json_field(value, name: str) -> dict:
             raise ValueError(name) from exc
     if not isinstance(value, dict):
         raise ValueError(name)
+    if has_control(value):  # a "\u0000" escape inside the JSON text of a form field
+        raise ParseError(MESSAGE)
     return value
 
 
@@ -386,6 +391,10 @@ def _answers_errors(form: AnswersForm, shape_errors: dict) -> dict:
 class DossierDetailApi(CitizenApiView):
     """One of my dossiers: read it, change a draft's answers, delete a draft."""
 
+    # JSON only: the answers and the applicant are nested objects, which a form body cannot
+    # carry (a multipart PATCH used to be read as empty and answered 200, changing nothing).
+    parser_classes = [JSONParser]
+
     @extend_schema(responses={200: DossierOutput, **_NOT_FOUND})
     def get(self, request, public_id):
         return Response(_dossier_data(request, _own(request, public_id)))
@@ -435,6 +444,8 @@ class DossierUploadInput(serializers.Serializer):
 
 class DossierFilesApi(CitizenApiView):
     """Attach files to one document of a dossier: all are stored, or none."""
+
+    throttle_uploads = True
 
     parser_classes = [MultiPartParser, FormParser]
 

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.workdays import classify
 from procedures.models import ProcedureVersion
@@ -43,6 +44,21 @@ def dossier_start(*, version: ProcedureVersion, applicant) -> Dossier:
     """A new draft under the published version, prefilled from the applicant's profile."""
     if version.status != ProcedureVersion.Status.PUBLISHED or not version.offers_online_filing:
         raise ValidationError(_("This procedure cannot be filed online."), code="not_online")
+    drafts = Dossier.objects.filter(
+        applicant=applicant, state=State.DRAFT, submitted_at__isnull=True
+    ).count()
+    if drafts >= settings.DOSSIER_MAX_OPEN_DRAFTS:
+        raise ValidationError(
+            ngettext(
+                "You have %(count)s unfinished draft: submit or delete it (My dossiers) before "
+                "starting another.",
+                "You have %(count)s unfinished drafts: submit or delete one of them (My "
+                "dossiers) before starting another.",
+                drafts,
+            )
+            % {"count": drafts},
+            code="too_many_drafts",
+        )
     return Dossier.objects.create(
         applicant=applicant,
         version=version,

@@ -56,7 +56,11 @@ def start(request, code: str):
     if version is None or not version.offers_online_filing:
         raise Http404
     if request.method == "POST":
-        dossier = services.dossier_start(version=version, applicant=request.user)
+        try:
+            dossier = services.dossier_start(version=version, applicant=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("submissions:start", code)
         return redirect("submissions:edit", dossier.public_id)
     drafts = selectors.dossier_list_for(user=request.user).filter(
         state=State.DRAFT, version__procedure=version.procedure
