@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
 )
@@ -29,15 +28,15 @@ from portal.parsers import JSONParser
 from submissions import downloads
 from submissions import selectors as dossier_selectors
 from submissions.api import (
+    FILE_RESPONSES,
     DossierApplicantOutput,
     DossierDocumentOutput,
-    DossierErrorOutput,
     DossierFileOutput,
+    FileDownloadMixin,
     absolute_url,
 )
 from submissions.models import STATUS_CODES, Decision, Dossier, State, Timeliness
 
-_NOT_FOUND = {404: DossierErrorOutput}
 _STATUS_CODE_HELP = "National public-services portal status (1–10)"
 
 
@@ -237,7 +236,7 @@ class OfficeDossierListApi(generics.ListAPIView):
 
     @extend_schema(
         parameters=[OfficeQueueInput],
-        responses={200: OfficeDossierSummaryOutput(many=True), **_NOT_FOUND},
+        responses={200: OfficeDossierSummaryOutput(many=True)},
         description="404 for anyone who is not an officer.",
     )
     def get(self, request, *args, **kwargs):
@@ -246,16 +245,16 @@ class OfficeDossierListApi(generics.ListAPIView):
 
 class OfficeDossierDetailApi(APIView):
     @extend_schema(
-        responses={200: OfficeDossierOutput, **_NOT_FOUND},
+        responses={200: OfficeDossierOutput},
         description="A dossier of the officer's agency; 404 for anyone else.",
     )
     def get(self, request, public_id):
         return Response(_dossier_data(request, _dossier(request, public_id)))
 
 
-class OfficeDossierFileApi(APIView):
+class OfficeDossierFileApi(FileDownloadMixin, APIView):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **_NOT_FOUND},
+        responses=FILE_RESPONSES,
         description="A file of a dossier of the officer's agency, as an attachment.",
     )
     def get(self, request, public_id, file_id: int):
@@ -267,7 +266,7 @@ class OfficeDossierFileApi(APIView):
 
 class OfficeSpecialistListApi(APIView):
     @extend_schema(
-        responses={200: OfficePersonOutput(many=True), **_NOT_FOUND},
+        responses={200: OfficePersonOutput(many=True)},
         description="The specialists of the officer's agency, to assign dossiers to.",
     )
     def get(self, request):
@@ -279,21 +278,14 @@ class OfficeSpecialistListApi(APIView):
 # --- actions --------------------------------------------------------------------------------------
 
 
-class OfficeActionErrorOutput(serializers.Serializer):
-    detail = serializers.ListField(
-        child=serializers.CharField(),
-        required=False,
-        help_text="Problems not tied to one field (the others are keyed by the field's name)",
-    )
-
-
 _BODIES = "\n".join(f"- `{name}`: {action.serializer.__name__}" for name, action in ACTIONS.items())
 
 
 class OfficeDossierActionApi(APIView):
     """The services' refusals are answered by portal.errors: PermissionDenied → 403 (the
-    officer sees the dossier, so 404 would mislead); a dossier that changed meanwhile → 409;
-    any other refusal → 400, by field or under "detail"."""
+    officer sees the dossier, so 404 would mislead: the officer's role does not allow it); no
+    such action, or not a dossier of the officer's agency → 404; a dossier that changed
+    meanwhile → 409; any other refusal → 400, by field or under "detail"; nothing is stored."""
 
     parser_classes = [JSONParser]
     forbidden_message = ROLE_REFUSED
@@ -307,24 +299,7 @@ class OfficeDossierActionApi(APIView):
             serializers=[action.serializer for action in ACTIONS.values()],
             resource_type_field_name=None,
         ),
-        responses={
-            200: OfficeDossierOutput,
-            400: OpenApiResponse(
-                response=OfficeActionErrorOutput,
-                description="Messages by field name of the body, or under `detail`; nothing "
-                "was stored.",
-            ),
-            403: OpenApiResponse(
-                response=DossierErrorOutput, description="The officer's role does not allow it."
-            ),
-            404: OpenApiResponse(
-                response=DossierErrorOutput,
-                description="No such action, or not a dossier of the officer's agency.",
-            ),
-            409: OpenApiResponse(
-                response=DossierErrorOutput, description="The dossier has changed meanwhile."
-            ),
-        },
+        responses={200: OfficeDossierOutput},
         description="Take one workflow action; the body depends on the action:\n" + _BODIES,
     )
     def post(self, request, public_id, action: str):

@@ -80,6 +80,9 @@ class VnpayIpnApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = []
+    # Every problem is answered in VNPAY's protocol (RspCode), with 200 (portal.schema).
+    api_error_codes = ()
 
     @extend_schema(
         parameters=[

@@ -7,6 +7,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from portal.errors import error_response
+
 
 class UserOutput(serializers.Serializer):
     email = serializers.EmailField()
@@ -53,8 +55,8 @@ class TokenApi(APIView):
             request, username=data.validated_data["email"], password=data.validated_data["password"]
         )
         if user is None:
-            return Response(
-                {"detail": _("Wrong email or password.")}, status=status.HTTP_400_BAD_REQUEST
+            return error_response(
+                {"detail": _("Wrong email or password.")}, status.HTTP_400_BAD_REQUEST
             )
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -9,12 +9,17 @@ Services refuse with Django's own exceptions:
 - `ValidationError` with code "stale" or "not_editable": the object changed meanwhile, or its
   state no longer allows the change → 409 {"detail": "…"}.
 - `ValidationError` with code "gone": the thing acted on is no longer there → 404.
-- `ValidationError` keyed by field names → 400 {field: [messages]}; any other → 400
-  {key: [messages]}, where the key is the view's `problems_key` ("detail" unless it says).
+- `ValidationError` keyed by field names → 400 {field: [messages]}; any other → 400 with its
+  messages under the view's `problems_key` (a list), or joined as `detail` when it has none.
+
+Every error body has one shape (`error_body`, declared as `Error` by portal.schema): `detail`, a
+string, for what is not about one field, and messages by field name. REST framework's own
+`non_field_errors` (and a Django form's `__all__`) are folded into `detail`.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 CONFLICT_CODES = frozenset({"stale", "not_editable"})
@@ -45,14 +50,42 @@ def _as_api_exception(exc: Exception, view) -> Exception:
             return exceptions.NotFound(" ".join(exc.messages))
         if hasattr(exc, "error_dict"):
             return Refused(exc.message_dict, status.HTTP_400_BAD_REQUEST)
-        key = getattr(view, "problems_key", "detail")
-        return Refused({key: exc.messages}, status.HTTP_400_BAD_REQUEST)
+        key = getattr(view, "problems_key", None)
+        body = {key: exc.messages} if key else {"detail": " ".join(exc.messages)}
+        return Refused(body, status.HTTP_400_BAD_REQUEST)
     return exc
 
 
+GENERAL_KEYS = ("detail", "non_field_errors", "__all__")
+
+
+def error_body(data) -> dict:
+    """The one error shape: {"detail": "…", field: [messages] or {inner: [messages]}}."""
+    if isinstance(data, list):
+        return {"detail": " ".join(str(message) for message in data)}
+    if not isinstance(data, dict):
+        return {"detail": str(data)}
+    body = dict(data)
+    general = []
+    for key in GENERAL_KEYS:
+        value = body.pop(key, None)
+        if value:
+            general.extend(value if isinstance(value, list) else [value])
+    return {"detail": " ".join(str(m) for m in general), **body} if general else body
+
+
+def error_response(data, status_code: int) -> Response:
+    """An error answered by a view itself, in the one shape."""
+    return Response(error_body(data), status=status_code)
+
+
 def api_exception_handler(exc: Exception, context: dict):
-    """REST framework's handler, after the services' errors are given their answers."""
-    return exception_handler(_as_api_exception(exc, context.get("view")), context)
+    """REST framework's handler, after the services' errors are given their answers; every body
+    in the one shape."""
+    response = exception_handler(_as_api_exception(exc, context.get("view")), context)
+    if response is not None:
+        response.data = error_body(response.data)
+    return response
 
 
 def add_to_form(form, exc: ValidationError) -> None:

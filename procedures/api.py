@@ -22,7 +22,9 @@ class DocumentOutput(serializers.ModelSerializer):
 
     class Meta:
         model = RequiredDocument
-        fields = ["case", "name", "originals", "copies", "required", "template_url"]
+        # id: what a dossier's files are attached to (the `document` of an upload, the
+        # `document_<id>` part of a filing at once).
+        fields = ["id", "case", "name", "originals", "copies", "required", "template_url"]
 
     def get_template_url(self, document) -> str | None:
         if not document.template or not document.version.offers_forms:

@@ -1,9 +1,11 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from portal.errors import error_response
 from portal.parsers import FormParser, MultiPartParser
 from signing import selectors, verify
 from signing.forms import VerifyForm
@@ -52,7 +54,7 @@ class VerifyCodeApi(APIView):
     def get(self, request, code: str):
         document = selectors.document_get_public(code=code)
         if document is None:
-            return Response({"detail": verify.UNKNOWN_CODE}, status=status.HTTP_404_NOT_FOUND)
+            return error_response({"detail": verify.UNKNOWN_CODE}, status.HTTP_404_NOT_FOUND)
         return Response(SignedDocumentOutput(document, context={"request": request}).data)
 
 
@@ -73,8 +75,10 @@ class VerifyUploadApi(APIView):
     def post(self, request):
         form = VerifyForm(data={}, files=request.FILES)
         if not form.is_valid() or not form.cleaned_data.get("file"):
-            return Response(
-                form.errors or {"file": ["required"]}, status=status.HTTP_400_BAD_REQUEST
+            errors = form.errors.get_json_data() if form.errors else {}
+            messages = {name: [e["message"] for e in items] for name, items in errors.items()}
+            return error_response(
+                messages or {"file": [_("Choose a PDF file.")]}, status.HTTP_400_BAD_REQUEST
             )
         verdict = verify.verify_pdf(form.cleaned_data["file"].read())
         return Response(VerdictOutput(verdict, context={"request": request}).data)

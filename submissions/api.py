@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from portal import ratelimit
 from portal.controls import MESSAGE, has_control
-from portal.errors import Refused
+from portal.errors import Refused, error_response
 from portal.parsers import FormParser, JSONParser, MultiPartParser
 from procedures import selectors as procedure_selectors
 from submissions import downloads, selectors, services
@@ -156,38 +156,11 @@ def _dossier_data(request, dossier: Dossier) -> dict:
     return DossierOutput(dossier, context={"request": request, "dossier": dossier}).data
 
 
-# Error bodies, for the schema.
-class DossierErrorOutput(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class DossierProblemsOutput(serializers.Serializer):
-    detail = serializers.ListField(child=serializers.CharField())
-
-
-class DossierMissingOutput(serializers.Serializer):
-    missing = serializers.ListField(child=serializers.CharField())
-
-
-def _messages_by_name(**kwargs):
-    return serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), **kwargs
-    )
-
-
-class DossierAnswersErrorOutput(serializers.Serializer):
-    answers = _messages_by_name(help_text="Messages by question name")
-    applicant = _messages_by_name(help_text="Messages by applicant field")
-
-
-class DossierCreateErrorOutput(serializers.Serializer):
-    procedure = serializers.ListField(child=serializers.CharField())
-
-
 # --- errors ---------------------------------------------------------------------------------------
 # The services' refusals are answered by portal.errors: PermissionDenied → 404 on every view here
 # (never 403 for another's dossier: `forbidden_as_not_found`); a state conflict → 409 with its
-# message; any other ValidationError → 400 with its messages under the view's `problems_key`.
+# message; any other ValidationError → 400, by field, under the view's `problems_key`, or as
+# `detail`. Every error body has the one shape that portal.schema declares on every operation.
 
 
 class CitizenApiView(APIView):
@@ -218,10 +191,6 @@ def _messages(errors) -> dict[str, list[str]]:
     return {name: [e["message"] for e in items] for name, items in errors.get_json_data().items()}
 
 
-_NOT_FOUND = {404: DossierErrorOutput}
-_CONFLICT = {409: DossierErrorOutput}
-
-
 # --- dossiers -------------------------------------------------------------------------------------
 
 
@@ -243,7 +212,7 @@ class DossierListApi(generics.ListAPIView):
 
     @extend_schema(
         request=DossierCreateInput,
-        responses={201: DossierOutput, 400: DossierCreateErrorOutput},
+        responses={201: DossierOutput},
         description="A new draft of an online procedure, prefilled from the profile.",
     )
     def post(self, request):
@@ -252,29 +221,51 @@ class DossierListApi(generics.ListAPIView):
         version = procedure_selectors.procedure_get_public(code=data.validated_data["procedure"])
         if version is None:
             message = _("There is no published procedure with this code.")
-            return Response({"procedure": [message]}, status=status.HTTP_400_BAD_REQUEST)
+            return error_response({"procedure": [message]}, status.HTTP_400_BAD_REQUEST)
         try:
             dossier = services.dossier_start(version=version, applicant=request.user)
         except ValidationError as exc:
-            return Response({"procedure": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+            return error_response({"procedure": exc.messages}, status.HTTP_400_BAD_REQUEST)
         return Response(_dossier_data(request, dossier), status=status.HTTP_201_CREATED)
 
 
+class DossierApplicantInput(serializers.Serializer):
+    """The applicant's details; a key not listed here is refused (400)."""
+
+    refuses_unknown_keys = True  # portal.schema: additionalProperties false
+    name = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    citizen_id = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    phone = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    email = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    address = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
+        return super().to_internal_value(data)
+
+
 class DossierFileAtOnceInput(serializers.Serializer):
+    """The multipart body (for the schema: the view reads the parts itself). `applicant` and
+    `answers` are JSON parts; each required document's files are parts named `document_<id>`."""
+
     procedure = serializers.CharField(
         max_length=120, help_text="Service code, as in /api/v1/procedures/"
     )
-    applicant = serializers.JSONField(
-        required=False, help_text='JSON: {"name", "citizen_id", "phone", "email", "address"}'
+    applicant = DossierApplicantInput(required=False, help_text="A JSON part")
+    answers = serializers.DictField(
+        required=False, help_text="A JSON part: the answers keyed by the form schema's names"
     )
-    answers = serializers.JSONField(
-        required=False, help_text="JSON: the answers keyed by the form schema's names"
-    )
-    document_ID = serializers.ListField(
-        child=serializers.FileField(),
-        required=False,
-        help_text="One or more files for each required document: the key is document_<id>",
-    )
+    # portal.schema: the parts a request adds by name
+    extra_parts = {
+        "description": "A file (PDF, JPEG or PNG) for each required document, in a part named "
+        "`document_<id>` (the id in the procedure's `documents`); repeat the part to send more "
+        "than one file for a document.",
+        "type": "string",
+        "format": "binary",
+    }
 
 
 class DossierFileAtOnceApi(APIView):
@@ -287,7 +278,7 @@ class DossierFileAtOnceApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": DossierFileAtOnceInput},
-        responses={201: DossierSummaryOutput, 200: DossierSummaryOutput, 400: DossierErrorOutput},
+        responses={201: DossierSummaryOutput, 200: DossierSummaryOutput},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
     def post(self, request):
@@ -295,18 +286,18 @@ class DossierFileAtOnceApi(APIView):
         version = procedure_selectors.procedure_get_public(code=str(code)[:120])
         if version is None:
             message = _("There is no published procedure with this code.")
-            return Response({"procedure": [message]}, status=status.HTTP_400_BAD_REQUEST)
+            return error_response({"procedure": [message]}, status.HTTP_400_BAD_REQUEST)
         try:
             details = _json_field(request.data.get("applicant"), "applicant")
             answers = _json_field(request.data.get("answers"), "answers")
         except ValueError as exc:
-            return Response({str(exc): [_("Send a JSON object.")]}, status=400)
+            return error_response({str(exc): [_("Send a JSON object.")]}, 400)
         renamed = {f"applicant_{key}": value for key, value in details.items()}
         files = {}
         for key in request.FILES:
             number = key.removeprefix("document_")
             if not key.startswith("document_") or not number.isdigit():
-                return Response({key: [_("Unknown field.")]}, status=400)
+                return error_response({key: [_("Unknown field.")]}, 400)
             files[int(number)] = request.FILES.getlist(key)
         # An incomplete or bad filing is answered by portal.errors: 400, by field or under
         # "detail", nothing stored.
@@ -339,21 +330,6 @@ def _json_field(value, name: str) -> dict:
     if has_control(value):  # a "\u0000" escape inside the JSON text of a form field
         raise ParseError(MESSAGE)
     return value
-
-
-class DossierApplicantInput(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    citizen_id = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    phone = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    email = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    address = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
-        return super().to_internal_value(data)
 
 
 class DossierUpdateInput(serializers.Serializer):
@@ -395,13 +371,13 @@ class DossierDetailApi(CitizenApiView):
     # carry (a multipart PATCH used to be read as empty and answered 200, changing nothing).
     parser_classes = [JSONParser]
 
-    @extend_schema(responses={200: DossierOutput, **_NOT_FOUND})
+    @extend_schema(responses={200: DossierOutput})
     def get(self, request, public_id):
         return Response(_dossier_data(request, _own(request, public_id)))
 
     @extend_schema(
         request=DossierUpdateInput,
-        responses={200: DossierOutput, 400: DossierAnswersErrorOutput, **_NOT_FOUND, **_CONFLICT},
+        responses={200: DossierOutput},
         description="Merged with the stored values and checked as a draft (required answers "
         "may still be empty). On any error nothing is stored.",
     )
@@ -420,14 +396,14 @@ class DossierDetailApi(CitizenApiView):
         )
         shape_errors = _answer_shape_errors(schema, given)
         if not form.is_valid() or shape_errors:
-            return Response(_answers_errors(form, shape_errors), status=status.HTTP_400_BAD_REQUEST)
+            return error_response(_answers_errors(form, shape_errors), status.HTTP_400_BAD_REQUEST)
         applicant, answers = form.values()
         dossier = services.dossier_update(
             dossier=dossier, actor=request.user, applicant=applicant, answers=answers
         )
         return Response(_dossier_data(request, dossier))
 
-    @extend_schema(responses={204: None, **_NOT_FOUND, **_CONFLICT})
+    @extend_schema(responses={204: None})
     def delete(self, request, public_id):
         dossier = _own(request, public_id)
         services.dossier_delete_draft(dossier=dossier, actor=request.user)
@@ -451,12 +427,7 @@ class DossierFilesApi(CitizenApiView):
 
     @extend_schema(
         request={"multipart/form-data": DossierUploadInput},
-        responses={
-            201: DossierFileOutput(many=True),
-            400: DossierProblemsOutput,
-            **_NOT_FOUND,
-            **_CONFLICT,
-        },
+        responses={201: DossierFileOutput(many=True)},
     )
     def post(self, request, public_id):
         dossier = _own(request, public_id)
@@ -476,22 +447,25 @@ class DossierFilesApi(CitizenApiView):
         return Response(output.data, status=status.HTTP_201_CREATED)
 
 
-class DossierFileApi(CitizenApiView):
-    """One file of one of my dossiers: download it, or remove it while the dossier is editable
-    (after submission the file stays in `removed_files`)."""
+# A dossier's file, as stored (submissions.uploads takes these three types only).
+FILE_RESPONSES = {
+    (200, "application/pdf"): OpenApiTypes.BINARY,
+    (200, "image/jpeg"): OpenApiTypes.BINARY,
+    (200, "image/png"): OpenApiTypes.BINARY,
+}
 
+
+class FileDownloadMixin:
     def perform_content_negotiation(self, request, force=False):
         # A client asking for the file's own type (Accept: application/pdf) still gets it.
         return super().perform_content_negotiation(request, force=True)
 
-    @extend_schema(
-        responses={
-            (200, "application/pdf"): OpenApiTypes.BINARY,
-            (200, "image/jpeg"): OpenApiTypes.BINARY,
-            (200, "image/png"): OpenApiTypes.BINARY,
-            **_NOT_FOUND,
-        }
-    )
+
+class DossierFileApi(FileDownloadMixin, CitizenApiView):
+    """One file of one of my dossiers: download it, or remove it while the dossier is editable
+    (after submission the file stays in `removed_files`)."""
+
+    @extend_schema(responses=FILE_RESPONSES)
     def get(self, request, public_id, file_id: int):
         record = selectors.dossier_file_get_for(
             user=request.user, public_id=public_id, file_id=file_id
@@ -500,7 +474,7 @@ class DossierFileApi(CitizenApiView):
             raise exceptions.NotFound
         return downloads.file_response(record, attachment=True)
 
-    @extend_schema(responses={204: None, **_NOT_FOUND, **_CONFLICT})
+    @extend_schema(responses={204: None})
     def delete(self, request, public_id, file_id: int):
         dossier = _own(request, public_id)
         services.dossier_remove_file(dossier=dossier, actor=request.user, file_id=file_id)
@@ -515,7 +489,7 @@ class DossierSubmitApi(CitizenApiView):
 
     @extend_schema(
         request=None,
-        responses={200: DossierOutput, 400: DossierMissingOutput, **_NOT_FOUND, **_CONFLICT},
+        responses={200: DossierOutput},
         description="Submit a complete draft; it gets its code. Submitting again returns the "
         "dossier as the first submission left it.",
     )
@@ -534,7 +508,7 @@ class DossierSupplementApi(CitizenApiView):
 
     @extend_schema(
         request=DossierSupplementInput,
-        responses={200: DossierOutput, 400: DossierMissingOutput, **_NOT_FOUND, **_CONFLICT},
+        responses={200: DossierOutput},
         description="Send the supplement an officer asked for (change answers and files "
         "first); the dossier goes back to where it was.",
     )
@@ -555,7 +529,7 @@ class DossierWithdrawInput(serializers.Serializer):
 class DossierWithdrawApi(CitizenApiView):
     @extend_schema(
         request=DossierWithdrawInput,
-        responses={200: DossierOutput, 400: DossierProblemsOutput, **_NOT_FOUND, **_CONFLICT},
+        responses={200: DossierOutput},
     )
     def post(self, request, public_id):
         dossier = _own(request, public_id)
@@ -598,32 +572,23 @@ class TrackOutput(serializers.Serializer):
     timeline = TrackEventOutput(many=True, source="events.all")
 
 
-class TrackErrorOutput(serializers.Serializer):
-    code = serializers.ListField(child=serializers.CharField(), required=False)
-    secret = serializers.ListField(child=serializers.CharField(), required=False)
-
-
 class TrackApi(APIView):
     """Tra cứu hồ sơ: a dossier's progress by its code and the applicant's citizen ID or phone.
     Failed attempts count per client address and per code, together with the HTML form's."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
+    rate_limited = True  # portal.ratelimit: 429 (portal.schema)
 
     @extend_schema(
         request=TrackInput,
-        responses={
-            200: TrackOutput,
-            400: TrackErrorOutput,
-            404: DossierErrorOutput,
-            429: DossierErrorOutput,
-        },
+        responses={200: TrackOutput},
         auth=[],
     )
     def post(self, request):
         form = TrackForm(request.data if isinstance(request.data, dict) else {})
         if not form.is_valid():
-            return Response(_messages(form.errors), status=status.HTTP_400_BAD_REQUEST)
+            return error_response(_messages(form.errors), status.HTTP_400_BAD_REQUEST)
         code = form.cleaned_data["code"]
         keys = (f"track-ip:{ratelimit.client_ip(request)}", f"track-code:{code}")
         window = settings.TRACKING_WINDOW_MINUTES * 60
@@ -632,14 +597,12 @@ class TrackApi(APIView):
             message = _("Too many failed attempts. Try again in %(minutes)s minutes.") % {
                 "minutes": settings.TRACKING_WINDOW_MINUTES
             }
-            return Response(
-                {"detail": message},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(window)},
-            )
+            response = error_response({"detail": message}, status.HTTP_429_TOO_MANY_REQUESTS)
+            response["Retry-After"] = str(window)
+            return response
         dossier = selectors.dossier_track(code=code, secret=form.cleaned_data["secret"])
         if dossier is None:
             message = _("No dossier has this code and this citizen ID number or phone.")
-            return Response({"detail": message}, status=status.HTTP_404_NOT_FOUND)
+            return error_response({"detail": message}, status.HTTP_404_NOT_FOUND)
         ratelimit.give_back(*keys)
         return Response(TrackOutput(dossier).data)

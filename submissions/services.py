@@ -168,15 +168,19 @@ def dossier_submit(
 def dossier_add_files(
     *, dossier: Dossier, actor, requirement_id, files: list, locked: bool = False
 ) -> list[DossierFile]:
-    """Check every file first; store them all, or none (with every problem named)."""
+    """Check every file first; store them all, or none (with every problem named, under
+    `document` or `files`)."""
     if not locked:
         dossier = lifecycle.lock(dossier)
     _require_editable(dossier, actor)
     requirement = dossier.version.documents.filter(pk=requirement_id).first()
     if requirement is None:
-        raise ValidationError(_("Choose which document these files are for."), code="slot")
+        raise ValidationError(
+            {"document": ValidationError(_("Choose which document these files are for."), "slot")}
+        )
     if not files:
-        raise ValidationError(_("Choose at least one file."), code="no_files")
+        message = _("Choose at least one file.")
+        raise ValidationError({"files": ValidationError(message, code="no_files")})
     errors, checked = [], []
     for upload in files:
         try:
@@ -184,27 +188,24 @@ def dossier_add_files(
         except ValidationError as exc:
             errors.extend(exc.messages)
     if errors:
-        raise ValidationError(errors, code="bad_file")
+        raise ValidationError({"files": ValidationError(errors, code="bad_file")})
     # One query for both limits (the dossier's row is locked: they cannot change meanwhile).
     active = dossier.files.filter(removed_at__isnull=True).aggregate(
         count=Count("pk"), total=Sum("size")
     )
     if active["count"] + len(checked) > MAX_FILES_PER_DOSSIER:
-        raise ValidationError(
-            _("A dossier may hold at most %(count)s files.") % {"count": MAX_FILES_PER_DOSSIER},
-            code="too_many",
-        )
+        message = _("A dossier may hold at most %(count)s files.") % {
+            "count": MAX_FILES_PER_DOSSIER
+        }
+        raise ValidationError({"files": ValidationError(message, code="too_many")})
     used = active["total"] or 0
     adding = sum(info.size for _upload, info in checked)
     if used + adding > settings.UPLOAD_MAX_DOSSIER_MB * uploads.MB:
-        raise ValidationError(
-            _(
-                "These files would bring the dossier to %(size).1f MB; a dossier may hold at "
-                "most %(limit)s MB. Remove a file or send smaller scans."
-            )
-            % {"size": (used + adding) / uploads.MB, "limit": settings.UPLOAD_MAX_DOSSIER_MB},
-            code="dossier_too_large",
-        )
+        message = _(
+            "These files would bring the dossier to %(size).1f MB; a dossier may hold at "
+            "most %(limit)s MB. Remove a file or send smaller scans."
+        ) % {"size": (used + adding) / uploads.MB, "limit": settings.UPLOAD_MAX_DOSSIER_MB}
+        raise ValidationError({"files": ValidationError(message, code="dossier_too_large")})
     round_ = dossier.supplements.count() if dossier.state == State.SUPPLEMENT_REQUIRED else 0
     stored: list[DossierFile] = []
     try:
@@ -396,13 +397,16 @@ def dossier_file_at_once(
                 dossier=dossier, actor=applicant, applicant=values, answers=cleaned, locked=True
             )
             for requirement_id, uploads_ in files.items():
-                stored += dossier_add_files(
-                    dossier=dossier,
-                    actor=applicant,
-                    requirement_id=requirement_id,
-                    files=uploads_,
-                    locked=True,
-                )
+                try:
+                    stored += dossier_add_files(
+                        dossier=dossier,
+                        actor=applicant,
+                        requirement_id=requirement_id,
+                        files=uploads_,
+                        locked=True,
+                    )
+                except ValidationError as exc:  # named as the request named the part
+                    raise ValidationError({f"document_{requirement_id}": exc.messages}) from exc
             dossier = dossier_submit(
                 dossier=dossier, actor=applicant, locked=True, answers_checked=True
             )

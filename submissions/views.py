@@ -120,7 +120,7 @@ def documents(request, public_id):
                 files=request.FILES.getlist("files"),
             )
         except ValidationError as exc:
-            if getattr(exc, "code", None) == "slot":
+            if "document" in getattr(exc, "error_dict", {}):
                 # Not a document of this dossier: there is no slot to show it under.
                 messages.error(request, " ".join(exc.messages))
             else:

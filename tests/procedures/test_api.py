@@ -134,6 +134,7 @@ def test_the_detail(api, catalogue):
     form, proxy = body["documents"]
     document = version.documents.get(name="Đơn đề nghị cấp bản sao")
     assert form == {
+        "id": document.pk,
         "case": "",
         "name": "Đơn đề nghị cấp bản sao",
         "originals": 1,

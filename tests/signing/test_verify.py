@@ -172,7 +172,7 @@ def test_an_upload_over_20_mb_is_a_form_error(client, db):
 def test_the_api_needs_a_file(db):
     response = APIClient().post(API_VERIFY, {}, format="multipart", **EN)
     assert response.status_code == 400
-    assert response.json() == {"__all__": ["Enter a verification code or choose a PDF file."]}
+    assert response.json() == {"detail": "Enter a verification code or choose a PDF file."}
 
 
 def test_an_empty_form_asks_for_a_code_or_a_file(client, db):

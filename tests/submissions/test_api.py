@@ -503,7 +503,7 @@ def test_a_bad_upload_stores_nothing(api, draft, settings, files, message):
         url(draft, "files/"), payload, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 400, response.content
-    [problem] = response.json()["detail"]
+    [problem] = response.json()["files"]
     assert problem.startswith(message)
     assert snapshot(draft) == before
     assert stored_names(settings, draft) == on_disk and len(on_disk) == 1
@@ -520,7 +520,7 @@ def test_files_for_an_unknown_document_are_refused(api, draft, settings, documen
         url(draft, "files/"), payload, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 400
-    assert response.json() == {"detail": ["Choose which document these files are for."]}
+    assert response.json() == {"document": ["Choose which document these files are for."]}
     assert draft.files.count() == 0 and stored_names(settings, draft) == []
 
 
@@ -684,7 +684,7 @@ def test_withdrawing(api, citizen):
     before = snapshot(dossier)
     empty = api.post(url(dossier, "withdraw/"), {"reason": "  "}, HTTP_ACCEPT_LANGUAGE="en")
     assert empty.status_code == 400
-    assert empty.json() == {"detail": ["Give a reason for withdrawing."]}
+    assert empty.json() == {"detail": "Give a reason for withdrawing."}
     assert snapshot(dossier) == before
 
     response = api.post(url(dossier, "withdraw/"), {"reason": "Không còn nhu cầu"}, format="json")

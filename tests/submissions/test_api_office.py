@@ -581,7 +581,7 @@ def test_reschedule_gives_a_new_date_once(received, leader):
     )
     assert again.status_code == 400
     assert again.json() == {
-        "detail": ["This dossier already had its apology letter: a new date is given only once."]
+        "detail": "This dossier already had its apology letter: a new date is given only once."
     }
 
 
