@@ -135,7 +135,7 @@ def test_a_generated_client_files_a_dossier_with_two_pdfs(client_package, live_s
         # A token for the citizen's email and password.
         token = token_create.sync(
             client=anonymous,
-            body=models.TokenInputRequest(email=citizen.email, password=PASSWORD),
+            body=models.TokenInput(email=citizen.email, password=PASSWORD),
         )
         assert isinstance(token, models.TokenOutput) and token.token
 
@@ -164,7 +164,7 @@ def test_a_generated_client_files_a_dossier_with_two_pdfs(client_package, live_s
     ) as me:
         # A draft, prefilled from the profile; then the answers.
         draft = dossiers_create.sync(
-            client=me, body=models.DossierCreateInputRequest(procedure=procedure.service_code)
+            client=me, body=models.DossierCreateInput(procedure=procedure.service_code)
         )
         assert isinstance(draft, models.DossierOutput), draft
         assert draft.state == models.StateEnum.DRAFT and draft.code is None
@@ -173,8 +173,8 @@ def test_a_generated_client_files_a_dossier_with_two_pdfs(client_package, live_s
         changed = dossiers_partial_update.sync(
             draft.id,
             client=me,
-            body=models.PatchedDossierUpdateInputRequest(
-                answers=models.PatchedDossierUpdateInputRequestAnswers.from_dict(
+            body=models.PatchedDossierUpdateInput(
+                answers=models.PatchedDossierUpdateInputAnswers.from_dict(
                     {"full_name": "Lê Thị Tích Hợp"}
                 )
             ),
@@ -182,13 +182,19 @@ def test_a_generated_client_files_a_dossier_with_two_pdfs(client_package, live_s
         assert isinstance(changed, models.DossierOutput), changed
         assert changed.answers.to_dict() == {"full_name": "Lê Thị Tích Hợp"}
 
+        # Submitted too early: a declared error, read as the schema's one error shape.
+        early = dossiers_submit_create.sync_detailed(draft.id, client=me)
+        assert early.status_code == 400 and isinstance(early.parsed, models.Error)
+        missing = early.parsed.additional_properties["missing"]
+        assert len(missing) == 2 and all(isinstance(m, str) for m in missing), missing
+
         # A PDF for each required document, through the multipart endpoint.
         for document, (name, content) in zip(required, pdfs.items(), strict=True):
             upload = File(payload=io.BytesIO(content), file_name=name, mime_type="application/pdf")
             stored = dossiers_files_create.sync(
                 draft.id,
                 client=me,
-                body=models.DossierUploadInputRequest(document=document.id, files=[upload]),
+                body=models.DossierUploadInput(document=document.id, files=[upload]),
             )
             assert isinstance(stored, list), stored
             assert [(f.document, f.name, f.size) for f in stored] == [
