@@ -10,6 +10,9 @@ A service calls them in this order inside one `transaction.atomic`:
     dossier.save()
     lifecycle.record(dossier, actor=actor, action=EventAction.ACCEPT, from_state=State.SUBMITTED)
 
+`require(transition, actor)` comes first where the input is checked before the change, so that
+someone without the role learns nothing from the messages.
+
 Refusals are raised as the services' errors (portal.errors maps them to responses):
 `PermissionDenied` for an actor who may never take the transition, a `ValidationError` with
 code "stale" for one who may, but not from the state the dossier is in now.

@@ -205,7 +205,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     received_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    # --- the workflow (submissions.workflow) ---
+    # --- the workflow (office.services, through submissions.lifecycle) ---
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assigned specialist"),

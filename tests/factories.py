@@ -312,7 +312,7 @@ def _submit(dossier) -> None:
 
 # --- the workflow --------------------------------------------------------------------------------
 
-# The steps that take a submitted dossier to each state (submissions.workflow).
+# The steps that take a submitted dossier to each state (office.services).
 WORKFLOW_STEPS = {
     State.SUBMITTED: [],
     State.RECEIVED: ["accept"],

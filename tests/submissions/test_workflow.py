@@ -1,4 +1,4 @@
-"""The one-stop workflow (submissions.workflow; DOMAIN.md §3-5): who may take each step, the
+"""The one-stop workflow (office.services; DOMAIN.md §3-5): who may take each step, the
 "changed meanwhile" answer, the statutory clock in working time, the apology letter (Mẫu 04), the
 sweeper, the notifications, the signed slips and results, and the national status codes.
 
