@@ -114,11 +114,7 @@ def payment_paid_effects(*, payment_id: int) -> None:
 def _kept(params: dict) -> dict:
     """What is stored of an incoming message: the protocol's fields, bounded (anyone can call
     these addresses; a signed message is stored whole, its fields are short anyway)."""
-    return {
-        _printable(k[:64]): _printable(str(v)[:512])
-        for k, v in list(params.items())[:64]
-        if k.startswith("vnp_")
-    }
+    return {k[:64]: str(v)[:512] for k, v in list(params.items())[:64] if k.startswith("vnp_")}
 
 
 def _without_nul(params: dict) -> dict:

@@ -74,6 +74,16 @@ def error_body(data) -> dict:
     return {"detail": " ".join(str(m) for m in general), **body} if general else body
 
 
+def form_messages(errors) -> dict[str, list[str]]:
+    """A Django form's errors as {name: [messages]}."""
+    return {name: [e["message"] for e in items] for name, items in errors.get_json_data().items()}
+
+
+def is_api_request(request) -> bool:
+    """Under /api/, every answer is JSON (errors included)."""
+    return request.path_info.startswith("/api/")
+
+
 def error_response(data, status_code: int) -> Response:
     """An error answered by a view itself, in the one shape."""
     return Response(error_body(data), status=status_code)

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import translation
 
 from portal.controls import MESSAGE, form_has_control, has_control
+from portal.errors import is_api_request
 
 
 class UserLanguageMiddleware:
@@ -56,7 +57,7 @@ class ControlCharacterMiddleware:
             return True
         if any(has_control(request.META.get(name, "")) for name in self.headers):
             return True
-        if request.method in ("GET", "HEAD", "OPTIONS") or request.path_info.startswith("/api/"):
+        if request.method in ("GET", "HEAD", "OPTIONS") or is_api_request(request):
             return False
         content_type = request.META.get("CONTENT_TYPE", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
@@ -67,6 +68,6 @@ class ControlCharacterMiddleware:
         return False
 
     def _refuse(self, request):
-        if request.path_info.startswith("/api/"):
+        if is_api_request(request):
             return JsonResponse({"detail": str(MESSAGE)}, status=400)
         return render(request, "portal/bad_request.html", {"message": MESSAGE}, status=400)

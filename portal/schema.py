@@ -162,28 +162,23 @@ _DOSSIER = "$response.body#/id"
 _SAME = "$request.path.public_id"
 
 
+# The citizen's next steps on one dossier: link name, operation, what it does.
+_DOSSIER_STEPS = (
+    ("GetDossier", "v1_dossiers_retrieve", "Read the dossier."),
+    ("UpdateDossier", "v1_dossiers_partial_update", "Change a draft's answers."),
+    ("AddFiles", "v1_dossiers_files_create", "Attach files to a document."),
+    ("SubmitDossier", "v1_dossiers_submit_create", "Submit the complete draft."),
+    ("SendSupplement", "v1_dossiers_supplement_create", "Send the supplement asked for."),
+    ("WithdrawDossier", "v1_dossiers_withdraw_create", "Withdraw the dossier."),
+    ("StartPayment", "v1_dossiers_payments_create", "Pay the fee now due."),
+    ("DeleteDraft", "v1_dossiers_destroy", "Delete the draft."),
+)
+
+
 def _dossier_links(public_id: str) -> dict:
     return {
-        "GetDossier": _link("v1_dossiers_retrieve", "Read the dossier.", public_id=public_id),
-        "UpdateDossier": _link(
-            "v1_dossiers_partial_update", "Change a draft's answers.", public_id=public_id
-        ),
-        "AddFiles": _link(
-            "v1_dossiers_files_create", "Attach files to a document.", public_id=public_id
-        ),
-        "SubmitDossier": _link(
-            "v1_dossiers_submit_create", "Submit the complete draft.", public_id=public_id
-        ),
-        "SendSupplement": _link(
-            "v1_dossiers_supplement_create", "Send the supplement asked for.", public_id=public_id
-        ),
-        "WithdrawDossier": _link(
-            "v1_dossiers_withdraw_create", "Withdraw the dossier.", public_id=public_id
-        ),
-        "StartPayment": _link(
-            "v1_dossiers_payments_create", "Pay the fee now due.", public_id=public_id
-        ),
-        "DeleteDraft": _link("v1_dossiers_destroy", "Delete the draft.", public_id=public_id),
+        name: _link(operation, description, public_id=public_id)
+        for name, operation, description in _DOSSIER_STEPS
     }
 
 

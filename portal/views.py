@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal import health
+from portal.errors import is_api_request
 from portal.forms import ProfileForm, RegistrationForm
 from portal.models import Agency
 
@@ -82,7 +83,7 @@ def switch_language(request, code: str):
 def not_found(request, exception=None):
     """404: JSON for every answer under /api/ (a client never parses an HTML page), Django's
     page elsewhere."""
-    if request.path_info.startswith("/api/"):
+    if is_api_request(request):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     from django.views.defaults import page_not_found
 

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from portal.errors import error_response
+from portal.errors import error_response, form_messages
 from portal.parsers import FormParser, MultiPartParser
 from signing import selectors, verify
 from signing.forms import VerifyForm
@@ -75,8 +75,7 @@ class VerifyUploadApi(APIView):
     def post(self, request):
         form = VerifyForm(data={}, files=request.FILES)
         if not form.is_valid() or not form.cleaned_data.get("file"):
-            errors = form.errors.get_json_data() if form.errors else {}
-            messages = {name: [e["message"] for e in items] for name, items in errors.items()}
+            messages = form_messages(form.errors)
             return error_response(
                 messages or {"file": [_("Choose a PDF file.")]}, status.HTTP_400_BAD_REQUEST
             )

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from portal import ratelimit
 from portal.controls import MESSAGE, has_control
-from portal.errors import Refused, error_response
+from portal.errors import Refused, error_response, form_messages
 from portal.parsers import FormParser, JSONParser, MultiPartParser
 from procedures import selectors as procedure_selectors
 from submissions import downloads, selectors, services
@@ -186,11 +186,6 @@ def _require_editable(dossier: Dossier) -> None:
         )
 
 
-def _messages(errors) -> dict[str, list[str]]:
-    """A Django form's errors as {name: [messages]}."""
-    return {name: [e["message"] for e in items] for name, items in errors.get_json_data().items()}
-
-
 # --- dossiers -------------------------------------------------------------------------------------
 
 
@@ -356,7 +351,7 @@ def _answer_shape_errors(schema: list[dict], answers: dict) -> dict[str, list[st
 def _answers_errors(form: AnswersForm, shape_errors: dict) -> dict:
     """The form's errors named as the request named the values (a question may itself be
     called "applicant_…": the q_ prefix, not the name, tells them apart)."""
-    errors = _messages(form.errors)
+    errors = form_messages(form.errors)
     answers = {k.removeprefix("q_"): v for k, v in errors.items() if k.startswith("q_")}
     applicant = {
         k.removeprefix("applicant_"): v for k, v in errors.items() if k in APPLICANT_FIELDS
@@ -588,7 +583,7 @@ class TrackApi(APIView):
     def post(self, request):
         form = TrackForm(request.data if isinstance(request.data, dict) else {})
         if not form.is_valid():
-            return error_response(_messages(form.errors), status.HTTP_400_BAD_REQUEST)
+            return error_response(form_messages(form.errors), status.HTTP_400_BAD_REQUEST)
         code = form.cleaned_data["code"]
         keys = (f"track-ip:{ratelimit.client_ip(request)}", f"track-code:{code}")
         window = settings.TRACKING_WINDOW_MINUTES * 60
