@@ -34,6 +34,7 @@ from submissions.api import (
     DossierFileOutput,
     FileDownloadMixin,
     absolute_url,
+    answers_field,
 )
 from submissions.models import STATUS_CODES, Decision, Dossier, State, Timeliness
 
@@ -153,7 +154,7 @@ class OfficeDocumentOutput(DossierDocumentOutput):
 
 class OfficeDossierOutput(OfficeDossierSummaryOutput):
     applicant = DossierApplicantOutput(source="*")
-    answers = serializers.DictField(help_text="Keyed by the names in the procedure's form_schema")
+    answers = answers_field(help_text="Keyed by the names in the procedure's form_schema")
     answer_rows = OfficeAnswerOutput(many=True, source="api_answer_rows")
     files = OfficeFileOutput(many=True, source="api_files")
     removed_files = OfficeRemovedFileOutput(many=True, source="api_removed_files")
@@ -221,7 +222,9 @@ class OfficeDossierListApi(generics.ListAPIView):
 
     def get_queryset(self):
         _officer(self.request)
-        params = OfficeQueueInput(data=self.request.query_params)
+        # A dict, not the QueryDict: in a QueryDict DRF reads `?tab=` as "not sent" and takes
+        # the default; the schema does not allow an empty tab (nor any other empty filter).
+        params = OfficeQueueInput(data=self.request.query_params.dict())
         params.is_valid(raise_exception=True)
         data = params.validated_data
         return selectors.office_dossier_list_for(
@@ -265,6 +268,8 @@ class OfficeDossierFileApi(FileDownloadMixin, APIView):
 
 
 class OfficeSpecialistListApi(APIView):
+    api_extra_error_codes = ("404",)  # for anyone who is not an officer (portal.schema)
+
     @extend_schema(
         responses={200: OfficePersonOutput(many=True)},
         description="The specialists of the officer's agency, to assign dossiers to.",

@@ -7,8 +7,8 @@ from rest_framework import generics, permissions, serializers
 
 from portal.models import Agency
 from procedures import selectors
-from procedures.forms import CatalogueSearchForm
 from procedures.models import Channel, Field, ProcedureVersion, RequiredDocument
+from procedures.search import MAX_QUERY_LENGTH
 
 
 class ChannelOutput(serializers.ModelSerializer):
@@ -88,17 +88,47 @@ class ProcedureDetailOutput(ProcedureListOutput):
         ]
 
 
-_FILTERS = [
-    OpenApiParameter("q", str, description="Name or code; accents optional"),
-    OpenApiParameter("field", str, description="Field code"),
-    OpenApiParameter("agency", str, description="Agency code (QCVN 102:2016)"),
-    OpenApiParameter("implementing_level", str, enum=ProcedureVersion.ImplementingLevel.values),
-    OpenApiParameter("level", int, enum=[1, 2, 3, 4], description="Service level"),
-    OpenApiParameter("applicant", str, enum=["individual", "organization"]),
-]
+class ProcedureQueryInput(serializers.Serializer):
+    """The catalogue's filters, as the API takes them: unlike the search page, which drops an
+    odd filter and answers anyway, the API refuses a value its schema does not allow (400), and
+    an unknown field or agency code filters to nothing rather than to everything."""
+
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_QUERY_LENGTH,
+        help_text="Name or code; accents optional",
+    )  # fmt: skip
+    field = serializers.CharField(required=False, max_length=64, help_text="Field code")
+    agency = serializers.CharField(
+        required=False, max_length=35, help_text="Agency code (QCVN 102:2016)"
+    )
+    implementing_level = serializers.ChoiceField(
+        choices=ProcedureVersion.ImplementingLevel.values, required=False
+    )
+    level = serializers.ChoiceField(
+        choices=ProcedureVersion.ServiceLevel.values, required=False, help_text="Service level"
+    )
+    applicant = serializers.ChoiceField(
+        choices=[
+            ProcedureVersion.ApplicantType.INDIVIDUAL,
+            ProcedureVersion.ApplicantType.ORGANIZATION,
+        ],
+        required=False,
+        help_text="Procedures open to this applicant (those open to both included)",
+    )
+
+    def filters(self) -> selectors.CatalogueFilters:
+        data = self.validated_data
+        return selectors.CatalogueFilters(
+            query=data.get("q", ""),
+            field=data.get("field", ""),
+            agency=data.get("agency", ""),
+            implementing_level=data.get("implementing_level", ""),
+            service_level=data.get("level"),
+            applicant=data.get("applicant", ""),
+        )
 
 
-@extend_schema(parameters=_FILTERS)
+@extend_schema(parameters=[ProcedureQueryInput])
 class ProcedureListApi(generics.ListAPIView):
     """Published procedures, searched and filtered as on the catalogue page."""
 
@@ -106,9 +136,11 @@ class ProcedureListApi(generics.ListAPIView):
     serializer_class = ProcedureListOutput
 
     def get_queryset(self):
-        return selectors.procedure_list_for(
-            filters=CatalogueSearchForm(self.request.query_params or None).filters()
-        )
+        # A plain dict, not the QueryDict: DRF reads an empty value in a QueryDict as "not
+        # sent" (an HTML form's empty field); here `?level=` is a value the schema forbids.
+        query = ProcedureQueryInput(data=self.request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        return selectors.procedure_list_for(filters=query.filters())
 
 
 @extend_schema(

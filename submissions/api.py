@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
@@ -126,12 +127,34 @@ class DossierSummaryOutput(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
 
 
+@extend_schema_field(
+    {
+        "description": "A text, date (YYYY-MM-DD) or choice value; a number; a checkbox's "
+        "true or false; a list of choice values (multichoice); null for no answer",
+        "nullable": True,
+        "anyOf": [
+            {"type": "string"},
+            {"type": "number"},
+            {"type": "boolean"},
+            {"type": "array", "items": {"type": "string"}},
+        ],
+    }
+)
+class AnswerValueField(serializers.JSONField):
+    """One answer, in the shapes a form schema's questions take (declared for the schema; the
+    procedure's form checks the value itself)."""
+
+
+def answers_field(**kwargs) -> serializers.DictField:
+    return serializers.DictField(child=AnswerValueField(allow_null=True), **kwargs)
+
+
 class DossierOutput(DossierSummaryOutput):
     is_editable = serializers.BooleanField()
     can_withdraw = serializers.BooleanField()
     closed_at = serializers.DateTimeField(allow_null=True)
     applicant = DossierApplicantOutput(source="*")
-    answers = serializers.DictField(help_text="Keyed by the names in the procedure's form_schema")
+    answers = answers_field(help_text="Keyed by the names in the procedure's form_schema")
     files = DossierFileOutput(many=True, source="api_files")
     removed_files = DossierRemovedFileOutput(many=True, source="api_removed_files")
     missing = serializers.ListField(
@@ -250,7 +273,7 @@ class DossierFileAtOnceInput(serializers.Serializer):
         max_length=120, help_text="Service code, as in /api/v1/procedures/"
     )
     applicant = DossierApplicantInput(required=False, help_text="A JSON part")
-    answers = serializers.DictField(
+    answers = answers_field(
         required=False, help_text="A JSON part: the answers keyed by the form schema's names"
     )
     # portal.schema: the parts a request adds by name
@@ -329,7 +352,7 @@ def _json_field(value, name: str) -> dict:
 
 class DossierUpdateInput(serializers.Serializer):
     applicant = DossierApplicantInput(required=False)
-    answers = serializers.DictField(
+    answers = answers_field(
         required=False,
         help_text="Keyed by the names in the procedure's form_schema; null clears an answer",
     )
@@ -518,7 +541,14 @@ class DossierSupplementApi(CitizenApiView):
 
 
 class DossierWithdrawInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+    reason = serializers.CharField(
+        max_length=1000,
+        help_text="Why the dossier is withdrawn",
+        error_messages={
+            "required": gettext_lazy("Give a reason for withdrawing."),
+            "blank": gettext_lazy("Give a reason for withdrawing."),
+        },
+    )
 
 
 class DossierWithdrawApi(CitizenApiView):
@@ -574,6 +604,7 @@ class TrackApi(APIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     rate_limited = True  # portal.ratelimit: 429 (portal.schema)
+    api_extra_error_codes = ("404",)  # no dossier with this code and secret
 
     @extend_schema(
         request=TrackInput,
@@ -581,7 +612,10 @@ class TrackApi(APIView):
         auth=[],
     )
     def post(self, request):
-        form = TrackForm(request.data if isinstance(request.data, dict) else {})
+        # The schema's types first (a list or an object is not a code), then the page's rules.
+        data = TrackInput(data=request.data if isinstance(request.data, dict) else {})
+        data.is_valid(raise_exception=True)
+        form = TrackForm(data.validated_data)
         if not form.is_valid():
             return error_response(form_messages(form.errors), status.HTTP_400_BAD_REQUEST)
         code = form.cleaned_data["code"]

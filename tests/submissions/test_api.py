@@ -684,7 +684,10 @@ def test_withdrawing(api, citizen):
     before = snapshot(dossier)
     empty = api.post(url(dossier, "withdraw/"), {"reason": "  "}, HTTP_ACCEPT_LANGUAGE="en")
     assert empty.status_code == 400
-    assert empty.json() == {"detail": "Give a reason for withdrawing."}
+    assert empty.json() == {"reason": ["Give a reason for withdrawing."]}
+    unsaid = api.post(url(dossier, "withdraw/"), {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert unsaid.status_code == 400
+    assert unsaid.json() == {"reason": ["Give a reason for withdrawing."]}
     assert snapshot(dossier) == before
 
     response = api.post(url(dossier, "withdraw/"), {"reason": "Không còn nhu cầu"}, format="json")
@@ -800,6 +803,35 @@ def test_track_needs_both_fields(tracked):
     response = APIClient().post(TRACK, [tracked.code, "001090012345"], format="json")
     assert response.status_code == 400
     assert set(response.json()) == {"code", "secret"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": [None, None], "secret": "0912345678"},
+        {"code": {"A": 1}, "secret": "0912345678"},
+        {"code": "X", "secret": ["0912345678"]},
+    ],
+)
+def test_track_refuses_what_is_not_text(tracked, body):
+    """Found by the fuzzer (issue 13): a list or an object as the code was turned into text
+    ("[None, None]") and used as a rate-limit key, which a cache may refuse (a server error)."""
+    response = APIClient().post(TRACK, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert list(response.json().values()) == [["Not a valid string."]]
+
+
+def test_track_codes_with_spaces_are_counted_under_a_safe_key(tracked, settings):
+    """The counters' cache keys are hashed: a code with spaces (or anything a client types)
+    is never a key a cache backend warns about or refuses."""
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        response = APIClient().post(TRACK, {"code": "A B\tC " * 5, "secret": "0912345678"})
+    assert response.status_code == 404
 
 
 def test_track_ignores_a_session_without_csrf(tracked, citizen):
