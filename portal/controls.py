@@ -10,6 +10,13 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same rule as a JSON Schema `pattern` (ECMA-262 and Python read it alike): the API's schema
+# puts it on every text it takes (portal.schema.forbid_control_characters).
+_CONTROLS = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f"
+CONTROL_FREE_PATTERN = f"^[^{_CONTROLS}]*$"
+# … and, for a text that may not be blank (the API trims it first), at least one character that
+# is not white space.
+NOT_BLANK_PATTERN = f"^[^{_CONTROLS}]*[^\\s{_CONTROLS}][^{_CONTROLS}]*$"
 MESSAGE = _(
     "The request contains a control character (such as NUL) that no field accepts. "
     "Remove it and try again."

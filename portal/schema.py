@@ -8,6 +8,8 @@
 - 401 carries `WWW-Authenticate: Token`.
 - Request components are named after their serializer (…Input), file parts are binary.
 - A serializer with `refuses_unknown_keys = True` is declared with `additionalProperties: false`.
+- Every free text a request carries is declared with the pattern that refuses control
+  characters, as the server does (`forbid_control_characters`).
 - The dossier's lifecycle is described by OpenAPI links (`LINKS`): create a draft → read, change,
   add files, submit, pay; the desk's queue → a dossier → an action.
 """
@@ -17,6 +19,8 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import permissions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
+
+from portal.controls import CONTROL_FREE_PATTERN, NOT_BLANK_PATTERN
 
 ERROR_COMPONENT = "Error"
 FIELD_ERRORS_COMPONENT = "FieldErrors"
@@ -59,7 +63,8 @@ class PortalAutoSchema(AutoSchema):
         """What this operation can answer besides its success, from its view.
 
         A view may state its own list in `api_error_codes` (the payment gateway's notification
-        answers every problem in its own protocol, with 200)."""
+        answers every problem in its own protocol, with 200), or add to the inferred one in
+        `api_extra_error_codes` (the back office's 404 for anyone who is not an officer)."""
         view = self.view
         if hasattr(view, "api_error_codes"):
             return list(view.api_error_codes)
@@ -80,7 +85,8 @@ class PortalAutoSchema(AutoSchema):
             codes.append("415")
         if view.get_throttles() or getattr(view, "rate_limited", False):
             codes.append("429")
-        return codes
+        codes += [c for c in getattr(view, "api_extra_error_codes", ()) if c not in codes]
+        return sorted(codes)
 
     def _error_response(self, code: str) -> dict:
         self.registry.register_on_missing(
@@ -303,4 +309,93 @@ def add_links(result, generator, request, public):
         if unknown:
             raise ValueError(f"portal.schema.LINKS names unknown operations: {sorted(unknown)}")
         operations[operation_id]["responses"][code]["links"] = links
+    return result
+
+
+def _request_components(result) -> set[str]:
+    """The components a request can carry, found by following $refs from every operation's
+    parameters and request bodies."""
+    components = result.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def follow(node) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in seen:
+                    seen.add(name)
+                    follow(components.get(name))
+            for value in node.values():
+                follow(value)
+        elif isinstance(node, list):
+            for value in node:
+                follow(value)
+
+    for path in result["paths"].values():
+        for operation in path.values():
+            follow(operation.get("parameters", []))
+            follow(operation.get("requestBody", {}))
+    return seen
+
+
+def _forbid_controls_in(node) -> None:
+    if isinstance(node, list):
+        for value in node:
+            _forbid_controls_in(value)
+        return
+    if not isinstance(node, dict):
+        return
+    free_text = (
+        node.get("type") == "string" and not {"format", "enum", "pattern", "$ref"} & node.keys()
+    )
+    if free_text:
+        # minLength 1: a field that may not be blank, which REST framework trims first.
+        blank = node.get("minLength", 0) < 1
+        node["pattern"] = CONTROL_FREE_PATTERN if blank else NOT_BLANK_PATTERN
+    for key, value in node.items():
+        if key in ("properties",):
+            for schema in value.values():
+                _forbid_controls_in(schema)
+        elif key in ("items", "additionalProperties", "allOf", "anyOf", "oneOf", "schema"):
+            _forbid_controls_in(value)
+
+
+def forbid_control_characters(result, generator, request, public):
+    """POSTPROCESSING_HOOKS: every free text a request carries (a path, query or header
+    parameter, a body's string) is declared with the pattern that refuses control characters,
+    as the server does (portal.controls): a client learns it from the schema, not from a 400.
+    Names a client makes up (an answer's key, a part's name) cannot carry a pattern in OpenAPI
+    3.0, which has no `propertyNames`; the server refuses control characters there too."""
+    components = result.get("components", {}).get("schemas", {})
+    for name in _request_components(result):
+        _forbid_controls_in(components.get(name))
+    for path in result["paths"].values():
+        for operation in path.values():
+            if "400" not in operation["responses"]:
+                # It answers in its own protocol (the payment gateway's notification: 200
+                # with a code), so refuses nothing with a 400: no pattern to promise.
+                continue
+            for parameter in operation.get("parameters", []):
+                _forbid_controls_in(parameter.get("schema"))
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                _forbid_controls_in(content.get("schema"))
+    return result
+
+
+REQUEST_LINE_LIMIT = 4094  # gunicorn's limit_request_line (its default; gunicorn.conf.py)
+
+
+def declare_server_limits(result, generator, request, public):
+    """POSTPROCESSING_HOOKS: what the server in front of Django refuses before the portal sees
+    the request, on every operation: a request line (method, path and query) longer than
+    gunicorn takes gets its own 414, with no JSON body."""
+    for path in result["paths"].values():
+        for operation in path.values():
+            operation["responses"]["414"] = {
+                "description": f"The request line (method, path and query) is longer than the "
+                f"server takes ({REQUEST_LINE_LIMIT:,} bytes): answered by the server in front, "
+                "without a JSON body. Send long values in a request body instead."
+            }
+            operation["responses"] = dict(sorted(operation["responses"].items()))
     return result

@@ -383,7 +383,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Every operation's errors, one error shape, the dossier's lifecycle as links (portal.schema).
     "DEFAULT_SCHEMA_CLASS": "portal.schema.PortalAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.pagination.PagePagination",
     "PAGE_SIZE": 20,
     # The services' refusals (PermissionDenied, ValidationError) answered in one place.
     "EXCEPTION_HANDLER": "portal.errors.api_exception_handler",
@@ -414,6 +414,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.schema.add_links",
+        "portal.schema.forbid_control_characters",
+        "portal.schema.declare_server_limits",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
