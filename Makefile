@@ -11,11 +11,16 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvc_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 TEST_CACHE_URL ?= redis://127.0.0.1:6379/2
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvc_bench
+# `make fuzz-api` drops and creates this database on every run.
+FUZZ_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvc_fuzz
+FUZZ_EXAMPLES ?= 50
+FUZZ_SEED ?= 20261206
+FUZZ_ARGS ?= --serve
 PYTEST_ARGS ?=
 TEST_FAST_WORKERS ?= auto
 TEST_FAST_MARKERS := not browser and not integration and not postgresql
 
-.PHONY: run test test-fast lint check messages bench deps deps-test lock services worker clean
+.PHONY: run test test-fast lint check messages bench fuzz-api deps deps-test lock services worker clean
 
 ## run: install what is missing, migrate, load demo data and serve http://127.0.0.1:8000
 run: deps
@@ -59,6 +64,13 @@ bench: deps-test services
 	scripts/system-deps.sh bench
 	@$(PY) scripts/ensure_database.py "$(BENCH_DATABASE_URL)"
 	DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" $(PY) bench/run.py
+
+## fuzz-api: schemathesis against a live gunicorn on FUZZ_DATABASE_URL (created afresh), as
+## anonymous, citizen and desk officer, every check and phase (a few minutes; FUZZ_EXAMPLES per
+## operation, FUZZ_SEED; FUZZ_ARGS="--url URL --tokens JSON" for a portal already running)
+fuzz-api: deps services
+	FUZZ_DATABASE_URL="$(FUZZ_DATABASE_URL)" FUZZ_EXAMPLES="$(FUZZ_EXAMPLES)" FUZZ_SEED="$(FUZZ_SEED)" \
+	  $(PY) scripts/fuzz_api.py $(FUZZ_ARGS)
 
 ## worker: a Celery worker on every queue (needs REDIS_URL)
 worker: deps

@@ -1,0 +1,78 @@
+"""schemathesis hooks for `make fuzz-api` (loaded through SCHEMATHESIS_HOOKS by
+scripts/fuzz_api.py), for the cases schemathesis means to be valid: the upload endpoints get
+real files, and no case makes up a key, or a text under one, with a control character.
+
+A valid file part is, to the schema, any bytes (`format: binary`), and the portal refuses bytes
+that are not the PDF, JPEG or PNG they claim to be — rightly, so random bytes in an allowed case
+would be a false "valid data refused". An allowed case therefore carries a real one-page PDF;
+a forbidden case keeps whatever schemathesis made of it.
+
+Where a schema allows keys of its client's choosing (an object's extra keys, a multipart
+body's extra parts), OpenAPI 3.0 cannot say which (it has no `propertyNames`), nor constrain
+the texts inside an extra key's free value. schemathesis may then make up a key, or a text
+under it, with a control character, which the portal refuses as it refuses them everywhere
+(portal.controls): such a case is not generated as a valid one. A forbidden case still may
+carry one, and must be refused."""
+
+import io
+import re
+
+import schemathesis
+from PIL import Image
+from schemathesis.transport.serialization import Binary
+
+# portal.controls.CONTROL (not imported: the hooks run in schemathesis's process, without Django).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+UPLOADS = {
+    "POST /api/v1/dossiers/{public_id}/files/",
+    "POST /api/v1/dossiers/file/",
+    "POST /api/v1/verify/",
+}
+
+
+def _pdf() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 80), (240, 240, 230)).save(buffer, format="PDF")
+    return buffer.getvalue()
+
+
+PDF = _pdf()
+
+
+def _is_file(value) -> bool:
+    # schemathesis makes a `format: binary` value a Binary (a str holding bytes), or bytes.
+    return isinstance(value, Binary | bytes | bytearray)
+
+
+@schemathesis.hook
+def map_case(ctx, case):
+    if case.operation.label not in UPLOADS or not isinstance(case.body, dict):
+        return case
+    if case.meta is not None and not case.meta.generation.mode.is_positive:
+        return case
+    for name, value in list(case.body.items()):
+        if _is_file(value):
+            case.body[name] = Binary(PDF)
+        elif isinstance(value, list) and value and all(_is_file(v) for v in value):
+            case.body[name] = [Binary(PDF) for _ in value]
+    return case
+
+
+def _has_control(value) -> bool:
+    if isinstance(value, str) and not isinstance(value, Binary):
+        return bool(CONTROL.search(value))
+    if isinstance(value, dict):
+        return any(_has_control(k) or _has_control(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_control(v) for v in value)
+    return False
+
+
+@schemathesis.hook
+def filter_case(ctx, case):
+    if case.meta is not None and not case.meta.generation.mode.is_positive:
+        return True
+    # The declared texts carry the pattern, so schemathesis puts no control character there in
+    # a valid case: what this drops is a case with one in a name or value it made up.
+    return not _has_control(case.body)
