@@ -1,6 +1,8 @@
 """What the API fuzzer (`make fuzz-api`, tests/api/test_contract.py) works on: the demo data
-(agencies, a user per role, the catalogue, one dossier in every state) and an API token for
-each identity it calls the API as. Idempotent, like the demo seed it builds on."""
+(agencies, a user per role, the catalogue, one dossier in every state), an API token for each
+identity it calls the API as, and the stored values that make a request valid beyond what the
+schema can state (scripts/fuzz_hooks.py puts them in the cases meant to be valid). Idempotent,
+like the demo seed it builds on."""
 
 from django.core.management import call_command
 from django.db import transaction
@@ -8,22 +10,27 @@ from rest_framework.authtoken.models import Token
 
 from demo import catalogue, dossiers, people
 from portal.models import User
+from procedures.models import ProcedureVersion
 
 # The identities the fuzzer calls the API as, besides anonymous: the demo citizen (their own
 # dossiers) and the demo desk officer (the back office).
 IDENTITIES = {"citizen": dossiers.CITIZEN, "desk": dossiers.DESK}
 
 
-def seed(*, with_catalogue: bool = True) -> dict[str, str]:
-    """Seed the demo data and return {identity: API token}."""
+def seed() -> dict:
+    """Seed the demo data; return {"tokens": {identity: key}, "procedures": [service codes
+    open to online filing], "login": {"email", "password"}} (the demo citizen's)."""
     people.seed()
     call_command("make_demo_pki", verbosity=0)
-    if with_catalogue:
-        admin = User.objects.get(email=people.SUPERUSER_EMAIL)
-        catalogue.seed(actor=admin)
-        dossiers.seed()
-        dossiers.hand_back_resolved()
-    return tokens()
+    admin = User.objects.get(email=people.SUPERUSER_EMAIL)
+    catalogue.seed(actor=admin)
+    dossiers.seed()
+    dossiers.hand_back_resolved()
+    return {
+        "tokens": tokens(),
+        "procedures": online_procedures(),
+        "login": {"email": dossiers.CITIZEN, "password": people.DEMO_PASSWORD},
+    }
 
 
 @transaction.atomic
@@ -33,3 +40,11 @@ def tokens() -> dict[str, str]:
         token, _created = Token.objects.get_or_create(user=User.objects.get(email=email))
         keys[identity] = token.key
     return keys
+
+
+def online_procedures() -> list[str]:
+    """The service codes a draft can be started for (published, level 3 or 4)."""
+    versions = ProcedureVersion.objects.filter(
+        status=ProcedureVersion.Status.PUBLISHED, service_level__gte=3
+    ).select_related("procedure__agency")
+    return sorted(version.procedure.service_code for version in versions)

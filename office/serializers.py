@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from office import selectors
+from portal.fields import TextField
 from portal.models import User
 from submissions.models import Decision, State
 
@@ -19,7 +20,7 @@ class OfficeActionInput(serializers.Serializer):
 
 
 def _text(max_length: int = 4000):
-    return serializers.CharField(max_length=max_length)
+    return TextField(max_length=max_length)
 
 
 class OfficeAcceptInput(OfficeActionInput):
@@ -29,7 +30,7 @@ class OfficeAcceptInput(OfficeActionInput):
 class OfficeSupplementInput(OfficeActionInput):
     reason = _text()
     items = serializers.ListField(
-        child=serializers.CharField(max_length=1000), allow_empty=False, max_length=50
+        child=TextField(max_length=1000), allow_empty=False, max_length=50
     )
 
 
@@ -58,10 +59,10 @@ class OfficeAssignInput(OfficeActionInput):
 
 class OfficeProposeInput(OfficeActionInput):
     decision = serializers.ChoiceField(choices=Decision.choices)
-    reasons = serializers.CharField(
+    reasons = TextField(
         max_length=4000, required=False, allow_blank=True, default="", help_text="To deny"
     )
-    result_content = serializers.CharField(
+    result_content = TextField(
         max_length=4000, required=False, allow_blank=True, default="", help_text="To grant"
     )
 

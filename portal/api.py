@@ -8,6 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from portal.errors import error_response
+from portal.fields import TextField
 
 
 class UserOutput(serializers.Serializer):
@@ -32,7 +33,7 @@ class MeApi(APIView):
 
 class TokenInput(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    password = TextField(style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenOutput(serializers.Serializer):

@@ -11,7 +11,7 @@ a file, submit, …). Upload endpoints get real PDFs in their allowed cases
 
     scripts/fuzz_api.py --serve                 # create FUZZ_DATABASE_URL afresh (dropping
                                                 # it), seed it, serve it with gunicorn, fuzz
-    scripts/fuzz_api.py --url http://127.0.0.1:8000 --tokens '{"citizen": "…", "desk": "…"}'
+    scripts/fuzz_api.py --url http://127.0.0.1:8000 --seeded "$(manage.py seed_fuzz)"
 
 tests/api/test_contract.py runs the same `fuzz` with a few examples per operation in `make test`.
 """
@@ -88,7 +88,7 @@ def schemathesis_command(
 
 def fuzz(
     base_url: str,
-    tokens: dict[str, str],
+    seeded: dict,
     *,
     examples: int,
     seed: int,
@@ -98,17 +98,21 @@ def fuzz(
     operations: tuple[str, ...] = (),
     echo=print,
 ) -> dict[str, tuple[int, str]]:
-    """Run schemathesis once per identity; return {identity: (exit code, its output)}."""
+    """Run schemathesis once per identity; return {identity: (exit code, its output)}.
+    `seeded` is what demo.fuzz.seed returns: the tokens, and the stored values the hooks put
+    into the cases meant to be valid."""
     results = {}
     environment = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": "scripts.fuzz_hooks",
+        "FUZZ_PROCEDURES": ",".join(seeded.get("procedures", [])),
+        "FUZZ_LOGIN": json.dumps(seeded.get("login", {})),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "COLUMNS": "160",
         "NO_COLOR": "1",
     }
     for identity in identities:
-        token = None if identity == "anonymous" else tokens[identity]
+        token = None if identity == "anonymous" else seeded["tokens"][identity]
         report = None if report_dir is None else report_dir / f"{identity}.xml"
         command = schemathesis_command(
             f"{base_url}/api/schema/",
@@ -168,7 +172,7 @@ def _recreate_database(url: str) -> None:
 def serve(database_url: str):
     """Create the database at `database_url` afresh (dropped first if it exists: a run is
     repeatable only from the same data), migrate and seed it, and serve it with gunicorn on a
-    free port, its media in a temporary folder; yield (base URL, tokens)."""
+    free port, its media in a temporary folder; yield (base URL, what demo.fuzz.seed gave)."""
     _recreate_database(database_url)
     media = Path(tempfile.mkdtemp(prefix="dvc-fuzz-media-"))
     port = _free_port()
@@ -182,7 +186,7 @@ def serve(database_url: str):
         "WEB_CONCURRENCY": "2",
     }
     _manage("migrate", "--noinput", "-v0", environment=environment)
-    tokens = json.loads(_manage("seed_fuzz", environment=environment).strip().splitlines()[-1])
+    seeded = json.loads(_manage("seed_fuzz", environment=environment).strip().splitlines()[-1])
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(media / "gunicorn.log", "w+")  # noqa: SIM115 - closed below
     server = subprocess.Popen(  # noqa: S603 - gunicorn from the venv
@@ -204,7 +208,7 @@ def serve(database_url: str):
                     log.seek(0)
                     raise SystemExit(f"gunicorn stopped:\n{log.read()}") from None
                 time.sleep(0.2)
-        yield base_url, tokens
+        yield base_url, seeded
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -220,8 +224,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--serve", action="store_true", help="seed and serve FUZZ_DATABASE_URL")
-    where.add_argument("--url", help="a running portal's base URL (needs --tokens)")
-    parser.add_argument("--tokens", default="{}", help='JSON: {"citizen": key, "desk": key}')
+    where.add_argument("--url", help="a running portal's base URL (needs --seeded)")
+    parser.add_argument("--seeded", default="{}", help="what `manage.py seed_fuzz` printed")
     parser.add_argument("--examples", type=int, default=int(os.environ.get("FUZZ_EXAMPLES", 50)))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", 20261206)))
     parser.add_argument("--as", dest="identities", default=",".join(IDENTITIES))
@@ -235,14 +239,14 @@ def main() -> int:
     started = time.monotonic()
     if args.serve:
         database_url = os.environ.get("FUZZ_DATABASE_URL", DEFAULT_DATABASE_URL)
-        with serve(database_url) as (base_url, tokens):
+        with serve(database_url) as (base_url, seeded):
             results = fuzz(
-                base_url, tokens, examples=args.examples, seed=args.seed,
+                base_url, seeded, examples=args.examples, seed=args.seed,
                 identities=identities, phases=phases, report_dir=args.report_dir,
             )  # fmt: skip
     else:
         results = fuzz(
-            args.url.rstrip("/"), json.loads(args.tokens), examples=args.examples,
+            args.url.rstrip("/"), json.loads(args.seeded), examples=args.examples,
             seed=args.seed, identities=identities, phases=phases, report_dir=args.report_dir,
         )  # fmt: skip
     failed = [identity for identity, (code, _output) in results.items() if code != 0]

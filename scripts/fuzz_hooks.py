@@ -1,11 +1,18 @@
 """schemathesis hooks for `make fuzz-api` (loaded through SCHEMATHESIS_HOOKS by
 scripts/fuzz_api.py), for the cases schemathesis means to be valid: the upload endpoints get
-real files, and no case makes up a key, or a text under one, with a control character.
+real files, a new draft a procedure that exists, a login an account that exists, and no case
+makes up a key, or a text under one, with a control character.
 
 A valid file part is, to the schema, any bytes (`format: binary`), and the portal refuses bytes
 that are not the PDF, JPEG or PNG they claim to be — rightly, so random bytes in an allowed case
 would be a false "valid data refused". An allowed case therefore carries a real one-page PDF;
 a forbidden case keeps whatever schemathesis made of it.
+
+A valid `procedure` is, to the schema, any code; to the portal, a published procedure open to
+online filing; a valid login is an account's. The seed's (FUZZ_PROCEDURES, FUZZ_LOGIN, from
+demo.fuzz) go into the allowed cases of those two operations, so that `positive_data_
+acceptance` checks them too, and a new draft leads the stateful phase on to the dossier's other
+operations.
 
 Where a schema allows keys of its client's choosing (an object's extra keys, a multipart
 body's extra parts), OpenAPI 3.0 cannot say which (it has no `propertyNames`), nor constrain
@@ -15,7 +22,10 @@ under it, with a control character, which the portal refuses as it refuses them 
 carry one, and must be refused."""
 
 import io
+import json
+import os
 import re
+import zlib
 
 import schemathesis
 from PIL import Image
@@ -38,6 +48,17 @@ def _pdf() -> bytes:
 
 
 PDF = _pdf()
+PROCEDURES = [code for code in os.environ.get("FUZZ_PROCEDURES", "").split(",") if code]
+LOGIN = json.loads(os.environ.get("FUZZ_LOGIN") or "{}")
+
+
+def _pick(choices: list[str], generated) -> str:
+    """One of `choices`, chosen by what schemathesis generated (so a run stays repeatable)."""
+    return choices[zlib.crc32(repr(generated).encode()) % len(choices)]
+
+
+def _valid(case) -> bool:
+    return case.meta is None or case.meta.generation.mode.is_positive
 
 
 def _is_file(value) -> bool:
@@ -47,9 +68,14 @@ def _is_file(value) -> bool:
 
 @schemathesis.hook
 def map_case(ctx, case):
-    if case.operation.label not in UPLOADS or not isinstance(case.body, dict):
+    if not isinstance(case.body, dict) or not _valid(case):
         return case
-    if case.meta is not None and not case.meta.generation.mode.is_positive:
+    label = case.operation.label
+    if label == "POST /api/v1/dossiers/" and PROCEDURES:
+        case.body["procedure"] = _pick(PROCEDURES, case.body.get("procedure"))
+    if label == "POST /api/v1/auth/token/" and LOGIN:
+        case.body.update(LOGIN)
+    if label not in UPLOADS:
         return case
     for name, value in list(case.body.items()):
         if _is_file(value):
@@ -71,7 +97,7 @@ def _has_control(value) -> bool:
 
 @schemathesis.hook
 def filter_case(ctx, case):
-    if case.meta is not None and not case.meta.generation.mode.is_positive:
+    if not _valid(case):
         return True
     # The declared texts carry the pattern, so schemathesis puts no control character there in
     # a valid case: what this drops is a case with one in a name or value it made up.

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from portal import ratelimit
 from portal.controls import MESSAGE, has_control
 from portal.errors import Refused, error_response, form_messages
+from portal.fields import TextField
 from portal.parsers import FormParser, JSONParser, MultiPartParser
 from procedures import selectors as procedure_selectors
 from submissions import downloads, selectors, services
@@ -213,9 +214,7 @@ def _require_editable(dossier: Dossier) -> None:
 
 
 class DossierCreateInput(serializers.Serializer):
-    procedure = serializers.CharField(
-        max_length=120, help_text="Service code, as in /api/v1/procedures/"
-    )
+    procedure = TextField(max_length=120, help_text="Service code, as in /api/v1/procedures/")
 
 
 class DossierListApi(generics.ListAPIView):
@@ -251,11 +250,11 @@ class DossierApplicantInput(serializers.Serializer):
     """The applicant's details; a key not listed here is refused (400)."""
 
     refuses_unknown_keys = True  # portal.schema: additionalProperties false
-    name = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    citizen_id = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    phone = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    email = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    address = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    name = TextField(required=False, allow_blank=True, allow_null=True)
+    citizen_id = TextField(required=False, allow_blank=True, allow_null=True)
+    phone = TextField(required=False, allow_blank=True, allow_null=True)
+    email = TextField(required=False, allow_blank=True, allow_null=True)
+    address = TextField(required=False, allow_blank=True, allow_null=True)
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -518,7 +517,7 @@ class DossierSubmitApi(CitizenApiView):
 
 
 class DossierSupplementInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = TextField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class DossierSupplementApi(CitizenApiView):
@@ -541,7 +540,7 @@ class DossierSupplementApi(CitizenApiView):
 
 
 class DossierWithdrawInput(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = TextField(
         max_length=1000,
         help_text="Why the dossier is withdrawn",
         error_messages={
@@ -570,10 +569,8 @@ class DossierWithdrawApi(CitizenApiView):
 
 
 class TrackInput(serializers.Serializer):
-    code = serializers.CharField(max_length=64, help_text="Dossier code")
-    secret = serializers.CharField(
-        max_length=16, help_text="The applicant's citizen ID number or phone"
-    )
+    code = TextField(max_length=64, help_text="Dossier code")
+    secret = TextField(max_length=16, help_text="The applicant's citizen ID number or phone")
 
 
 class TrackEventOutput(serializers.Serializer):

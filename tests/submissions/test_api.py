@@ -942,3 +942,16 @@ def test_every_endpoint_is_in_the_schema():
         output
     )
     assert "actor" not in schema["components"]["schemas"]["DossierEventOutput"]["properties"]
+
+
+@pytest.mark.parametrize("value", [0, 12.5, True, ["Hà Nội"], {"city": "Hà Nội"}])
+def test_a_text_field_takes_text_only(api, draft, value):
+    """Found by the fuzzer (issue 13): REST framework's text fields took a number and stored
+    it as text ("0"); the schema says string, so the API refuses it and stores nothing."""
+    before = snapshot(draft)
+    response = api.patch(
+        url(draft), {"applicant": {"address": value}}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"applicant": {"address": ["Not a valid string."]}}
+    assert snapshot(draft) == before

@@ -7,8 +7,9 @@ from demo import fuzz
 
 class Command(BaseCommand):
     help = (
-        "Seed the demo data for the API fuzzer and print, as one JSON object, an API token "
-        "for each identity it calls the API as (idempotent)."
+        "Seed the demo data for the API fuzzer and print, as one JSON object, an API token for "
+        "each identity it calls the API as and the stored values valid requests need "
+        "(idempotent)."
     )
 
     def handle(self, *args, **options):
