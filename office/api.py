@@ -36,7 +36,7 @@ from submissions.api import (
     absolute_url,
     answers_field,
 )
-from submissions.models import STATUS_CODES, Decision, Dossier, State, Timeliness
+from submissions.models import STATUS_CODES, Decision, Dossier, IntakeChannel, State, Timeliness
 
 _STATUS_CODE_HELP = "National public-services portal status (1–10)"
 
@@ -76,6 +76,9 @@ class OfficeDossierSummaryOutput(serializers.Serializer):
     state = serializers.ChoiceField(choices=State.choices)
     state_label = serializers.CharField(source="get_state_display")
     status_code = serializers.IntegerField(help_text=_STATUS_CODE_HELP)
+    channel = serializers.ChoiceField(
+        choices=IntakeChannel.choices, help_text="How the dossier reached the desk"
+    )
     submitted_at = serializers.DateTimeField(allow_null=True)
     received_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
@@ -206,6 +209,7 @@ class OfficeQueueInput(serializers.Serializer):
         choices=[(value, label) for value, label in State.choices if value != State.DRAFT],
         required=False,
     )
+    channel = serializers.ChoiceField(choices=IntakeChannel.choices, required=False)
     overdue = serializers.BooleanField(required=False, default=False)
     due_soon = serializers.BooleanField(
         required=False, default=False, help_text="Due within one working day"
@@ -235,6 +239,7 @@ class OfficeDossierListApi(generics.ListAPIView):
             overdue=data["overdue"],
             due_soon=data["due_soon"],
             query=data.get("q", ""),
+            channel=data.get("channel", ""),
         ).select_related("version__procedure")
 
     @extend_schema(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from submissions.models import Decision, State
+from submissions.models import Decision, IntakeChannel, State
 
 
 def _text(label, rows=3, max_length=4000):
@@ -89,6 +89,11 @@ class QueueForm(forms.Form):
         label=gettext_lazy("Procedure"), required=False, coerce=int, empty_value=None
     )
     state = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Filing channel"),
+        required=False,
+        choices=[("", gettext_lazy("All filing channels")), *IntakeChannel.choices],
+    )
     overdue = forms.BooleanField(label=gettext_lazy("Overdue"), required=False)
     due_soon = forms.BooleanField(label=gettext_lazy("Due within one working day"), required=False)
 

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 
+from office.slips import CHANNEL_VI
 from signing import services as signing
 from signing.models import Document
 from submissions.models import DocumentKind, State
@@ -17,6 +18,7 @@ HEADINGS = [
     "Mã hồ sơ",
     "Thủ tục hành chính",
     "Người nộp, liên hệ",
+    "Hình thức nộp",
     "Ngày tiếp nhận",
     "Hẹn trả",
     "Ngày có kết quả",
@@ -38,6 +40,7 @@ def line(row: dict) -> list[str]:
         row["code"] or "",
         row["procedure_name"],
         f"{row['applicant_name']}, {row['applicant_phone']}",
+        CHANNEL_VI[row["channel"]],
         day(row["received_at"] or row["submitted_at"]),
         day(row["due_at"]),
         day(row["resolved_at"]),
@@ -76,6 +79,8 @@ def pdf_request(*, agency, actor, rows: QuerySet, start: dt.date, end: dt.date) 
         template="documents/form.html",
         context={
             "form_number": "Mẫu số 06",
+            # Nine columns: a portrait A4 would push the last ones off the page.
+            "landscape": True,
             "headings": HEADINGS,
             "rows": [line(row) for row in rows[:PDF_MAX_ROWS]],
         },

@@ -7,7 +7,7 @@ from django.utils.dateparse import parse_datetime
 
 from procedures.models import Channel
 from signing import services as signing
-from submissions.models import Decision, DocumentKind, EventAction, Timeliness
+from submissions.models import Decision, DocumentKind, EventAction, IntakeChannel, Timeliness
 
 Kind = DocumentKind
 TITLES = {
@@ -18,6 +18,13 @@ TITLES = {
     Kind.CONTROL_SHEET: ("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Mẫu số 05", "A4"),
     Kind.REGISTER: ("SỔ THEO DÕI HỒ SƠ", "Mẫu số 06", "A4"),
     Kind.FEE_RECEIPT: ("BIÊN LAI THU PHÍ, LỆ PHÍ ĐIỆN TỬ", "", "A5"),
+}
+# The channel as the papers name it (Vietnamese whatever the reader's language).
+CHANNEL_VI = {
+    IntakeChannel.ONLINE: "Trực tuyến",
+    IntakeChannel.IN_PERSON: "Trực tiếp",
+    IntakeChannel.POST: "Qua bưu chính",
+    IntakeChannel.PUBLIC_POST: "Qua dịch vụ bưu chính công ích",
 }
 TIMELINESS_VI = {
     Timeliness.EARLY: "Trước hạn",
@@ -64,7 +71,7 @@ def _receipt(dossier, extra) -> dict:
             ["Thời hạn giải quyết", limit],
             ["Thời gian nhận hồ sơ", _when(dossier.received_at)],
             ["Thời gian trả kết quả", _when(dossier.due_at)],
-            ["Hình thức nộp và nhận kết quả", "Trực tuyến"],
+            ["Hình thức nộp hồ sơ", CHANNEL_VI[dossier.channel]],
         ],
         "items_title": "Thành phần hồ sơ đã nhận:",
         "headings": ["TT", "Tên giấy tờ", "Hình thức", "Số lượng"],

@@ -71,6 +71,7 @@ def queue(request):
         overdue=bool(filters.get("overdue")),
         due_soon=bool(filters.get("due_soon")),
         query=filters.get("q") or "",
+        channel=filters.get("channel") or "",
     )
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

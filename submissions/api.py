@@ -24,7 +24,7 @@ from portal.parsers import FormParser, JSONParser, MultiPartParser
 from procedures import selectors as procedure_selectors
 from submissions import downloads, selectors, services
 from submissions.forms import APPLICANT_FIELDS, AnswersForm, TrackForm
-from submissions.models import Dossier, State
+from submissions.models import Dossier, IntakeChannel, State
 
 # The applicant's details as the API names them, and the dossier fields they are stored in.
 APPLICANT_KEYS = {name.removeprefix("applicant_"): name for name in APPLICANT_FIELDS}
@@ -118,6 +118,9 @@ class DossierSummaryOutput(serializers.Serializer):
     agency_name = serializers.CharField(source="agency.name")
     state = serializers.ChoiceField(choices=State.choices)
     state_label = serializers.CharField(source="get_state_display")
+    channel = serializers.ChoiceField(
+        choices=IntakeChannel.choices, help_text="How the dossier reached the desk"
+    )
     status_code = serializers.IntegerField(
         allow_null=True, help_text="National public-services portal status (1–10); null: draft"
     )

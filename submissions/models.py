@@ -67,6 +67,19 @@ class DocumentKind(models.TextChoices):
     FEE_RECEIPT = "fee_receipt", _("Fee receipt")
 
 
+class IntakeChannel(models.TextChoices):
+    """How a dossier reached the one-stop desk. The desk receives dossiers in person, by post,
+    through the public postal service (dịch vụ bưu chính công ích) and online (Decree 118/2025
+    on the one-stop mechanism, which replaced Decree 61/2018; Decision 45/2016/QĐ-TTg on the
+    public postal service); the register (Mẫu 06), the receipt (Mẫu 01) and the online-filing
+    rate all read it."""
+
+    ONLINE = "online", _("Online")
+    IN_PERSON = "in_person", _("In person")
+    POST = "post", _("By post")
+    PUBLIC_POST = "public_post", _("Public postal service")
+
+
 class State(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -188,6 +201,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         _("state"), max_length=32, choices=State.choices, default=State.DRAFT, protected=True
     )
     # Who the dossier is for, as the applicant gave it (prefilled from the profile).
+    channel = models.CharField(
+        _("filing channel"),
+        max_length=16,
+        choices=IntakeChannel.choices,
+        default=IntakeChannel.ONLINE,
+        help_text=_("How the dossier reached the desk"),
+    )
     applicant_name = models.CharField(_("full name"), max_length=150, blank=True)
     applicant_citizen_id = models.CharField(_("citizen ID number"), max_length=12, blank=True)
     applicant_phone = models.CharField(_("phone"), max_length=16, blank=True)

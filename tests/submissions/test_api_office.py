@@ -141,6 +141,7 @@ def test_lifecycle_through_the_api(
         "state": "submitted",
         "state_label": "Submitted",
         "status_code": 1,
+        "channel": "online",
         "submitted_at": row["submitted_at"],
         "received_at": None,
         "due_at": None,

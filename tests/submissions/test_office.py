@@ -720,7 +720,8 @@ def test_the_register_downloads_as_xlsx(client, people, registered):
     assert values[1][0] == "Mã hồ sơ"
     assert sorted(row[0] for row in values[2:]) == sorted(fresh(d).code for d in dossiers)
     assert elsewhere.code not in [row[0] for row in values[2:]]
-    states = {row[0]: row[7] for row in values[2:]}
+    states = {row[0]: row[8] for row in values[2:]}
+    assert {row[3] for row in values[2:]} == {"Trực tuyến"}  # the filing channel
     assert states[dossiers[1].code] == "Accepted"
 
 
@@ -808,3 +809,68 @@ def test_the_office_page_shows_every_note_of_the_history(client, people, version
         STOP_REASON,
     ]
     assert notes[3].endswith(PROPOSAL_REASONS)
+
+
+# --- the filing channel (issue 14, item 1) --------------------------------------------------------
+
+
+def test_a_dossier_records_its_channel_and_every_view_shows_it(client, people, version):
+    """Online by default (what the portal's citizens file); the desk's queue filters by it, its
+    API carries it, the dossier page and the receipt (Mẫu 01) name it."""
+    from office import slips
+    from submissions.models import DocumentKind, IntakeChannel
+
+    online = new_dossier(version)
+    walk_in = advance(new_dossier(version), State.RECEIVED, people)
+    Dossier.objects.filter(pk=walk_in.pk).update(channel=IntakeChannel.IN_PERSON)
+    assert fresh(online).channel == IntakeChannel.ONLINE
+
+    client.force_login(people.desk)
+    queue = client.get(reverse("office:queue"), {"tab": "all", "channel": "in_person"})
+    codes = re.findall(r"\d{3}\.\d{2}\.\d{2}\.\w+-\d{6}-\d{4}", queue.content.decode())
+    assert set(codes) == {walk_in.code}
+    page = client.get(reverse("office:dossier", args=[walk_in.public_id])).content.decode()
+    assert re.search(r'<dd id="channel">\s*In person\s*</dd>', page)
+
+    receipt = slips.BUILDERS[DocumentKind.RECEIPT](fresh(walk_in), {})
+    assert ["Hình thức nộp hồ sơ", "Trực tiếp"] in receipt["facts"]
+    online_receipt = slips.BUILDERS[DocumentKind.RECEIPT](fresh(online), {})
+    assert ["Hình thức nộp hồ sơ", "Trực tuyến"] in online_receipt["facts"]
+
+
+def test_a_bad_channel_filter_is_ignored_on_the_page_and_refused_by_the_api(
+    client, people, version
+):
+    from rest_framework.test import APIClient
+
+    dossier = new_dossier(version)
+    client.force_login(people.desk)
+    page = client.get(reverse("office:queue"), {"tab": "all", "channel": "pigeon"})
+    assert page.status_code == 200 and dossier.code in page.content.decode()
+    api = APIClient()
+    api.force_authenticate(people.desk)
+    refused = api.get("/api/v1/office/dossiers/", {"channel": "pigeon"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400
+    assert refused.json() == {"channel": ['"pigeon" is not a valid choice.']}
+    listed = api.get("/api/v1/office/dossiers/", {"channel": "online"}).json()
+    assert [(d["code"], d["channel"]) for d in listed["results"]] == [(dossier.code, "online")]
+
+
+def test_the_online_filing_rate_counts_recorded_channels(monday, people, version):
+    """Decision 766's online-filing rate, from each dossier's channel: dossiers received in the
+    period only (a dossier waiting at the desk is not yet received)."""
+    from office.selectors import online_filing_share
+    from submissions.models import IntakeChannel
+
+    received = [advance(new_dossier(version), State.RECEIVED, people) for _ in range(4)]
+    Dossier.objects.filter(pk__in=[received[0].pk, received[1].pk]).update(
+        channel=IntakeChannel.IN_PERSON
+    )
+    Dossier.objects.filter(pk=received[2].pk).update(channel=IntakeChannel.PUBLIC_POST)
+    new_dossier(version)  # submitted, not received: not counted
+    today = timezone.localdate()
+    share = online_filing_share(agency_id=version.procedure.agency_id, start=today, end=today)
+    assert (share.received, share.online, share.online_rate) == (4, 1, 0.25)
+    tomorrow = today + dt.timedelta(days=1)
+    empty = online_filing_share(agency_id=version.procedure.agency_id, start=tomorrow, end=tomorrow)
+    assert (empty.received, empty.online_rate) == (0, None)
