@@ -2,6 +2,7 @@
 queue's filters and the register's period."""
 
 import datetime as dt
+import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -9,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from submissions.models import Decision, IntakeChannel, State
+from office import intake
+from office.intake import DESK_CHANNELS
+from submissions.models import Decision, IntakeChannel, IntakeComponent, State
 
 
 def _text(label, rows=3, max_length=4000):
@@ -123,3 +126,84 @@ class RegisterForm(forms.Form):
             if start > timezone.localdate():
                 raise ValidationError(_("The period starts in the future."))
         return data
+
+
+class IntakeForm(forms.Form):
+    """A paper dossier at the desk (office.intake): who filed it, how it came, and for each of
+    the procedure's documents the form, sheets and sets received; the scans are file inputs
+    named `files_<id>` (read from request.FILES)."""
+
+    intake_key = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Filing channel"),
+        choices=[(c.value, c.label) for c in DESK_CHANNELS],
+        initial=IntakeChannel.IN_PERSON,
+    )
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=150)
+    citizen_id = forms.CharField(label=gettext_lazy("Citizen ID number"), max_length=12)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=16, required=False)
+    email = forms.EmailField(label=gettext_lazy("Email"), required=False)
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=255, required=False)
+
+    def __init__(self, *args, documents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["intake_key"] = uuid.uuid4().hex
+        self.documents = list(documents)
+        self.component_errors: dict[str, list[str]] = {}  # the service's, by component
+        for document in self.documents:
+            if not document.required:
+                self.fields[f"received_{document.pk}"] = forms.BooleanField(
+                    label=gettext_lazy("Received"), required=False
+                )
+            self.fields[f"form_{document.pk}"] = forms.ChoiceField(
+                label=gettext_lazy("Received as"),
+                choices=IntakeComponent.Form.choices,
+                initial=IntakeComponent.Form.COPY
+                if document.copies
+                else IntakeComponent.Form.ORIGINAL,
+            )
+            self.fields[f"sheets_{document.pk}"] = forms.IntegerField(
+                label=gettext_lazy("Sheets"), min_value=1, max_value=999, initial=1
+            )
+            self.fields[f"sets_{document.pk}"] = forms.IntegerField(
+                label=gettext_lazy("Sets"), min_value=1, max_value=99, initial=1
+            )
+
+    def applicant(self) -> dict:
+        return {
+            k: self.cleaned_data.get(k, "")
+            for k in ("name", "citizen_id", "phone", "email", "address")
+        }
+
+    def components(self, files) -> list:
+        received = []
+        for document in self.documents:
+            scans = files.getlist(f"files_{document.pk}")
+            if document.required or self.cleaned_data.get(f"received_{document.pk}") or scans:
+                received.append(
+                    intake.Received(
+                        requirement_id=document.pk,
+                        form=self.cleaned_data[f"form_{document.pk}"],
+                        sheets=self.cleaned_data[f"sheets_{document.pk}"],
+                        sets=self.cleaned_data[f"sets_{document.pk}"],
+                        files=scans,
+                    )
+                )
+        return received
+
+    def component_rows(self, documents) -> list[dict]:
+        """Each document with its bound fields and the errors of its scans, for the page."""
+        rows = []
+        for document in documents:
+            rows.append(
+                {
+                    "document": document,
+                    "received": self[f"received_{document.pk}"] if not document.required else None,
+                    "form": self[f"form_{document.pk}"],
+                    "sheets": self[f"sheets_{document.pk}"],
+                    "sets": self[f"sets_{document.pk}"],
+                    "file_errors": self.component_errors.get(f"files_{document.pk}", []),
+                }
+            )
+        return rows

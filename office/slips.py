@@ -7,7 +7,14 @@ from django.utils.dateparse import parse_datetime
 
 from procedures.models import Channel
 from signing import services as signing
-from submissions.models import Decision, DocumentKind, EventAction, IntakeChannel, Timeliness
+from submissions.models import (
+    Decision,
+    DocumentKind,
+    EventAction,
+    IntakeChannel,
+    IntakeComponent,
+    Timeliness,
+)
 
 Kind = DocumentKind
 TITLES = {
@@ -25,6 +32,11 @@ CHANNEL_VI = {
     IntakeChannel.IN_PERSON: "Trực tiếp",
     IntakeChannel.POST: "Qua bưu chính",
     IntakeChannel.PUBLIC_POST: "Qua dịch vụ bưu chính công ích",
+}
+FORM_VI = {
+    IntakeComponent.Form.ORIGINAL: "Bản chính",
+    IntakeComponent.Form.COPY: "Bản sao",
+    IntakeComponent.Form.CERTIFIED_COPY: "Bản sao có chứng thực",
 }
 TIMELINESS_VI = {
     Timeliness.EARLY: "Trước hạn",
@@ -59,10 +71,17 @@ def _receipt(dossier, extra) -> dict:
         else ""
     )
     files = list(dossier.files.filter(removed_at__isnull=True).select_related("requirement"))
+    received = {c.requirement_id: c for c in dossier.components.all()}  # paper: as received
     rows = []
     for number, requirement in enumerate(dossier.version.documents.all(), start=1):
         count = sum(1 for f in files if f.requirement_id == requirement.pk)
-        if count:
+        component = received.get(requirement.pk)
+        if component is not None:
+            amount = f"{component.sheets} tờ × {component.sets} bộ"
+            if count:
+                amount += f"; {count} bản quét"
+            rows.append([str(number), requirement.name, FORM_VI[component.form], amount])
+        elif count:
             kind = "Bản chính" if requirement.originals else "Bản sao"
             rows.append([str(number), requirement.name, kind, f"{count} tệp điện tử"])
     return {

@@ -17,12 +17,13 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from office import forms as office_forms
+from office import intake as intake_
 from office import register as register_
 from office import selectors, slips
 from office.actions import ACTIONS, ROLE_REFUSED, available_actions
 from portal import errors
 from portal.models import StaffRole
-from procedures.models import Procedure
+from procedures.models import Procedure, ProcedureVersion
 from submissions import downloads
 from submissions import selectors as dossier_selectors
 from submissions.models import DocumentKind, Dossier
@@ -86,6 +87,7 @@ def queue(request):
             "tabs": _tabs(request.user),
             "query": query.urlencode(),
             "now": timezone.now(),
+            "can_take_in": request.user.has_role(StaffRole.Role.DESK),
         },
     )
 
@@ -127,6 +129,7 @@ def _render_dossier(request, dossier, *, bound=None, status=200):
         "timeline": list(dossier.events.select_related("actor").order_by("created_at", "pk")),
         "documents": dossier_selectors.dossier_documents(dossier, staff=True),
         "supplements": list(dossier.supplements.all()),
+        "components": list(dossier.components.select_related("requirement").order_by("pk")),
         "action_forms": action_forms,
         "open_action": bound[0] if bound else "",
         "now": timezone.now(),
@@ -249,4 +252,59 @@ def register(request):
                 agency_id=agency_id, document_id=request.GET.get("doc")
             ),
         },
+    )
+
+
+# --- desk intake ----------------------------------------------------------------------------------
+
+
+def _intake_versions(user):
+    return (
+        ProcedureVersion.objects.filter(
+            procedure__agency_id=user.agency_id, status=ProcedureVersion.Status.PUBLISHED
+        )
+        .select_related("procedure")
+        .order_by("procedure__code")
+    )
+
+
+@_officer
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    """Tiếp nhận hồ sơ giấy: a dossier brought in person or received by post (office.intake).
+    Desk officers only (403 for the other roles)."""
+    if not request.user.has_role(StaffRole.Role.DESK):
+        raise PermissionDenied
+    versions = _intake_versions(request.user)
+    chosen = request.POST.get("procedure") or request.GET.get("procedure")
+    version = versions.filter(pk=chosen).first() if (chosen or "").isdigit() else None
+    if version is None:
+        return render(request, "office/intake_choose.html", {"versions": versions})
+    documents = list(version.documents.all())
+    form = office_forms.IntakeForm(request.POST or None, documents=documents)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier, created = intake_.dossier_intake(
+                actor=request.user,
+                version=version,
+                channel=form.cleaned_data["channel"],
+                applicant=form.applicant(),
+                components=form.components(request.FILES),
+                intake_key=form.cleaned_data["intake_key"],
+            )
+        except ValidationError as exc:
+            errors.add_to_form(form, exc)
+            form.component_errors = getattr(exc, "message_dict", {})
+        else:
+            if created:
+                messages.success(
+                    request,
+                    _("Dossier %(code)s taken in and accepted; its receipt (Mẫu 01) is being "
+                      "issued.") % {"code": dossier.code},
+                )  # fmt: skip
+            return redirect("office:dossier", public_id=dossier.public_id)
+    return render(
+        request,
+        "office/intake.html",
+        {"version": version, "form": form, "rows": form.component_rows(documents)},
     )

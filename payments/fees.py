@@ -11,12 +11,13 @@ from django.conf import settings
 
 from payments.models import Payment
 from procedures.models import Channel, FeeTiming
-from submissions.models import Dossier, State
+from submissions.models import Dossier, IntakeChannel, State
 
 
 def fee_due(dossier: Dossier) -> int:
-    """The amount to pay online: the online channel's fee, for level 4 only (0 when free)."""
-    if dossier.version.service_level < 4:
+    """The amount to pay online: the online channel's fee, for level 4 only (0 when free), for
+    a dossier filed online (one taken in at the desk pays there)."""
+    if dossier.version.service_level < 4 or dossier.channel != IntakeChannel.ONLINE:
         return 0
     for channel in dossier.version.channels.all():
         if channel.kind == Channel.Kind.ONLINE:

@@ -179,11 +179,15 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     code = models.CharField(
         _("dossier code"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
+    # The citizen's account; none for a dossier taken in at the desk from someone without one
+    # (the applicant's details below are then all there is, and tracking works by code and ID).
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("applicant"),
         on_delete=models.PROTECT,
         related_name="dossiers",
+        null=True,
+        blank=True,
     )
     version = models.ForeignKey(
         ProcedureVersion,
@@ -262,7 +266,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 fields=["applicant", "client_ref"],
                 condition=~models.Q(client_ref=""),
                 name="dossier_client_ref_once",
-            )
+            ),
+            # A desk intake sent twice (a double click, a retry) makes one dossier.
+            models.UniqueConstraint(
+                fields=["agency", "client_ref"],
+                condition=models.Q(client_ref__startswith="intake:"),
+                name="dossier_intake_once",
+            ),
         ]
         indexes = [
             models.Index(fields=["applicant", "-updated_at"], name="dossier_applicant_idx"),
@@ -529,6 +539,33 @@ class DossierFile(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class IntakeComponent(models.Model):
+    """One component of a paper dossier as the desk received it: in which form, how many
+    sheets and sets (the receipt, Mẫu 01, lists them); its scans are the dossier's files for
+    the same requirement."""
+
+    class Form(models.TextChoices):
+        ORIGINAL = "original", _("Original")
+        COPY = "copy", _("Copy")
+        CERTIFIED_COPY = "certified_copy", _("Certified copy")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="components")
+    requirement = models.ForeignKey(RequiredDocument, on_delete=models.PROTECT, related_name="+")
+    form = models.CharField(_("form"), max_length=16, choices=Form.choices)
+    sheets = models.PositiveSmallIntegerField(_("sheets"), default=1)
+    sets = models.PositiveSmallIntegerField(_("sets"), default=1)
+
+    class Meta:
+        verbose_name = _("component received")
+        verbose_name_plural = _("components received")
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "requirement"], name="component_once")
+        ]
+
+    def __str__(self):
+        return f"{self.dossier_id}: {self.requirement_id} ({self.form})"
 
 
 class EventQuerySet(models.QuerySet):

@@ -39,7 +39,9 @@ def notify_event(*, event_id: int) -> bool:
     if event is None or event.action in SILENT_ACTIONS:
         return False
     dossier = event.dossier
-    with translation.override(dossier.applicant.language or settings.LANGUAGE_CODE):
+    # A dossier taken in at the desk may have no account behind it: its own details then.
+    account = dossier.applicant
+    with translation.override(getattr(account, "language", "") or settings.LANGUAGE_CODE):
         context = {
             "event": event,
             "dossier": dossier,
@@ -52,7 +54,7 @@ def notify_event(*, event_id: int) -> bool:
         body = render_to_string("submissions/email/event_body.txt", context)
         text = " ".join(render_to_string("submissions/email/event_sms.txt", context).split())
     sent = False
-    email = dossier.applicant_email or dossier.applicant.email
+    email = dossier.applicant_email or getattr(account, "email", "")
     if email:
         sent |= _send_once(
             event,

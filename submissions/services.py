@@ -173,6 +173,13 @@ def dossier_add_files(
     if not locked:
         dossier = lifecycle.lock(dossier)
     _require_editable(dossier, actor)
+    return store_files(dossier=dossier, actor=actor, requirement_id=requirement_id, files=files)
+
+
+def store_files(*, dossier: Dossier, actor, requirement_id, files: list) -> list[DossierFile]:
+    """Check and store files for one of the dossier's documents, all or none (the caller holds
+    the dossier's lock and has checked the actor may add them: the applicant to their draft,
+    the desk at intake)."""
     requirement = dossier.version.documents.filter(pk=requirement_id).first()
     if requirement is None:
         raise ValidationError(

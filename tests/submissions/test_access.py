@@ -403,7 +403,8 @@ OFFICE_PAGE_METHODS = {
     "control_sheet": {"POST"},
     "act": {"POST"},
 }
-OFFICE_OTHER_PAGES = {"queue", "register"}
+# intake names no dossier; who may use it: tests/office/test_intake.py
+OFFICE_OTHER_PAGES = {"queue", "register", "intake"}
 OFFICE_PAGES = _dossier_patterns(office_url_conf.urlpatterns)
 
 

@@ -1,0 +1,179 @@
+"""Desk intake (tiếp nhận trực tiếp): a dossier brought to the one-stop desk in person or
+received by post, registered and accepted by the desk officer in one step (issue 14).
+
+The desk records who filed it (no account needed: the applicant tracks it by its code and their
+citizen ID), the procedure, each component received (its form, sheets and sets) with its scans,
+checked by content like a citizen's uploads; the dossier is then accepted as any other
+(`office.services.dossier_accept`: the due time, the receipt Mẫu 01). The same intake sent twice
+(a double click, a retry) makes one dossier."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from office import services as workflow
+from portal.citizen_id import validate_citizen_id
+from portal.models import StaffRole
+from procedures.models import ProcedureVersion
+from submissions import lifecycle
+from submissions.models import Dossier, EventAction, IntakeChannel, IntakeComponent, State
+from submissions.services import _next_code, store_files
+
+# The channels a desk takes a dossier in from; online dossiers come through the portal.
+DESK_CHANNELS = (IntakeChannel.IN_PERSON, IntakeChannel.POST, IntakeChannel.PUBLIC_POST)
+
+
+@dataclass
+class Received:
+    """One component as received: its requirement, form, sheets, sets and scans."""
+
+    requirement_id: int
+    form: str
+    sheets: int = 1
+    sets: int = 1
+    files: list = field(default_factory=list)
+
+
+def _check_actor(actor, version: ProcedureVersion) -> None:
+    if not (
+        actor.is_authenticated
+        and actor.has_role(StaffRole.Role.DESK)
+        and actor.agency_id == version.procedure.agency_id
+    ):
+        raise PermissionDenied
+
+
+def _check_applicant(applicant: dict) -> dict:
+    errors = {}
+    name = (applicant.get("name") or "").strip()
+    if not name:
+        errors["name"] = [_("Enter the applicant's full name.")]
+    citizen_id = (applicant.get("citizen_id") or "").strip()
+    try:
+        validate_citizen_id(citizen_id)
+    except ValidationError as exc:
+        errors["citizen_id"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "applicant_name": name[:150],
+        "applicant_citizen_id": citizen_id,
+        "applicant_phone": (applicant.get("phone") or "").strip()[:16],
+        "applicant_email": (applicant.get("email") or "").strip()[:254],
+        "applicant_address": (applicant.get("address") or "").strip()[:255],
+    }
+
+
+def _check_components(version: ProcedureVersion, components: list[Received]) -> None:
+    documents = {d.pk: d for d in version.documents.all()}
+    errors = {}
+    given = set()
+    for item in components:
+        document = documents.get(item.requirement_id)
+        if document is None:
+            raise ValidationError({"components": [_("Choose a document of this procedure.")]})
+        given.add(document.pk)
+        if item.form not in IntakeComponent.Form.values:
+            errors[f"form_{document.pk}"] = [_("Choose the form this component was given in.")]
+        if not 1 <= item.sheets <= 999 or not 1 <= item.sets <= 99:
+            errors[f"sheets_{document.pk}"] = [_("Give the number of sheets and sets.")]
+        if not item.files:
+            errors[f"files_{document.pk}"] = [_("Scan this component and attach the scan.")]
+    missing = [d.name for d in documents.values() if d.required and d.pk not in given]
+    if missing:
+        errors["components"] = [
+            _("A required component was not received: %(name)s.") % {"name": name}
+            for name in missing
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def dossier_intake(
+    *,
+    actor,
+    version: ProcedureVersion,
+    channel: str,
+    applicant: dict,
+    components: list[Received],
+    intake_key: str,
+) -> tuple[Dossier, bool]:
+    """Register and accept a paper dossier; returns (dossier, created). Every problem is
+    raised before anything is stored, by field (`name`, `citizen_id`, `channel`, `components`,
+    `form_<id>`, `sheets_<id>`, `files_<id>`)."""
+    _check_actor(actor, version)
+    client_ref = f"intake:{intake_key}"[:64]
+    existing = Dossier.objects.filter(agency_id=version.procedure.agency_id, client_ref=client_ref)
+    if intake_key and existing.exists():
+        return existing.get(), False
+    if version.status != ProcedureVersion.Status.PUBLISHED:
+        raise ValidationError({"procedure": [_("This procedure is not published.")]})
+    if channel not in DESK_CHANNELS:
+        raise ValidationError({"channel": [_("Choose how the dossier reached the desk.")]})
+    problems = {}
+    details = {}
+    try:
+        details = _check_applicant(applicant)
+    except ValidationError as exc:
+        problems.update(exc.message_dict)
+    try:
+        _check_components(version, components)
+    except ValidationError as exc:
+        problems.update(exc.message_dict)
+    if problems:  # every problem at once, so the desk corrects them in one go
+        raise ValidationError(problems)
+    stored = []
+    try:
+        with transaction.atomic():
+            dossier = Dossier(
+                version=version,
+                agency_id=version.procedure.agency_id,
+                applicant=None,
+                channel=channel,
+                state=State.SUBMITTED,
+                submitted_at=timezone.now(),
+                client_ref=client_ref if intake_key else "",
+                **details,
+            )
+            dossier.code = _next_code(dossier)
+            dossier.save()
+            for item in components:
+                try:
+                    stored += store_files(
+                        dossier=dossier,
+                        actor=actor,
+                        requirement_id=item.requirement_id,
+                        files=item.files,
+                    )
+                except ValidationError as exc:  # named by the component
+                    raise ValidationError({f"files_{item.requirement_id}": exc.messages}) from exc
+                IntakeComponent.objects.create(
+                    dossier=dossier,
+                    requirement_id=item.requirement_id,
+                    form=item.form,
+                    sheets=item.sheets,
+                    sets=item.sets,
+                )
+            lifecycle.record(
+                dossier,
+                actor=actor,
+                action=EventAction.SUBMIT,
+                from_state=State.DRAFT,
+                note=str(IntakeChannel(channel).label),
+            )
+            dossier = workflow.dossier_accept(dossier=dossier, actor=actor)
+    except IntegrityError:
+        # The same intake, sent at the same moment, won the race: it is the one dossier.
+        for record in stored:
+            record.file.storage.delete(record.file.name)
+        if intake_key and existing.exists():
+            return existing.get(), False
+        raise
+    except BaseException:
+        for record in stored:  # the rows rolled back: the files go too
+            record.file.storage.delete(record.file.name)
+        raise
+    return dossier, True

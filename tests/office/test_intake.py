@@ -1,0 +1,238 @@
+"""Desk intake (issue 14, item 2): a paper dossier taken in and accepted in one step by the desk,
+with each component's form, sheets, sets and scans; the same intake sent twice is one dossier;
+only the agency's desk may do it; bad input is refused by name and stores nothing."""
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import translation
+
+from office.intake import Received, dossier_intake
+from submissions.models import (
+    Dossier,
+    DossierFile,
+    EventAction,
+    IntakeChannel,
+    IntakeComponent,
+    State,
+)
+from tests.factories import PDF_BYTES, ProcedureVersionFactory
+from tests.submissions.workflow_support import crew, documents_of
+
+pytestmark = pytest.mark.django_db
+
+APPLICANT = {
+    "name": "Trần Thị Phụ Huynh",
+    "citizen_id": "001190012345",
+    "phone": "0912000111",
+    "address": "5 Hàng Bài, Hà Nội",
+}
+
+
+@pytest.fixture
+def people(agency, other_agency):
+    return crew(agency, other_agency)
+
+
+@pytest.fixture
+def version(agency):
+    return ProcedureVersionFactory(
+        published=True,
+        level3=True,
+        procedure__agency=agency,
+        channels=[{}, {"online": True, "fee_vnd": 0, "time_amount": Decimal("5")}],
+        documents=[
+            {"name": "Đơn đề nghị", "required": True},
+            {"name": "Bản sao học bạ", "required": True, "originals": 0, "copies": 1},
+            {"name": "Giấy ủy quyền", "required": False},
+        ],
+    )
+
+
+def scan(name="scan.pdf", data=PDF_BYTES, content_type="application/pdf"):
+    return SimpleUploadedFile(name, data, content_type)
+
+
+def received(version, **overrides):
+    first, second, _optional = version.documents.order_by("pk")
+    return [
+        Received(first.pk, IntakeComponent.Form.ORIGINAL, sheets=2, files=[scan()]),
+        Received(second.pk, IntakeComponent.Form.CERTIFIED_COPY, sheets=3, sets=2, files=[scan()]),
+    ]
+
+
+def stored_files() -> set[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return {p for p in root.rglob("*") if p.is_file() and "dossiers" in p.parts}
+
+
+def test_the_desk_takes_in_a_walk_in_dossier(people, version, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier, created = dossier_intake(
+            actor=people.desk,
+            version=version,
+            channel=IntakeChannel.IN_PERSON,
+            applicant=APPLICANT,
+            components=received(version),
+            intake_key="k1",
+        )
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert created
+    assert (dossier.state, dossier.channel, dossier.applicant) == (
+        State.RECEIVED,
+        IntakeChannel.IN_PERSON,
+        None,
+    )
+    assert dossier.code.startswith("000.00.12.H26-")
+    assert dossier.due_at is not None
+    assert (dossier.applicant_name, dossier.applicant_citizen_id) == (
+        "Trần Thị Phụ Huynh",
+        "001190012345",
+    )
+    assert [e.action for e in dossier.events.order_by("pk")] == [
+        EventAction.SUBMIT,
+        EventAction.ACCEPT,
+    ]
+    components = list(dossier.components.order_by("requirement_id"))
+    assert [(c.form, c.sheets, c.sets) for c in components] == [
+        ("original", 2, 1),
+        ("certified_copy", 3, 2),
+    ]
+    assert DossierFile.objects.filter(dossier=dossier, uploaded_by=people.desk).count() == 2
+    # The receipt (Mẫu 01) names the channel and each component as received.
+    (receipt,) = documents_of(dossier, "receipt", staff=True)
+    assert ["Hình thức nộp hồ sơ", "Trực tiếp"] in receipt.context["facts"]
+    rows = receipt.context["rows"]
+    assert rows[0][1:] == ["Đơn đề nghị", "Bản chính", "2 tờ × 1 bộ; 1 bản quét"]
+    assert rows[1][1:] == ["Bản sao học bạ", "Bản sao có chứng thực", "3 tờ × 2 bộ; 1 bản quét"]
+
+
+def test_the_same_intake_twice_is_one_dossier(people, version):
+    first, created = dossier_intake(
+        actor=people.desk, version=version, channel=IntakeChannel.POST,
+        applicant=APPLICANT, components=received(version), intake_key="same",
+    )  # fmt: skip
+    again, created_again = dossier_intake(
+        actor=people.desk, version=version, channel=IntakeChannel.POST,
+        applicant=APPLICANT, components=received(version), intake_key="same",
+    )  # fmt: skip
+    assert (created, created_again) == (True, False)
+    assert again.pk == first.pk
+    assert Dossier.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", ["specialist", "leader", "stranger", "citizen"])
+def test_only_the_agencys_desk_takes_in(people, version, who):
+    with pytest.raises(PermissionDenied):
+        dossier_intake(
+            actor=getattr(people, who), version=version, channel=IntakeChannel.IN_PERSON,
+            applicant=APPLICANT, components=received(version), intake_key="x",
+        )  # fmt: skip
+    assert not Dossier.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"applicant": {**APPLICANT, "citizen_id": "12345"}}, "citizen_id", "12 digits"),
+        ({"applicant": {**APPLICANT, "name": "  "}}, "name", "full name"),
+        ({"channel": IntakeChannel.ONLINE}, "channel", "how the dossier reached"),
+        ("not_a_pdf", "files_", "is not"),
+        ("missing", "components", "Bản sao học bạ"),
+        ("no_scan", "files_", "Scan this component"),
+    ],
+)
+def test_bad_input_is_refused_by_name_and_stores_nothing(people, version, change, field, message):
+    arguments = {
+        "actor": people.desk,
+        "version": version,
+        "channel": IntakeChannel.IN_PERSON,
+        "applicant": APPLICANT,
+        "components": received(version),
+        "intake_key": "bad",
+    }
+    if change == "not_a_pdf":
+        arguments["components"][1].files = [scan("hoc-ba.pdf", b"MZ\x90\x00 not a pdf")]
+    elif change == "missing":
+        arguments["components"] = arguments["components"][:1]
+    elif change == "no_scan":
+        arguments["components"][0].files = []
+    else:
+        arguments.update(change)
+    before = stored_files()
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        dossier_intake(**arguments)
+    messages = {k: " ".join(v) for k, v in refused.value.message_dict.items()}
+    [name] = [k for k in messages if k.startswith(field)]
+    assert message in messages[name], messages
+    assert not Dossier.objects.exists()
+    assert not IntakeComponent.objects.exists()
+    assert stored_files() == before
+
+
+def test_the_intake_page(client, people, version):
+    url = reverse("office:intake")
+    assert client.get(url).status_code == 302  # to the login
+    client.force_login(people.citizen)
+    assert client.get(url).status_code == 404  # not an officer: as for any back-office page
+    client.force_login(people.specialist)
+    assert client.get(url).status_code == 403
+    client.force_login(people.stranger)
+    # Another agency's procedure is not offered: back to the choice.
+    page = client.get(url, {"procedure": version.pk})
+    assert "Đơn đề nghị" not in page.content.decode()
+    client.force_login(people.desk)
+    queue = client.get(reverse("office:queue")).content.decode()
+    assert f'href="{url}"' in queue
+    form = client.get(url, {"procedure": version.pk}, HTTP_ACCEPT_LANGUAGE="en")
+    html = form.content.decode()
+    assert "Đơn đề nghị" in html and 'name="intake_key"' in html
+    key = form.context["form"].initial["intake_key"]
+    first, second, optional = version.documents.order_by("pk")
+    data = {
+        "procedure": version.pk,
+        "intake_key": key,
+        "channel": "in_person",
+        **APPLICANT,
+        f"form_{first.pk}": "original", f"sheets_{first.pk}": 1, f"sets_{first.pk}": 1,
+        f"form_{second.pk}": "copy", f"sheets_{second.pk}": 2, f"sets_{second.pk}": 1,
+        f"form_{optional.pk}": "original", f"sheets_{optional.pk}": 1, f"sets_{optional.pk}": 1,
+        f"files_{first.pk}": scan(),
+        f"files_{second.pk}": scan("bad.pdf", b"not a pdf"),
+    }  # fmt: skip
+    refused = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200
+    assert f'id="files_{second.pk}_error"' in refused.content.decode()
+    assert not Dossier.objects.exists()
+    data[f"files_{first.pk}"] = scan()
+    data[f"files_{second.pk}"] = scan()
+    taken = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    dossier = Dossier.objects.get()
+    assert taken.status_code == 302
+    assert taken["Location"] == reverse("office:dossier", args=[dossier.public_id])
+    assert dossier.components.count() == 2  # the optional one was not received
+    shown = client.get(taken["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Components received" in shown and "Certified copy" not in shown
+    assert re.search(r'<dd id="channel">\s*In person\s*</dd>', shown)
+    data[f"files_{first.pk}"] = scan()
+    data[f"files_{second.pk}"] = scan()
+    assert client.post(url, data).status_code == 302  # a resend: the same dossier
+    assert Dossier.objects.count() == 1
+
+
+def test_every_problem_is_named_at_once(people, version):
+    components = received(version)
+    components[0].files = []
+    with pytest.raises(ValidationError) as refused:
+        dossier_intake(
+            actor=people.desk, version=version, channel=IntakeChannel.IN_PERSON,
+            applicant={**APPLICANT, "citizen_id": "1"}, components=components, intake_key="all",
+        )  # fmt: skip
+    first = version.documents.order_by("pk").first()
+    assert {"citizen_id", f"files_{first.pk}"} <= set(refused.value.message_dict)
