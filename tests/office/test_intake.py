@@ -236,3 +236,49 @@ def test_every_problem_is_named_at_once(people, version):
         )  # fmt: skip
     first = version.documents.order_by("pk").first()
     assert {"citizen_id", f"files_{first.pk}"} <= set(refused.value.message_dict)
+
+
+def test_a_walk_in_dossier_is_tracked_read_and_worked_like_any_other(people, version):
+    """No account behind it: public tracking by code and citizen ID, the office API, and the
+    next step of the workflow all work; its fee is not asked online."""
+    from rest_framework.test import APIClient
+
+    from office import services as workflow
+    from payments import fees
+
+    dossier, _created = dossier_intake(
+        actor=people.desk, version=version, channel=IntakeChannel.PUBLIC_POST,
+        applicant=APPLICANT, components=received(version), intake_key="walk",
+    )  # fmt: skip
+    tracked = APIClient().post(
+        "/api/v1/track/", {"code": dossier.code, "secret": APPLICANT["citizen_id"]}, format="json"
+    )
+    assert tracked.status_code == 200 and tracked.json()["code"] == dossier.code
+    api = APIClient()
+    api.force_authenticate(people.desk)
+    body = api.get(f"/api/v1/office/dossiers/{dossier.public_id}/").json()
+    assert (body["state"], body["applicant"]["name"]) == ("received", APPLICANT["name"])
+    listed = api.get("/api/v1/office/dossiers/", {"channel": "public_post"}).json()
+    assert [d["code"] for d in listed["results"]] == [dossier.code]
+    assigned = workflow.dossier_assign(
+        dossier=dossier, actor=people.leader, specialist=people.specialist
+    )
+    assert assigned.state == State.PROCESSING
+    assert fees.fee_due(assigned) == 0
+
+
+def test_an_online_fee_is_asked_of_online_dossiers_only(agency):
+    """A level-4 procedure's fee is paid online by those who file online; a dossier taken in at
+    the desk pays there (payments.fees.fee_due)."""
+    from payments import fees
+
+    level4 = ProcedureVersionFactory(
+        published=True,
+        level4=True,
+        procedure__agency=agency,
+        channels=[{}, {"online": True, "fee_vnd": 50_000}],
+    )
+    online = Dossier(version=level4, channel=IntakeChannel.ONLINE)
+    assert fees.fee_due(online) > 0
+    for channel in (IntakeChannel.IN_PERSON, IntakeChannel.POST, IntakeChannel.PUBLIC_POST):
+        assert fees.fee_due(Dossier(version=level4, channel=channel)) == 0
