@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from office import forms, selectors, serializers, services
 from payments import fees
 from portal.models import StaffRole
-from submissions.models import Dossier
+from submissions.models import Dossier, ResultDelivery
 
 Role = StaffRole.Role
 # What an officer who sees the dossier but lacks the role is told (page and API alike).
@@ -103,6 +103,21 @@ ACTIONS: dict[str, Action] = {
             params=("received_by",),
         ),
         Action(
+            "send_by_post", _("Send the result by post"), (Role.DESK,),
+            forms.SendByPostForm, serializers.OfficeSendByPostInput,
+            services.dossier_send_by_post, params=("post_service", "post_tracking"),
+            transitions=("hand_back",),
+            offered=lambda dossier, _user: dossier.result_delivery == ResultDelivery.POST,
+        ),
+        Action(
+            "record_delivery", _("Record the postal delivery"), (Role.DESK,),
+            forms.RecordDeliveryForm, serializers.OfficeRecordDeliveryInput,
+            services.dossier_record_delivery, params=("delivered_on",), transitions=None,
+            offered=lambda dossier, user: (
+                dossier.post_sent_at is not None and dossier.post_delivered_at is None
+            ),
+        ),
+        Action(
             "stop", _("Stop processing"), (Role.LEADER,),
             forms.StopForm, serializers.OfficeStopInput, services.dossier_stop,
             params=("reason",),
@@ -123,10 +138,11 @@ def transitions_of(action: Action) -> tuple[str, ...]:
     return action.transitions or (action.name,)
 
 
-# FSM transition name → the action it is offered as.
-_BY_TRANSITION = {
-    transition: action for action in ACTIONS.values() for transition in transitions_of(action)
-}
+# FSM transition name → the actions it is offered as (hand_back: at the desk, or by post).
+_BY_TRANSITION: dict[str, list[Action]] = {}
+for _action in ACTIONS.values():
+    for _transition in transitions_of(_action):
+        _BY_TRANSITION.setdefault(_transition, []).append(_action)
 
 
 def available_actions(dossier: Dossier, user) -> list[str]:
@@ -134,9 +150,9 @@ def available_actions(dossier: Dossier, user) -> list[str]:
     them, in the model's order, then the actions that are not transitions."""
     names = []
     for transition in dossier.get_available_user_state_transitions(user):
-        action = _BY_TRANSITION.get(transition.name)
-        if action is not None and action.name not in names:
-            names.append(action.name)
+        for action in _BY_TRANSITION.get(transition.name, ()):
+            if action.name not in names:
+                names.append(action.name)
     names += [action.name for action in ACTIONS.values() if action.transitions is None]
     return [
         name

@@ -36,7 +36,15 @@ from submissions.api import (
     absolute_url,
     answers_field,
 )
-from submissions.models import STATUS_CODES, Decision, Dossier, IntakeChannel, State, Timeliness
+from submissions.models import (
+    STATUS_CODES,
+    Decision,
+    Dossier,
+    IntakeChannel,
+    ResultDelivery,
+    State,
+    Timeliness,
+)
 
 _STATUS_CODE_HELP = "National public-services portal status (1–10)"
 
@@ -156,6 +164,14 @@ class OfficeDocumentOutput(DossierDocumentOutput):
 
 
 class OfficeDossierOutput(OfficeDossierSummaryOutput):
+    result_delivery = serializers.ChoiceField(
+        choices=ResultDelivery.choices, help_text="How the result is returned"
+    )
+    delivery_address = serializers.CharField(help_text="Where the result is posted")
+    post_service = serializers.CharField()
+    post_tracking = serializers.CharField()
+    post_sent_at = serializers.DateTimeField(allow_null=True)
+    post_delivered_at = serializers.DateTimeField(allow_null=True)
     applicant = DossierApplicantOutput(source="*")
     answers = answers_field(help_text="Keyed by the names in the procedure's form_schema")
     answer_rows = OfficeAnswerOutput(many=True, source="api_answer_rows")

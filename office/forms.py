@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from office import intake
 from office.intake import DESK_CHANNELS
-from submissions.models import Decision, IntakeChannel, IntakeComponent, State
+from submissions.models import Decision, IntakeChannel, IntakeComponent, ResultDelivery, State
 
 
 def _text(label, rows=3, max_length=4000):
@@ -71,6 +71,19 @@ class NoteForm(ActionForm):
 
 class HandBackForm(ActionForm):
     received_by = forms.CharField(label=gettext_lazy("Received by (full name)"), max_length=150)
+
+
+class SendByPostForm(ActionForm):
+    post_service = forms.CharField(
+        label=gettext_lazy("Postal service"), max_length=80, initial="Bưu điện Việt Nam (VNPost)"
+    )
+    post_tracking = forms.CharField(label=gettext_lazy("Tracking number"), max_length=40)
+
+
+class RecordDeliveryForm(ActionForm):
+    delivered_on = forms.DateField(
+        label=gettext_lazy("Delivered on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class StopForm(ActionForm):
@@ -144,6 +157,14 @@ class IntakeForm(forms.Form):
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=16, required=False)
     email = forms.EmailField(label=gettext_lazy("Email"), required=False)
     address = forms.CharField(label=gettext_lazy("Address"), max_length=255, required=False)
+    result_delivery = forms.ChoiceField(
+        label=gettext_lazy("Result delivery"),
+        choices=ResultDelivery.choices,
+        initial=ResultDelivery.DESK,
+    )
+    delivery_address = forms.CharField(
+        label=gettext_lazy("Address for the post (if different)"), max_length=255, required=False
+    )
 
     def __init__(self, *args, documents=(), **kwargs):
         super().__init__(*args, **kwargs)

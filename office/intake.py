@@ -19,8 +19,15 @@ from portal.citizen_id import validate_citizen_id
 from portal.models import StaffRole
 from procedures.models import ProcedureVersion
 from submissions import lifecycle
-from submissions.models import Dossier, EventAction, IntakeChannel, IntakeComponent, State
-from submissions.services import _next_code, store_files
+from submissions.models import (
+    Dossier,
+    EventAction,
+    IntakeChannel,
+    IntakeComponent,
+    ResultDelivery,
+    State,
+)
+from submissions.services import _next_code, delivery_problems, store_files
 
 # The channels a desk takes a dossier in from; online dossiers come through the portal.
 DESK_CHANNELS = (IntakeChannel.IN_PERSON, IntakeChannel.POST, IntakeChannel.PUBLIC_POST)
@@ -100,6 +107,8 @@ def dossier_intake(
     applicant: dict,
     components: list[Received],
     intake_key: str,
+    result_delivery: str = ResultDelivery.DESK,
+    delivery_address: str = "",
 ) -> tuple[Dossier, bool]:
     """Register and accept a paper dossier; returns (dossier, created). Every problem is
     raised before anything is stored, by field (`name`, `citizen_id`, `channel`, `components`,
@@ -123,6 +132,10 @@ def dossier_intake(
         _check_components(version, components)
     except ValidationError as exc:
         problems.update(exc.message_dict)
+    delivery_address = (delivery_address or applicant.get("address") or "").strip()
+    problems.update(
+        delivery_problems(version=version, delivery=result_delivery, address=delivery_address)
+    )
     if problems:  # every problem at once, so the desk corrects them in one go
         raise ValidationError(problems)
     stored = []
@@ -136,6 +149,8 @@ def dossier_intake(
                 state=State.SUBMITTED,
                 submitted_at=timezone.now(),
                 client_ref=client_ref if intake_key else "",
+                result_delivery=result_delivery,
+                delivery_address=delivery_address[:255],
                 **details,
             )
             dossier.code = _next_code(dossier)

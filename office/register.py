@@ -44,7 +44,8 @@ def line(row: dict) -> list[str]:
         day(row["received_at"] or row["submitted_at"]),
         day(row["due_at"]),
         day(row["resolved_at"]),
-        day(row["returned_at"]),
+        day(row["returned_at"])
+        + (f"\n{row['post_service']}: {row['post_tracking']}" if row["post_tracking"] else ""),
         str(State(row["state"]).label),
     ]
 

@@ -83,6 +83,15 @@ class OfficeHandBackInput(OfficeActionInput):
     received_by = _text(max_length=150)
 
 
+class OfficeSendByPostInput(OfficeActionInput):
+    post_service = _text(max_length=80)
+    post_tracking = _text(max_length=40)
+
+
+class OfficeRecordDeliveryInput(OfficeActionInput):
+    delivered_on = serializers.DateField()
+
+
 class OfficeStopInput(OfficeActionInput):
     reason = _text()
 

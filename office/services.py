@@ -259,6 +259,67 @@ def dossier_hand_back(
 
 
 @transaction.atomic
+def dossier_send_by_post(
+    *,
+    dossier: Dossier,
+    actor,
+    post_service: str,
+    post_tracking: str,
+    expected_state: str | None = None,
+) -> Dossier:
+    """Trả kết quả qua bưu chính: the desk posts the result to the address the applicant gave;
+    the postal service and its tracking number are recorded (the register shows them)."""
+    dossier = lifecycle.lock(dossier)
+    lifecycle.require(dossier.hand_back, actor)
+    post_service = _required(post_service, _("Name the postal service."), field="post_service")
+    post_tracking = _required(
+        post_tracking, _("Give the postal tracking number."), field="post_tracking"
+    )
+    if not dossier.delivery_address:
+        raise ValidationError(
+            {"post_tracking": [_("The dossier has no delivery address: return it at the desk.")]}
+        )
+    lifecycle.expect(dossier, expected_state)
+    lifecycle.take(dossier.hand_back, actor)
+    dossier.post_service = post_service[:80]
+    dossier.post_tracking = post_tracking[:40]
+    dossier.post_sent_at = dossier.returned_at
+    dossier.returned_to = f"{dossier.post_service} {dossier.post_tracking}"[:150]
+    dossier.save()
+    lifecycle.record(
+        dossier,
+        actor=actor,
+        action=EventAction.HAND_BACK,
+        from_state=State.RESOLVED,
+        note=f"{dossier.post_service}: {dossier.post_tracking} → {dossier.delivery_address}",
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_record_delivery(
+    *, dossier: Dossier, actor, delivered_on, expected_state: str | None = None
+) -> Dossier:
+    """The postal service delivered the result: the day is recorded (once)."""
+    dossier = lifecycle.lock(dossier)
+    if not (
+        actor.has_role(StaffRole.Role.DESK)
+        and actor.agency_id == dossier.agency_id
+        and dossier.post_sent_at is not None
+        and dossier.post_delivered_at is None
+    ):
+        raise PermissionDenied
+    lifecycle.expect(dossier, expected_state)
+    if not timezone.localdate(dossier.post_sent_at) <= delivered_on <= timezone.localdate():
+        raise ValidationError(
+            {"delivered_on": [_("The delivery day is between the day it was sent and today.")]}
+        )
+    dossier.post_delivered_at = timezone.make_aware(dt.datetime.combine(delivered_on, dt.time(12)))
+    dossier.save(update_fields=["post_delivered_at", "updated_at"])
+    return dossier
+
+
+@transaction.atomic
 def dossier_stop(*, dossier: Dossier, actor, reason: str, expected_state: str | None = None):
     dossier = lifecycle.lock(dossier)
     lifecycle.require(dossier.stop, actor)

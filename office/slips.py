@@ -13,6 +13,7 @@ from submissions.models import (
     EventAction,
     IntakeChannel,
     IntakeComponent,
+    ResultDelivery,
     Timeliness,
 )
 
@@ -33,6 +34,19 @@ CHANNEL_VI = {
     IntakeChannel.POST: "Qua bưu chính",
     IntakeChannel.PUBLIC_POST: "Qua dịch vụ bưu chính công ích",
 }
+DELIVERY_VI = {
+    ResultDelivery.ONLINE: "Trực tuyến (tải về từ Cổng dịch vụ công)",
+    ResultDelivery.DESK: "Tại Bộ phận Một cửa",
+    ResultDelivery.POST: "Qua dịch vụ bưu chính",
+}
+
+
+def _delivery_vi(dossier) -> str:
+    if dossier.result_delivery == ResultDelivery.POST:
+        return f"{DELIVERY_VI[ResultDelivery.POST]}, đến: {dossier.delivery_address}"
+    return DELIVERY_VI[dossier.result_delivery]
+
+
 FORM_VI = {
     IntakeComponent.Form.ORIGINAL: "Bản chính",
     IntakeComponent.Form.COPY: "Bản sao",
@@ -91,6 +105,7 @@ def _receipt(dossier, extra) -> dict:
             ["Thời gian nhận hồ sơ", _when(dossier.received_at)],
             ["Thời gian trả kết quả", _when(dossier.due_at)],
             ["Hình thức nộp hồ sơ", CHANNEL_VI[dossier.channel]],
+            ["Hình thức nhận kết quả", _delivery_vi(dossier)],
         ],
         "items_title": "Thành phần hồ sơ đã nhận:",
         "headings": ["TT", "Tên giấy tờ", "Hình thức", "Số lượng"],

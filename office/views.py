@@ -291,6 +291,8 @@ def intake(request):
                 applicant=form.applicant(),
                 components=form.components(request.FILES),
                 intake_key=form.cleaned_data["intake_key"],
+                result_delivery=form.cleaned_data["result_delivery"],
+                delivery_address=form.cleaned_data["delivery_address"],
             )
         except ValidationError as exc:
             errors.add_to_form(form, exc)

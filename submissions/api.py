@@ -24,7 +24,7 @@ from portal.parsers import FormParser, JSONParser, MultiPartParser
 from procedures import selectors as procedure_selectors
 from submissions import downloads, selectors, services
 from submissions.forms import APPLICANT_FIELDS, AnswersForm, TrackForm
-from submissions.models import Dossier, IntakeChannel, State
+from submissions.models import Dossier, IntakeChannel, ResultDelivery, State
 
 # The applicant's details as the API names them, and the dossier fields they are stored in.
 APPLICANT_KEYS = {name.removeprefix("applicant_"): name for name in APPLICANT_FIELDS}
@@ -154,6 +154,14 @@ def answers_field(**kwargs) -> serializers.DictField:
 
 
 class DossierOutput(DossierSummaryOutput):
+    result_delivery = serializers.ChoiceField(
+        choices=ResultDelivery.choices, help_text="How the result is returned"
+    )
+    delivery_address = serializers.CharField(help_text="Where the result is posted")
+    post_service = serializers.CharField()
+    post_tracking = serializers.CharField()
+    post_sent_at = serializers.DateTimeField(allow_null=True)
+    post_delivered_at = serializers.DateTimeField(allow_null=True)
     is_editable = serializers.BooleanField()
     can_withdraw = serializers.BooleanField()
     closed_at = serializers.DateTimeField(allow_null=True)

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.utils.translation import gettext_lazy
 
 from portal.citizen_id import validate_citizen_id
+from submissions.models import ResultDelivery
 
 PHONE = RegexValidator(
     r"\A(\+84|0)[0-9]{9,10}\Z",
@@ -206,6 +207,31 @@ class UploadForm(forms.Form):
             attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
         ),
     )
+
+
+class DeliveryForm(forms.Form):
+    """How the applicant wants the result back (submissions.services.dossier_set_delivery)."""
+
+    result_delivery = forms.ChoiceField(
+        label=gettext_lazy("Receive the result"), choices=ResultDelivery.choices
+    )
+    delivery_address = forms.CharField(
+        label=gettext_lazy("Address for the post"), max_length=255, required=False
+    )
+
+    def __init__(self, *args, dossier, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "result_delivery": dossier.result_delivery,
+                "delivery_address": dossier.delivery_address,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        if dossier.version.service_level < 4:  # no online result for a partly online service
+            self.fields["result_delivery"].choices = [
+                c for c in ResultDelivery.choices if c[0] != ResultDelivery.ONLINE
+            ]
 
 
 class WithdrawForm(forms.Form):

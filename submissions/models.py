@@ -80,6 +80,16 @@ class IntakeChannel(models.TextChoices):
     PUBLIC_POST = "public_post", _("Public postal service")
 
 
+class ResultDelivery(models.TextChoices):
+    """How the applicant receives the result: online (a fully online service, Decree 42/2022),
+    at the desk, or by post (Decision 45/2016/QĐ-TTg: results returned through the public postal
+    service). Chosen at filing, changeable until the result is being signed."""
+
+    ONLINE = "online", _("Online (download)")
+    DESK = "desk", _("At the desk")
+    POST = "post", _("By post")
+
+
 class State(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -212,6 +222,17 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         default=IntakeChannel.ONLINE,
         help_text=_("How the dossier reached the desk"),
     )
+    result_delivery = models.CharField(
+        _("result delivery"),
+        max_length=8,
+        choices=ResultDelivery.choices,
+        default=ResultDelivery.DESK,
+    )
+    delivery_address = models.CharField(_("delivery address"), max_length=255, blank=True)
+    post_service = models.CharField(_("postal service"), max_length=80, blank=True)
+    post_tracking = models.CharField(_("postal tracking number"), max_length=40, blank=True)
+    post_sent_at = models.DateTimeField(_("sent by post"), null=True, blank=True)
+    post_delivered_at = models.DateTimeField(_("delivered by post"), null=True, blank=True)
     applicant_name = models.CharField(_("full name"), max_length=150, blank=True)
     applicant_citizen_id = models.CharField(_("citizen ID number"), max_length=12, blank=True)
     applicant_phone = models.CharField(_("phone"), max_length=16, blank=True)

@@ -22,6 +22,7 @@ from submissions.models import (
     Dossier,
     DossierFile,
     EventAction,
+    ResultDelivery,
     State,
 )
 
@@ -68,7 +69,56 @@ def dossier_start(*, version: ProcedureVersion, applicant) -> Dossier:
         applicant_phone=applicant.phone,
         applicant_email=applicant.email,
         applicant_address=applicant.address,
+        # A fully online service returns its result online; the others at the desk, unless
+        # the applicant chooses the post (dossier_set_delivery).
+        result_delivery=(
+            ResultDelivery.ONLINE if version.service_level >= 4 else ResultDelivery.DESK
+        ),
+        delivery_address=applicant.address,
     )
+
+
+# Until the result is being signed, the applicant may change how they receive it.
+DELIVERY_CHANGEABLE = (
+    State.DRAFT, State.SUBMITTED, State.SUPPLEMENT_REQUIRED, State.RECEIVED, State.PROCESSING,
+    State.PENDING_APPROVAL, State.AWAITING_PAYMENT,
+)  # fmt: skip
+
+
+def delivery_problems(*, version: ProcedureVersion, delivery: str, address: str) -> dict:
+    """What is wrong with a choice of delivery, by field (empty: nothing)."""
+    if delivery not in ResultDelivery.values:
+        return {"result_delivery": [_("Choose how the result is returned.")]}
+    if delivery == ResultDelivery.ONLINE and version.service_level < 4:
+        return {
+            "result_delivery": [
+                _("This procedure does not return its result online: choose the desk or the post.")
+            ]
+        }
+    if delivery == ResultDelivery.POST and not address.strip():
+        return {"delivery_address": [_("Give the address the result is posted to.")]}
+    return {}
+
+
+@transaction.atomic
+def dossier_set_delivery(*, dossier: Dossier, actor, delivery: str, address: str = "") -> Dossier:
+    """The applicant chooses how the result comes back (online, at the desk, by post)."""
+    dossier = lifecycle.lock(dossier)
+    if dossier.applicant_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    if dossier.state not in DELIVERY_CHANGEABLE:
+        raise ValidationError(
+            _("The result is already being signed or returned: its delivery can no longer change."),
+            code="not_editable",
+        )
+    problems = delivery_problems(version=dossier.version, delivery=delivery, address=address)
+    if problems:
+        raise ValidationError(problems)
+    dossier.result_delivery = delivery
+    if delivery == ResultDelivery.POST:
+        dossier.delivery_address = address.strip()[:255]
+    dossier.save(update_fields=["result_delivery", "delivery_address", "updated_at"])
+    return dossier
 
 
 @transaction.atomic

@@ -17,5 +17,6 @@ urlpatterns = [
     path("<uuid:public_id>/documents/<int:document_id>/pdf/", views.result, name="document"),
     path("<uuid:public_id>/submit/", views.submit, name="submit"),
     path("<uuid:public_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("<uuid:public_id>/delivery/", views.delivery, name="delivery"),
     path("<uuid:public_id>/delete/", views.delete_draft, name="delete"),
 ]

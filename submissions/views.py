@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import ratelimit
 from procedures import selectors as procedure_selectors
 from submissions import downloads, selectors, services
-from submissions.forms import AnswersForm, TrackForm, UploadForm, WithdrawForm
+from submissions.forms import AnswersForm, DeliveryForm, TrackForm, UploadForm, WithdrawForm
 from submissions.models import DocumentKind, State
 
 
@@ -250,6 +250,9 @@ def detail(request, public_id):
         if dossier.state == State.SUPPLEMENT_REQUIRED
         else None,
         "just_submitted": request.GET.get("submitted") == "1" and dossier.code,
+        "delivery_form": DeliveryForm(dossier=dossier)
+        if dossier.state in services.DELIVERY_CHANGEABLE
+        else None,
     }
     return render(request, "submissions/detail.html", context)
 
@@ -277,6 +280,29 @@ def withdraw(request, public_id):
         )
         return redirect("submissions:detail", dossier.public_id)
     return render(request, "submissions/withdraw.html", {"dossier": dossier, "form": form})
+
+
+@login_required
+@require_POST
+def delivery(request, public_id):
+    """The applicant changes how the result comes back, until it is being signed."""
+    dossier = _own(request, public_id)
+    form = DeliveryForm(request.POST, dossier=dossier)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        return redirect("submissions:detail", dossier.public_id)
+    try:
+        services.dossier_set_delivery(
+            dossier=dossier,
+            actor=request.user,
+            delivery=form.cleaned_data["result_delivery"],
+            address=form.cleaned_data["delivery_address"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("How you receive the result was saved."))
+    return redirect("submissions:detail", dossier.public_id)
 
 
 @login_required

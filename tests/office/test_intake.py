@@ -199,6 +199,7 @@ def test_the_intake_page(client, people, version):
         "procedure": version.pk,
         "intake_key": key,
         "channel": "in_person",
+        "result_delivery": "post",
         **APPLICANT,
         f"form_{first.pk}": "original", f"sheets_{first.pk}": 1, f"sets_{first.pk}": 1,
         f"form_{second.pk}": "copy", f"sheets_{second.pk}": 2, f"sets_{second.pk}": 1,
@@ -217,6 +218,8 @@ def test_the_intake_page(client, people, version):
     assert taken.status_code == 302
     assert taken["Location"] == reverse("office:dossier", args=[dossier.public_id])
     assert dossier.components.count() == 2  # the optional one was not received
+    # The result goes by post, to the applicant's address (none other given).
+    assert (dossier.result_delivery, dossier.delivery_address) == ("post", APPLICANT["address"])
     shown = client.get(taken["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Components received" in shown and "Certified copy" not in shown
     assert re.search(r'<dd id="channel">\s*In person\s*</dd>', shown)

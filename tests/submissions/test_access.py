@@ -46,6 +46,7 @@ PAGE_METHODS = {
     "review": {"GET"},
     "submit": {"POST"},
     "withdraw": {"GET", "POST"},
+    "delivery": {"POST"},
     "delete": {"POST"},
     "document": {"GET"},
 }
