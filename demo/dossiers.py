@@ -188,3 +188,60 @@ def hand_back_resolved() -> int:
         return 0
     workflow.dossier_hand_back(dossier=dossier, actor=desk, received_by=dossier.applicant_name)
     return 1
+
+
+PARENT = {
+    "name": "Trần Thị Phụ Huynh",
+    "citizen_id": "001185012345",
+    "phone": "0987654321",
+    "address": "5 Phố Hàng Bài, phường Hoàn Kiếm, Hà Nội",
+}
+
+
+def seed_desk_intake() -> int:
+    """Paper dossiers taken in at the desk (issue 14): one brought in person with its
+    components scanned, one received by post whose result goes back by post. Idempotent (the
+    intake key). Returns how many were added."""
+    from office.intake import Received, dossier_intake
+    from submissions.models import IntakeChannel, IntakeComponent, ResultDelivery
+
+    desk = User.objects.filter(email=DESK).first()
+    if desk is None:
+        return 0
+    versions = list(
+        ProcedureVersion.objects.filter(
+            status=ProcedureVersion.Status.PUBLISHED, procedure__agency=desk.agency
+        )
+        .exclude(documents=None)
+        .order_by("procedure__code")[:2]
+    )
+    added = 0
+    for key, version, channel, delivery in zip(
+        ("demo-walk-in", "demo-by-post"),
+        versions,
+        (IntakeChannel.IN_PERSON, IntakeChannel.POST),
+        (ResultDelivery.DESK, ResultDelivery.POST),
+        strict=False,
+    ):
+        components = [
+            Received(
+                requirement_id=document.pk,
+                form=IntakeComponent.Form.CERTIFIED_COPY
+                if document.copies
+                else IntakeComponent.Form.ORIGINAL,
+                sheets=2,
+                files=[SimpleUploadedFile("ban-quet.pdf", SAMPLE_PDF, "application/pdf")],
+            )
+            for document in version.documents.filter(required=True)
+        ]
+        _dossier, created = dossier_intake(
+            actor=desk,
+            version=version,
+            channel=channel,
+            applicant=PARENT,
+            components=components,
+            intake_key=key,
+            result_delivery=delivery,
+        )
+        added += created
+    return added

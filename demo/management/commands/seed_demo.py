@@ -29,6 +29,9 @@ class Command(BaseCommand):
             dossiers.hand_back_resolved()
             if count:
                 self.stdout.write(f"Demo dossiers: {count} for {dossiers.CITIZEN}.")
+            taken_in = dossiers.seed_desk_intake()
+            if taken_in:
+                self.stdout.write(f"Paper dossiers taken in at the desk: {taken_in}.")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Demo logins (password: {people.DEMO_PASSWORD}):")
         )
