@@ -198,8 +198,13 @@ class IntakeForm(forms.Form):
         }
 
     def components(self, files) -> list:
+        """The components received, for the chosen channel: a document asked for on another
+        channel only (the envelope of a postal filing, at the desk) is left out."""
+        channel = self.cleaned_data["channel"]
         received = []
         for document in self.documents:
+            if not document.applies_to(channel):
+                continue
             scans = files.getlist(f"files_{document.pk}")
             if document.required or self.cleaned_data.get(f"received_{document.pk}") or scans:
                 received.append(

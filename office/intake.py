@@ -74,8 +74,8 @@ def _check_applicant(applicant: dict) -> dict:
     }
 
 
-def _check_components(version: ProcedureVersion, components: list[Received]) -> None:
-    documents = {d.pk: d for d in version.documents.all()}
+def _check_components(version: ProcedureVersion, components: list[Received], channel: str) -> None:
+    documents = {d.pk: d for d in version.documents.all() if d.applies_to(channel)}
     errors = {}
     given = set()
     for item in components:
@@ -129,7 +129,7 @@ def dossier_intake(
     except ValidationError as exc:
         problems.update(exc.message_dict)
     try:
-        _check_components(version, components)
+        _check_components(version, components, channel)
     except ValidationError as exc:
         problems.update(exc.message_dict)
     delivery_address = (delivery_address or applicant.get("address") or "").strip()

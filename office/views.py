@@ -280,7 +280,8 @@ def intake(request):
     version = versions.filter(pk=chosen).first() if (chosen or "").isdigit() else None
     if version is None:
         return render(request, "office/intake_choose.html", {"versions": versions})
-    documents = list(version.documents.all())
+    # The documents asked for at the desk or by post (not those for online filers only).
+    documents = [d for d in version.documents.all() if d.channels != ["online"]]
     form = office_forms.IntakeForm(request.POST or None, documents=documents)
     if request.method == "POST" and form.is_valid():
         try:

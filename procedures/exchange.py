@@ -63,7 +63,7 @@ TEXT_FIELDS = [
     "announcing_decision",
 ]
 CHANNEL_FIELDS = ["kind", "time_amount", "time_unit", "fee_vnd", "fee_note", "note"]
-DOCUMENT_FIELDS = ["case", "name", "originals", "copies", "required", "needs_template"]
+DOCUMENT_FIELDS = ["case", "name", "originals", "copies", "required", "needs_template", "channels"]
 
 # Annex columns: the Vietnamese headers of a "Quyết định công bố" annex, with English aliases.
 ANNEX_COLUMNS = [
@@ -468,6 +468,16 @@ def _check_documents(documents) -> list[str]:
         if not isinstance(document, dict) or not isinstance(document.get("name"), str):
             errors.append(_("a document has no name"))
             continue
+        channels = document.get("channels")
+        if channels is not None and not (
+            isinstance(channels, list)
+            and channels
+            and all(c in RequiredDocument.FilingChannel.values for c in channels)
+        ):
+            errors.append(
+                _("“%(name)s”: “channels” lists where it is asked for: online, in_person, post")
+                % {"name": document["name"]}
+            )
         template = document.get("template")
         if template is not None:
             try:
@@ -547,7 +557,10 @@ def _canonical(item: dict) -> dict:
         }
         for c in item["channels"]
     ]
-    defaults = {"case": "", "originals": 1, "copies": 0, "required": True, "needs_template": False}
+    defaults = {
+        "case": "", "originals": 1, "copies": 0, "required": True, "needs_template": False,
+        "channels": RequiredDocument.FilingChannel.values,  # not stated: asked on every channel
+    }  # fmt: skip
     record["documents"] = [
         {n: d.get(n) if d.get(n) is not None else defaults.get(n) for n in DOCUMENT_FIELDS}
         | {"template": d.get("template") and {k: d["template"][k] for k in _TEMPLATE_KEYS}}

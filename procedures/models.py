@@ -273,8 +273,19 @@ def template_upload_to(instance, filename: str) -> str:
     return f"procedures/templates/{instance.version.procedure_id}/{filename}"
 
 
+def all_filing_channels() -> list[str]:
+    return list(RequiredDocument.FilingChannel.values)
+
+
 class RequiredDocument(models.Model):
-    """A document of the dossier (thành phần hồ sơ)."""
+    """A document of the dossier (thành phần hồ sơ), and the filing channels it is asked for on:
+    "xuất trình bản chính để đối chiếu" is for the desk, a stamped envelope for the post; an
+    online filer is asked only for what applies online."""
+
+    class FilingChannel(models.TextChoices):
+        ONLINE = "online", _("Online")
+        IN_PERSON = "in_person", _("In person")
+        POST = "post", _("By post")  # the public postal service too
 
     version = models.ForeignKey(
         ProcedureVersion, on_delete=models.CASCADE, related_name="documents"
@@ -293,6 +304,11 @@ class RequiredDocument(models.Model):
         _("form template"), upload_to=template_upload_to, blank=True, max_length=300
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    channels = models.JSONField(
+        _("asked for when filed"),
+        default=all_filing_channels,
+        help_text=_("The filing channels this document is asked for on: online, in_person, post"),
+    )
 
     class Meta:
         verbose_name = _("required document")
@@ -301,3 +317,12 @@ class RequiredDocument(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def channel_labels(self) -> list[str]:
+        return [str(label) for value, label in self.FilingChannel.choices if value in self.channels]
+
+    def applies_to(self, channel: str) -> bool:
+        """Whether a dossier filed on `channel` (a dossier's channel: the public postal service
+        counts as the post) is asked for this document."""
+        return ("post" if channel == "public_post" else channel) in (self.channels or [])

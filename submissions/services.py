@@ -148,6 +148,8 @@ def dossier_missing(dossier: Dossier, *, answers_checked: bool = False) -> list[
         dossier.files.filter(removed_at__isnull=True).values_list("requirement_id", flat=True)
     )
     for document in dossier.version.documents.all():
+        if not document.applies_to(dossier.channel):
+            continue  # asked on another channel (shown at the desk, sent by post)
         if document.required and document.pk not in attached:
             missing.append(_("Attach: %(document)s") % {"document": document.name})
     return missing
@@ -231,7 +233,7 @@ def store_files(*, dossier: Dossier, actor, requirement_id, files: list) -> list
     the dossier's lock and has checked the actor may add them: the applicant to their draft,
     the desk at intake)."""
     requirement = dossier.version.documents.filter(pk=requirement_id).first()
-    if requirement is None:
+    if requirement is None or not requirement.applies_to(dossier.channel):
         raise ValidationError(
             {"document": ValidationError(_("Choose which document these files are for."), "slot")}
         )

@@ -141,6 +141,7 @@ def documents(request, public_id):
             "errors": errors.get(requirement.pk, []),
         }
         for requirement in dossier.version.documents.all()
+        if requirement.applies_to(dossier.channel)
     ]
     context = {
         "dossier": dossier,
@@ -200,6 +201,7 @@ def _render_review(request, dossier, *, problems, status=200):
         "slots": [
             (requirement, [f for f in current if f.requirement_id == requirement.pk])
             for requirement in dossier.version.documents.all()
+            if requirement.applies_to(dossier.channel)
         ],
         "problems": problems,
         "supplement": dossier.supplements.first()
