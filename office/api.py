@@ -40,6 +40,7 @@ from submissions.models import (
     STATUS_CODES,
     Decision,
     Dossier,
+    FilerRole,
     IntakeChannel,
     ResultDelivery,
     State,
@@ -172,6 +173,11 @@ class OfficeDossierOutput(OfficeDossierSummaryOutput):
     post_tracking = serializers.CharField()
     post_sent_at = serializers.DateTimeField(allow_null=True)
     post_delivered_at = serializers.DateTimeField(allow_null=True)
+    filer_role = serializers.ChoiceField(choices=FilerRole.choices, help_text="Who files for whom")
+    subject_name = serializers.CharField(help_text="The pupil or principal filed for")
+    subject_id_number = serializers.CharField()
+    org_name = serializers.CharField(help_text="The organisation filed for")
+    org_tax_code = serializers.CharField()
     applicant = DossierApplicantOutput(source="*")
     answers = answers_field(help_text="Keyed by the names in the procedure's form_schema")
     answer_rows = OfficeAnswerOutput(many=True, source="api_answer_rows")

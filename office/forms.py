@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy
 
 from office import intake
 from office.intake import DESK_CHANNELS
-from submissions.models import Decision, IntakeChannel, IntakeComponent, ResultDelivery, State
+from submissions.models import (
+    Decision,
+    FilerRole,
+    IdType,
+    IntakeChannel,
+    IntakeComponent,
+    ResultDelivery,
+    State,
+)
 
 
 def _text(label, rows=3, max_length=4000):
@@ -153,10 +161,40 @@ class IntakeForm(forms.Form):
         initial=IntakeChannel.IN_PERSON,
     )
     name = forms.CharField(label=gettext_lazy("Full name"), max_length=150)
-    citizen_id = forms.CharField(label=gettext_lazy("Citizen ID number"), max_length=12)
+    id_type = forms.ChoiceField(
+        label=gettext_lazy("Identity document"), choices=IdType.choices, initial=IdType.CITIZEN_ID
+    )
+    citizen_id = forms.CharField(label=gettext_lazy("Citizen ID or passport number"), max_length=20)
+    nationality = forms.CharField(
+        label=gettext_lazy("Nationality (passport)"), max_length=80, required=False
+    )
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=16, required=False)
     email = forms.EmailField(label=gettext_lazy("Email"), required=False)
     address = forms.CharField(label=gettext_lazy("Address"), max_length=255, required=False)
+    filer_role = forms.ChoiceField(
+        label=gettext_lazy("Filing for"), choices=FilerRole.choices, initial=FilerRole.SELF
+    )
+    subject_name = forms.CharField(
+        label=gettext_lazy("Pupil's or principal's full name"), max_length=150, required=False
+    )
+    subject_id_number = forms.CharField(
+        label=gettext_lazy("Their citizen ID number, if any"), max_length=12, required=False
+    )
+    subject_birth_date = forms.DateField(
+        label=gettext_lazy("Their date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    org_name = forms.CharField(label=gettext_lazy("Organisation"), max_length=255, required=False)
+    org_tax_code = forms.CharField(
+        label=gettext_lazy("Enterprise or tax code"), max_length=14, required=False
+    )
+    org_address = forms.CharField(
+        label=gettext_lazy("Organisation's address"), max_length=255, required=False
+    )
+    org_representative = forms.CharField(
+        label=gettext_lazy("Legal representative"), max_length=150, required=False
+    )
     result_delivery = forms.ChoiceField(
         label=gettext_lazy("Result delivery"),
         choices=ResultDelivery.choices,
@@ -191,11 +229,14 @@ class IntakeForm(forms.Form):
                 label=gettext_lazy("Sets"), min_value=1, max_value=99, initial=1
             )
 
+    APPLICANT_FIELDS = (
+        "name", "id_type", "citizen_id", "nationality", "phone", "email", "address",
+        "filer_role", "subject_name", "subject_id_number", "subject_birth_date", "org_name",
+        "org_tax_code", "org_address", "org_representative",
+    )  # fmt: skip
+
     def applicant(self) -> dict:
-        return {
-            k: self.cleaned_data.get(k, "")
-            for k in ("name", "citizen_id", "phone", "email", "address")
-        }
+        return {k: self.cleaned_data.get(k) for k in self.APPLICANT_FIELDS}
 
     def components(self, files) -> list:
         """The components received, for the chosen channel: a document asked for on another

@@ -7,12 +7,14 @@ checked by content like a citizen's uploads; the dossier is then accepted as any
 (`office.services.dossier_accept`: the due time, the receipt Mẫu 01). The same intake sent twice
 (a double click, a retry) makes one dossier."""
 
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from stdnum.vn import mst
 
 from office import services as workflow
 from portal.citizen_id import validate_citizen_id
@@ -22,6 +24,8 @@ from submissions import lifecycle
 from submissions.models import (
     Dossier,
     EventAction,
+    FilerRole,
+    IdType,
     IntakeChannel,
     IntakeComponent,
     ResultDelivery,
@@ -53,25 +57,79 @@ def _check_actor(actor, version: ProcedureVersion) -> None:
         raise PermissionDenied
 
 
+# A passport number: letters and digits (a Vietnamese passport is one letter and seven digits;
+# other countries' differ).
+PASSPORT = re.compile(r"[A-Z0-9]{5,20}")
+
+
+def _text(values: dict, name: str, limit: int) -> str:
+    return (values.get(name) or "").strip()[:limit]
+
+
 def _check_applicant(applicant: dict) -> dict:
-    errors = {}
-    name = (applicant.get("name") or "").strip()
-    if not name:
+    """The filer, and whom they file for (who files for whom, issue 14): themself; a pupil as
+    parent or guardian, or someone as authorised representative (the subject's name, and ID
+    number if they have one); an organisation (its name, a valid enterprise or tax code, its
+    address). A filer without a Vietnamese ID gives a passport number and nationality."""
+    errors: dict[str, list] = {}
+    details = {
+        "applicant_name": _text(applicant, "name", 150),
+        "applicant_phone": _text(applicant, "phone", 16),
+        "applicant_email": _text(applicant, "email", 254),
+        "applicant_address": _text(applicant, "address", 255),
+        "applicant_id_type": applicant.get("id_type") or IdType.CITIZEN_ID,
+        "filer_role": applicant.get("filer_role") or FilerRole.SELF,
+    }
+    if not details["applicant_name"]:
         errors["name"] = [_("Enter the applicant's full name.")]
-    citizen_id = (applicant.get("citizen_id") or "").strip()
-    try:
-        validate_citizen_id(citizen_id)
-    except ValidationError as exc:
-        errors["citizen_id"] = exc.messages
+    number = _text(applicant, "citizen_id", 40).upper().replace(" ", "")
+    if details["applicant_id_type"] == IdType.PASSPORT:
+        details["applicant_nationality"] = _text(applicant, "nationality", 80)
+        if not PASSPORT.fullmatch(number):
+            errors["citizen_id"] = [_("A passport number is 5 to 20 letters and digits.")]
+        if not details["applicant_nationality"]:
+            errors["nationality"] = [_("Give the nationality shown in the passport.")]
+    elif details["applicant_id_type"] == IdType.CITIZEN_ID:
+        try:
+            validate_citizen_id(number)
+        except ValidationError as exc:
+            errors["citizen_id"] = exc.messages
+    else:
+        errors["id_type"] = [_("Choose the identity document.")]
+    details["applicant_citizen_id"] = number[:20]
+    role = details["filer_role"]
+    if role in (FilerRole.PARENT, FilerRole.REPRESENTATIVE):
+        details["subject_name"] = _text(applicant, "subject_name", 150)
+        details["subject_id_number"] = _text(applicant, "subject_id_number", 12)
+        details["subject_birth_date"] = applicant.get("subject_birth_date") or None
+        if not details["subject_name"]:
+            errors["subject_name"] = [_("Give the full name of the person the dossier is for.")]
+        if details["subject_id_number"]:
+            try:
+                validate_citizen_id(details["subject_id_number"])
+            except ValidationError as exc:
+                errors["subject_id_number"] = exc.messages
+    elif role == FilerRole.ORGANISATION:
+        details["org_name"] = _text(applicant, "org_name", 255)
+        details["org_tax_code"] = _text(applicant, "org_tax_code", 14).replace(" ", "")
+        details["org_address"] = _text(applicant, "org_address", 255)
+        details["org_representative"] = _text(applicant, "org_representative", 150)
+        if not details["org_name"]:
+            errors["org_name"] = [_("Give the organisation's name.")]
+        if not mst.is_valid(details["org_tax_code"]):
+            errors["org_tax_code"] = [
+                _(
+                    "This is not a valid enterprise or tax code: 10 digits (13 for a branch, "
+                    "as 0123456789-001) whose last digit checks the others."
+                )
+            ]
+        if not details["org_address"]:
+            errors["org_address"] = [_("Give the organisation's address.")]
+    elif role != FilerRole.SELF:
+        errors["filer_role"] = [_("Choose for whom the dossier is filed.")]
     if errors:
         raise ValidationError(errors)
-    return {
-        "applicant_name": name[:150],
-        "applicant_citizen_id": citizen_id,
-        "applicant_phone": (applicant.get("phone") or "").strip()[:16],
-        "applicant_email": (applicant.get("email") or "").strip()[:254],
-        "applicant_address": (applicant.get("address") or "").strip()[:255],
-    }
+    return details
 
 
 def _check_components(version: ProcedureVersion, components: list[Received], channel: str) -> None:
@@ -132,7 +190,9 @@ def dossier_intake(
         _check_components(version, components, channel)
     except ValidationError as exc:
         problems.update(exc.message_dict)
-    delivery_address = (delivery_address or applicant.get("address") or "").strip()
+    delivery_address = (
+        delivery_address or applicant.get("org_address") or applicant.get("address") or ""
+    ).strip()
     problems.update(
         delivery_problems(version=version, delivery=result_delivery, address=delivery_address)
     )

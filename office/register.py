@@ -12,7 +12,7 @@ from django.utils import timezone
 from office.slips import CHANNEL_VI
 from signing import services as signing
 from signing.models import Document
-from submissions.models import DocumentKind, State
+from submissions.models import DocumentKind, FilerRole, State
 
 HEADINGS = [
     "Mã hồ sơ",
@@ -29,6 +29,14 @@ HEADINGS = [
 PDF_MAX_ROWS = 5000
 
 
+def _for_whom(row: dict) -> str:
+    if row["filer_role"] == FilerRole.ORGANISATION:
+        return f"\ncho: {row['org_name']} (MST {row['org_tax_code']})"
+    if row["subject_name"]:
+        return f"\ncho: {row['subject_name']}"
+    return ""
+
+
 def line(row: dict) -> list[str]:
     """One line of the register from a row of office.selectors.register_rows."""
     zone = timezone.get_current_timezone()
@@ -39,7 +47,7 @@ def line(row: dict) -> list[str]:
     return [
         row["code"] or "",
         row["procedure_name"],
-        f"{row['applicant_name']}, {row['applicant_phone']}",
+        f"{row['applicant_name']}, {row['applicant_phone']}" + _for_whom(row),
         CHANNEL_VI[row["channel"]],
         day(row["received_at"] or row["submitted_at"]),
         day(row["due_at"]),

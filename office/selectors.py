@@ -135,6 +135,7 @@ def office_specialists(*, agency_id: int) -> QuerySet[User]:
 REGISTER_FIELDS = (
     "public_id", "code", "state", "channel", "applicant_name", "applicant_phone", "submitted_at",
     "received_at", "due_at", "resolved_at", "returned_at", "post_service", "post_tracking",
+    "filer_role", "subject_name", "org_name", "org_tax_code",
 )  # fmt: skip
 
 

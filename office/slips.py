@@ -11,6 +11,8 @@ from submissions.models import (
     Decision,
     DocumentKind,
     EventAction,
+    FilerRole,
+    IdType,
     IntakeChannel,
     IntakeComponent,
     ResultDelivery,
@@ -63,8 +65,38 @@ def _when(value) -> str:
     return timezone.localtime(value).strftime("%H giờ %M, ngày %d/%m/%Y") if value else ""
 
 
+ROLE_VI = {
+    FilerRole.PARENT: "Cha, mẹ hoặc người giám hộ của",
+    FilerRole.REPRESENTATIVE: "Người được ủy quyền của",
+}
+
+
+def who_for_whom_vi(dossier) -> list[list[str]]:
+    """The subject (chủ hồ sơ) or the organisation a filer files for, as the papers name them."""
+    if dossier.filer_role in ROLE_VI:
+        subject = dossier.subject_name
+        if dossier.subject_id_number:
+            subject += f" (số định danh {dossier.subject_id_number})"
+        return [["Chủ hồ sơ", f"{subject} — người nộp là {ROLE_VI[dossier.filer_role].lower()} "
+                 "chủ hồ sơ"]]  # fmt: skip
+    if dossier.filer_role == FilerRole.ORGANISATION:
+        organisation = f"{dossier.org_name}, mã số doanh nghiệp/mã số thuế {dossier.org_tax_code}"
+        if dossier.org_address:
+            organisation += f", {dossier.org_address}"
+        if dossier.org_representative:
+            organisation += f"; người đại diện theo pháp luật: {dossier.org_representative}"
+        return [["Tổ chức đề nghị", organisation]]
+    return []
+
+
 def _applicant_facts(dossier) -> list[list[str]]:
-    facts = [["Mã hồ sơ", dossier.code or ""], ["Người nộp hồ sơ", dossier.applicant_name]]
+    filer = dossier.applicant_name
+    if dossier.applicant_id_type == IdType.PASSPORT:
+        filer += (
+            f" (hộ chiếu {dossier.applicant_citizen_id}, quốc tịch {dossier.applicant_nationality})"
+        )
+    facts = [["Mã hồ sơ", dossier.code or ""], ["Người nộp hồ sơ", filer]]
+    facts += who_for_whom_vi(dossier)
     if dossier.applicant_address:
         facts.append(["Địa chỉ", dossier.applicant_address])
     facts.append(["Số điện thoại", dossier.applicant_phone])

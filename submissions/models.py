@@ -90,6 +90,20 @@ class ResultDelivery(models.TextChoices):
     POST = "post", _("By post")
 
 
+class FilerRole(models.TextChoices):
+    """Who files for whom: the filer (người nộp) and the subject (chủ hồ sơ) may differ."""
+
+    SELF = "self", _("For themself")
+    PARENT = "parent", _("Parent or guardian, for a pupil")
+    REPRESENTATIVE = "representative", _("Authorised representative")
+    ORGANISATION = "organisation", _("For an organisation")
+
+
+class IdType(models.TextChoices):
+    CITIZEN_ID = "citizen_id", _("Vietnamese citizen ID")
+    PASSPORT = "passport", _("Passport")
+
+
 class State(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -222,6 +236,20 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         default=IntakeChannel.ONLINE,
         help_text=_("How the dossier reached the desk"),
     )
+    filer_role = models.CharField(
+        _("filing for"), max_length=16, choices=FilerRole.choices, default=FilerRole.SELF
+    )
+    applicant_id_type = models.CharField(
+        _("identity document"), max_length=12, choices=IdType.choices, default=IdType.CITIZEN_ID
+    )
+    applicant_nationality = models.CharField(_("nationality"), max_length=80, blank=True)
+    subject_name = models.CharField(_("subject's full name"), max_length=150, blank=True)
+    subject_id_number = models.CharField(_("subject's ID number"), max_length=12, blank=True)
+    subject_birth_date = models.DateField(_("subject's date of birth"), null=True, blank=True)
+    org_name = models.CharField(_("organisation"), max_length=255, blank=True)
+    org_tax_code = models.CharField(_("enterprise or tax code"), max_length=14, blank=True)
+    org_address = models.CharField(_("organisation's address"), max_length=255, blank=True)
+    org_representative = models.CharField(_("legal representative"), max_length=150, blank=True)
     result_delivery = models.CharField(
         _("result delivery"),
         max_length=8,
@@ -234,7 +262,8 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     post_sent_at = models.DateTimeField(_("sent by post"), null=True, blank=True)
     post_delivered_at = models.DateTimeField(_("delivered by post"), null=True, blank=True)
     applicant_name = models.CharField(_("full name"), max_length=150, blank=True)
-    applicant_citizen_id = models.CharField(_("citizen ID number"), max_length=12, blank=True)
+    # The citizen ID number, or the passport number of a filer without one (applicant_id_type).
+    applicant_citizen_id = models.CharField(_("citizen ID number"), max_length=20, blank=True)
     applicant_phone = models.CharField(_("phone"), max_length=16, blank=True)
     applicant_email = models.EmailField(_("email"), blank=True)
     applicant_address = models.CharField(_("address"), max_length=255, blank=True)

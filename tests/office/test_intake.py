@@ -11,9 +11,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from office import slips
 from office.intake import Received, dossier_intake
+from office.register import line
+from office.selectors import register_rows
 from submissions.models import (
     Dossier,
     DossierFile,
@@ -200,6 +203,9 @@ def test_the_intake_page(client, people, version):
         "intake_key": key,
         "channel": "in_person",
         "result_delivery": "post",
+        "id_type": "citizen_id",
+        "filer_role": "parent",
+        "subject_name": "Nguyễn Văn Học Sinh",
         **APPLICANT,
         f"form_{first.pk}": "original", f"sheets_{first.pk}": 1, f"sets_{first.pk}": 1,
         f"form_{second.pk}": "copy", f"sheets_{second.pk}": 2, f"sets_{second.pk}": 1,
@@ -220,6 +226,7 @@ def test_the_intake_page(client, people, version):
     assert dossier.components.count() == 2  # the optional one was not received
     # The result goes by post, to the applicant's address (none other given).
     assert (dossier.result_delivery, dossier.delivery_address) == ("post", APPLICANT["address"])
+    assert (dossier.filer_role, dossier.subject_name) == ("parent", "Nguyễn Văn Học Sinh")
     shown = client.get(taken["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Components received" in shown and "Certified copy" not in shown
     assert re.search(r'<dd id="channel">\s*In person\s*</dd>', shown)
@@ -285,3 +292,84 @@ def test_an_online_fee_is_asked_of_online_dossiers_only(agency):
     assert fees.fee_due(online) > 0
     for channel in (IntakeChannel.IN_PERSON, IntakeChannel.POST, IntakeChannel.PUBLIC_POST):
         assert fees.fee_due(Dossier(version=level4, channel=channel)) == 0
+
+
+@pytest.mark.parametrize(
+    ("who", "details", "stored"),
+    [
+        (
+            "a parent for a pupil",
+            {"filer_role": "parent", "subject_name": "Nguyễn Văn Học Sinh",
+             "subject_id_number": "001210012345"},
+            {"filer_role": "parent", "subject_name": "Nguyễn Văn Học Sinh",
+             "subject_id_number": "001210012345"},
+        ),
+        (
+            "an organisation",
+            {"filer_role": "organisation", "org_name": "Trường THPT Chu Văn An",
+             "org_tax_code": "0100109106", "org_address": "10 Thụy Khuê, Hà Nội"},
+            {"filer_role": "organisation", "org_tax_code": "0100109106",
+             "delivery_address": "10 Thụy Khuê, Hà Nội"},
+        ),
+        (
+            "a foreigner with a passport",
+            {"id_type": "passport", "citizen_id": "c1234567", "nationality": "Hàn Quốc"},
+            {"applicant_id_type": "passport", "applicant_citizen_id": "C1234567",
+             "applicant_nationality": "Hàn Quốc"},
+        ),
+    ],
+)  # fmt: skip
+def test_who_files_for_whom(people, version, who, details, stored):
+    dossier, _created = dossier_intake(
+        actor=people.desk, version=version, channel=IntakeChannel.IN_PERSON,
+        applicant={**APPLICANT, **details}, components=received(version), intake_key=who,
+        result_delivery="post",
+    )  # fmt: skip
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert {k: getattr(dossier, k) for k in stored} == stored
+    # The receipt, the register and the office API name both filer and subject.
+    facts = dict(slips.BUILDERS["receipt"](dossier, {})["facts"])
+    today = timezone.localdate()
+    [row] = register_rows(agency_id=dossier.agency_id, start=today, end=today)
+    filer_cell = line(row)[2]
+    body = _office_api(people.desk).get(f"/api/v1/office/dossiers/{dossier.public_id}/").json()
+    if dossier.filer_role == "organisation":
+        assert "0100109106" in facts["Tổ chức đề nghị"] and "MST 0100109106" in filer_cell
+        assert body["org_tax_code"] == "0100109106"
+    elif dossier.filer_role == "parent":
+        assert facts["Chủ hồ sơ"].startswith("Nguyễn Văn Học Sinh (số định danh 001210012345)")
+        assert "cho: Nguyễn Văn Học Sinh" in filer_cell
+        assert (body["filer_role"], body["subject_name"]) == ("parent", "Nguyễn Văn Học Sinh")
+    else:
+        assert "hộ chiếu C1234567, quốc tịch Hàn Quốc" in facts["Người nộp hồ sơ"]
+
+
+def _office_api(user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+@pytest.mark.parametrize(
+    ("details", "field", "message"),
+    [
+        ({"filer_role": "parent"}, "subject_name", "person the dossier is for"),
+        ({"filer_role": "parent", "subject_name": "A", "subject_id_number": "99"},
+         "subject_id_number", "12 digits"),
+        ({"filer_role": "organisation", "org_name": "Trường", "org_tax_code": "0100109107",
+          "org_address": "Hà Nội"}, "org_tax_code", "not a valid enterprise or tax code"),
+        ({"filer_role": "organisation", "org_tax_code": "0100109106"}, "org_name", "name"),
+        ({"id_type": "passport", "citizen_id": "C1234567"}, "nationality", "nationality"),
+        ({"id_type": "passport", "citizen_id": "C-12"}, "citizen_id", "5 to 20 letters"),
+    ],
+)  # fmt: skip
+def test_who_files_for_whom_is_checked(people, version, details, field, message):
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        dossier_intake(
+            actor=people.desk, version=version, channel=IntakeChannel.IN_PERSON,
+            applicant={**APPLICANT, **details}, components=received(version), intake_key="w",
+        )  # fmt: skip
+    assert message in " ".join(refused.value.message_dict[field])
+    assert not Dossier.objects.exists()
