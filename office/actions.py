@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from office import forms, selectors, serializers, services
 from payments import fees
 from portal.models import StaffRole
-from submissions.models import Dossier, ResultDelivery
+from submissions.models import Dossier, ResultDelivery, State
 
 Role = StaffRole.Role
 # What an officer who sees the dossier but lacks the role is told (page and API alike).
@@ -66,6 +66,9 @@ ACTIONS: dict[str, Action] = {
             forms.SupplementForm, serializers.OfficeSupplementInput,
             services.dossier_request_supplement, params=("reason", "items"),
             transitions=("request_intake_supplement", "request_supplement"),
+            # Once while processing (services.supplement_already_requested).
+            offered=lambda dossier, _user: dossier.state != State.PROCESSING
+            or services.supplement_already_requested(dossier) is None,
         ),
         Action(
             "refuse", _("Refuse"), (Role.DESK,),

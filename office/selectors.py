@@ -5,14 +5,14 @@ for "missing" and "not yours" alike, and do not tell who is an officer)."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.models import StaffRole, User
 from portal.workdays import WorkCalendar
 from submissions.lifecycle import CLOCK_STATES
-from submissions.models import Dossier, IntakeChannel, State
+from submissions.models import Dossier, DossierFile, IntakeChannel, IntakeComponent, State
 
 OFFICE_TABS = ("desk", "assign", "mine", "approval", "results", "all")
 
@@ -124,6 +124,41 @@ def online_filing_share(*, agency_id: int, start: dt.date, end: dt.date) -> Chan
         online=Count("pk", filter=Q(channel=IntakeChannel.ONLINE)),
     )
     return ChannelShare(received=counts["received"], online=counts["online"])
+
+
+@dataclass(frozen=True)
+class DigitisationShare:
+    """Paper dossiers received in a period, and how many of them are digitised."""
+
+    paper: int
+    digitised: int
+
+    @property
+    def rate(self) -> float | None:
+        """The digitisation rate (tỷ lệ số hóa hồ sơ, Decree 45/2020), 0–1; None without paper."""
+        return self.digitised / self.paper if self.paper else None
+
+
+def digitisation_share(*, agency_id: int, start: dt.date, end: dt.date) -> DigitisationShare:
+    """Of the paper dossiers (in person, by post) the agency received in a period, how many
+    have a scan of every component received. (Certifying a scan as an electronic copy, signed
+    by the agency, is not built yet: see the README.)"""
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    unscanned = IntakeComponent.objects.filter(dossier=OuterRef("pk")).exclude(
+        requirement__in=DossierFile.objects.filter(
+            dossier=OuterRef("dossier"), removed_at__isnull=True
+        ).values("requirement")
+    )
+    counts = (
+        Dossier.objects.filter(agency_id=agency_id, received_at__gte=since, received_at__lt=until)
+        .exclude(channel=IntakeChannel.ONLINE)
+        .aggregate(
+            paper=Count("pk"),
+            digitised=Count("pk", filter=~Exists(unscanned)),
+        )
+    )
+    return DigitisationShare(paper=counts["paper"], digitised=counts["digitised"])
 
 
 def office_specialists(*, agency_id: int) -> QuerySet[User]:

@@ -373,3 +373,22 @@ def test_who_files_for_whom_is_checked(people, version, details, field, message)
         )  # fmt: skip
     assert message in " ".join(refused.value.message_dict[field])
     assert not Dossier.objects.exists()
+
+
+def test_the_digitisation_rate_counts_paper_dossiers_with_every_component_scanned(people, version):
+    from office.selectors import digitisation_share
+    from submissions.models import DossierFile
+
+    _scanned, _ = dossier_intake(
+        actor=people.desk, version=version, channel=IntakeChannel.IN_PERSON,
+        applicant=APPLICANT, components=received(version), intake_key="a",
+    )  # fmt: skip
+    partly, _ = dossier_intake(
+        actor=people.desk, version=version, channel=IntakeChannel.POST,
+        applicant=APPLICANT, components=received(version), intake_key="b",
+    )  # fmt: skip
+    # One scan taken away (a wrong page, say): that dossier is not fully digitised.
+    DossierFile.objects.filter(dossier=partly).order_by("pk").first().delete()
+    today = timezone.localdate()
+    share = digitisation_share(agency_id=version.procedure.agency_id, start=today, end=today)
+    assert (share.paper, share.digitised, share.rate) == (2, 1, 0.5)
