@@ -358,6 +358,8 @@ def dossier_stop(*, dossier: Dossier, actor, reason: str, expected_state: str | 
     lifecycle.record(
         dossier, actor=actor, action=EventAction.STOP, from_state=from_state, note=reason
     )
+    # The applicant is told in writing, signed by the agency, why the handling stopped.
+    slips.issue(dossier, DocumentKind.STOP_NOTICE, actor=actor, extra={"reason": reason})
     return dossier
 
 

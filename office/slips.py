@@ -28,6 +28,7 @@ TITLES = {
     Kind.CONTROL_SHEET: ("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Mẫu số 05", "A4"),
     Kind.REGISTER: ("SỔ THEO DÕI HỒ SƠ", "Mẫu số 06", "A4"),
     Kind.FEE_RECEIPT: ("BIÊN LAI THU PHÍ, LỆ PHÍ ĐIỆN TỬ", "", "A5"),
+    Kind.STOP_NOTICE: ("THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ", "", "A5"),
 }
 # The channel as the papers name it (Vietnamese whatever the reader's language).
 CHANNEL_VI = {
@@ -175,6 +176,19 @@ def _refusal(dossier, extra) -> dict:
     }
 
 
+def _stop_notice(dossier, extra) -> dict:
+    """The written notice that the dossier's handling stopped, with the reason (signed)."""
+    return {
+        "recipient": dossier.applicant_name,
+        "facts": [*_applicant_facts(dossier), ["Ngày tiếp nhận hồ sơ", _when(dossier.received_at)]],
+        "intro": ["Cơ quan giải quyết thông báo dừng giải quyết hồ sơ sau đây:"],
+        "closing": [
+            f"Lý do: {(extra or {}).get('reason', '')}",
+            "Xin thông báo để Ông/Bà được biết và thực hiện.",
+        ],
+    }
+
+
 def _apology(dossier, extra) -> dict:
     return {
         "recipient": dossier.applicant_name,
@@ -265,6 +279,7 @@ BUILDERS = {
     Kind.APOLOGY: _apology,
     Kind.RESULT: _result,
     Kind.CONTROL_SHEET: _control_sheet,
+    Kind.STOP_NOTICE: _stop_notice,
 }
 
 

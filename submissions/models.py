@@ -65,6 +65,7 @@ class DocumentKind(models.TextChoices):
     REGISTER = "register", _("Register (Mẫu 06)")
     RESULT = "result", _("Result")
     FEE_RECEIPT = "fee_receipt", _("Fee receipt")
+    STOP_NOTICE = "stop_notice", _("Notice of stopping")
 
 
 class IntakeChannel(models.TextChoices):

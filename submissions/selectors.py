@@ -65,6 +65,7 @@ APPLICANT_DOCUMENT_KINDS = {
     DocumentKind.APOLOGY,
     DocumentKind.RESULT,
     DocumentKind.FEE_RECEIPT,
+    DocumentKind.STOP_NOTICE,
 }
 
 
