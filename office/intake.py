@@ -22,6 +22,7 @@ from portal.models import StaffRole
 from procedures.models import ProcedureVersion
 from submissions import lifecycle
 from submissions.models import (
+    DocumentKind,
     Dossier,
     EventAction,
     FilerRole,
@@ -252,3 +253,54 @@ def dossier_intake(
             record.file.storage.delete(record.file.name)
         raise
     return dossier, True
+
+
+@transaction.atomic
+def component_certify(*, dossier: Dossier, actor, component_id: int):
+    """Chứng thực bản sao điện tử từ bản chính: the desk officer, having compared the scan with
+    the original received, certifies it as an electronic copy. The certificate is a document
+    signed with the agency's certificate (rendered by the worker, verifiable at /verify/) naming
+    the component and each scan's SHA-256, so the copy can be checked against it. Once per
+    component; a component without a scan cannot be certified."""
+    from office import slips
+
+    dossier = lifecycle.lock(dossier)
+    if not (
+        actor.is_authenticated
+        and actor.has_role(StaffRole.Role.DESK)
+        and actor.agency_id == dossier.agency_id
+    ):
+        raise PermissionDenied
+    component = dossier.components.select_related("requirement").filter(pk=component_id).first()
+    if component is None:
+        raise ValidationError(_("This dossier has no such component."), code="gone")
+    if component.form != IntakeComponent.Form.ORIGINAL:
+        raise ValidationError(
+            _("Only a component whose original was shown at the desk can be certified."),
+            code="not_original",
+        )
+    if component.certified_at is not None:
+        raise ValidationError(
+            _("This component is already certified (code %(code)s).")
+            % {"code": component.certificate_code},
+            code="not_editable",
+        )
+    scans = list(
+        dossier.files.filter(requirement=component.requirement, removed_at__isnull=True).order_by(
+            "pk"
+        )
+    )
+    if not scans:
+        raise ValidationError(_("Scan this component before certifying it."), code="no_scan")
+    document = slips.issue(
+        dossier,
+        DocumentKind.CERTIFIED_COPY,
+        actor=actor,
+        revision=component.pk,
+        extra={"component": component, "scans": scans, "actor": actor},
+    )
+    component.certified_at = timezone.now()
+    component.certified_by = actor
+    component.certificate_code = document.verification_code
+    component.save(update_fields=["certified_at", "certified_by", "certificate_code"])
+    return document

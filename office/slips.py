@@ -29,6 +29,7 @@ TITLES = {
     Kind.REGISTER: ("SỔ THEO DÕI HỒ SƠ", "Mẫu số 06", "A4"),
     Kind.FEE_RECEIPT: ("BIÊN LAI THU PHÍ, LỆ PHÍ ĐIỆN TỬ", "", "A5"),
     Kind.STOP_NOTICE: ("THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ", "", "A5"),
+    Kind.CERTIFIED_COPY: ("CHỨNG THỰC BẢN SAO ĐIỆN TỬ TỪ BẢN CHÍNH", "", "A4"),
 }
 # The channel as the papers name it (Vietnamese whatever the reader's language).
 CHANNEL_VI = {
@@ -189,6 +190,29 @@ def _stop_notice(dossier, extra) -> dict:
     }
 
 
+def _certified_copy(dossier, extra) -> dict:
+    """The certificate of an electronic copy: which component of which dossier, compared with
+    the original by whom, and the SHA-256 of each scan (the copy is checked against it)."""
+    component, scans, actor = extra["component"], extra["scans"], extra["actor"]
+    return {
+        "facts": [
+            ["Mã hồ sơ", dossier.code or ""],
+            ["Người nộp hồ sơ", dossier.applicant_name],
+            ["Thành phần hồ sơ", component.requirement.name],
+            ["Giấy tờ đã đối chiếu", FORM_VI[component.form]],
+            ["Người chứng thực", f"{actor.full_name}, Bộ phận Một cửa"],
+            ["Thời gian chứng thực", _when(timezone.now())],
+        ],
+        "items_title": "Bản sao điện tử (tệp quét) được chứng thực:",
+        "headings": ["TT", "Tên tệp", "Mã băm SHA-256"],
+        "rows": [[str(n), scan.name, scan.sha256] for n, scan in enumerate(scans, start=1)],
+        "closing": [
+            "Bản sao điện tử nêu trên đã được đối chiếu đúng với bản chính. Tệp có mã băm SHA-256 "
+            "trùng với mã băm ghi trên đây là bản sao được chứng thực."
+        ],
+    }
+
+
 def _apology(dossier, extra) -> dict:
     return {
         "recipient": dossier.applicant_name,
@@ -280,6 +304,7 @@ BUILDERS = {
     Kind.RESULT: _result,
     Kind.CONTROL_SHEET: _control_sheet,
     Kind.STOP_NOTICE: _stop_notice,
+    Kind.CERTIFIED_COPY: _certified_copy,
 }
 
 

@@ -11,5 +11,10 @@ urlpatterns = [
     path("dossiers/<uuid:public_id>/", views.dossier_page, name="dossier"),
     path("dossiers/<uuid:public_id>/files/<int:file_id>/", views.file_view, name="file"),
     path("dossiers/<uuid:public_id>/control-sheet/", views.control_sheet, name="control_sheet"),
+    path(
+        "dossiers/<uuid:public_id>/components/<int:component_id>/certify/",
+        views.certify,
+        name="certify",
+    ),
     path("dossiers/<uuid:public_id>/<str:action>/", views.act, name="act"),
 ]

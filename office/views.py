@@ -130,6 +130,7 @@ def _render_dossier(request, dossier, *, bound=None, status=200):
         "documents": dossier_selectors.dossier_documents(dossier, staff=True),
         "supplements": list(dossier.supplements.all()),
         "components": list(dossier.components.select_related("requirement").order_by("pk")),
+        "can_certify": request.user.has_role(StaffRole.Role.DESK),
         "action_forms": action_forms,
         "open_action": bound[0] if bound else "",
         "now": timezone.now(),
@@ -192,6 +193,29 @@ def control_sheet(request, public_id):
     slips.issue(dossier, DocumentKind.CONTROL_SHEET, actor=request.user, revision=revision)
     messages.success(
         request, _("The control sheet is being prepared; it appears under the documents.")
+    )
+    return redirect("office:dossier", dossier.public_id)
+
+
+@_officer
+@require_POST
+def certify(request, public_id, component_id):
+    """Certify a scanned component as an electronic copy of the original (office.intake)."""
+    dossier = _dossier(request, public_id)
+    try:
+        document = intake_.component_certify(
+            dossier=dossier, actor=request.user, component_id=component_id
+        )
+    except PermissionDenied:
+        messages.error(request, str(ROLE_REFUSED))
+        return redirect("office:dossier", dossier.public_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("office:dossier", dossier.public_id)
+    messages.success(
+        request,
+        _("Certified; the signed certificate (code %(code)s) is being prepared.")
+        % {"code": document.verification_code},
     )
     return redirect("office:dossier", dossier.public_id)
 

@@ -66,6 +66,7 @@ class DocumentKind(models.TextChoices):
     RESULT = "result", _("Result")
     FEE_RECEIPT = "fee_receipt", _("Fee receipt")
     STOP_NOTICE = "stop_notice", _("Notice of stopping")
+    CERTIFIED_COPY = "certified_copy", _("Certified electronic copy")
 
 
 class IntakeChannel(models.TextChoices):
@@ -607,6 +608,17 @@ class IntakeComponent(models.Model):
     form = models.CharField(_("form"), max_length=16, choices=Form.choices)
     sheets = models.PositiveSmallIntegerField(_("sheets"), default=1)
     sets = models.PositiveSmallIntegerField(_("sets"), default=1)
+    # Certified as an electronic copy of the original (bản sao điện tử được chứng thực từ bản
+    # chính): who, when, and the signed certificate naming each scan's SHA-256.
+    certified_at = models.DateTimeField(_("certified"), null=True, blank=True)
+    certified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    certificate_code = models.CharField(_("certificate code"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("component received")

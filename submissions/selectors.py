@@ -66,6 +66,7 @@ APPLICANT_DOCUMENT_KINDS = {
     DocumentKind.RESULT,
     DocumentKind.FEE_RECEIPT,
     DocumentKind.STOP_NOTICE,
+    DocumentKind.CERTIFIED_COPY,
 }
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from office import slips
-from office.intake import Received, dossier_intake
+from office.intake import Received, component_certify, dossier_intake
 from office.register import line
 from office.selectors import register_rows
 from submissions.models import (
@@ -392,3 +392,52 @@ def test_the_digitisation_rate_counts_paper_dossiers_with_every_component_scanne
     today = timezone.localdate()
     share = digitisation_share(agency_id=version.procedure.agency_id, start=today, end=today)
     assert (share.paper, share.digitised, share.rate) == (2, 1, 0.5)
+
+
+def test_the_desk_certifies_a_scan_as_an_electronic_copy(
+    client, people, version, django_capture_on_commit_callbacks
+):
+    """Decree 45/2020 digitisation: the certificate is signed by the agency, names each scan's
+    SHA-256, verifies on /verify/, and is issued once per component, by the agency's desk."""
+    import io as _io
+
+    from django.core.management import call_command
+
+    from signing.models import Document
+    from submissions.models import DossierFile
+
+    call_command("make_demo_pki", stdout=_io.StringIO())
+    dossier, _created = dossier_intake(
+        actor=people.desk, version=version, channel=IntakeChannel.IN_PERSON,
+        applicant=APPLICANT, components=received(version), intake_key="cert",
+    )  # fmt: skip
+    copy, component = dossier.components.order_by("form", "pk")  # certified_copy, original
+    with translation.override("en"), pytest.raises(ValidationError) as not_original:
+        component_certify(dossier=dossier, actor=people.desk, component_id=copy.pk)
+    assert "whose original was shown" in not_original.value.messages[0]
+    url = reverse("office:certify", args=[dossier.public_id, component.pk])
+
+    client.force_login(people.specialist)
+    client.post(url)
+    component.refresh_from_db()
+    assert component.certified_at is None  # not the specialist's to certify
+    client.force_login(people.stranger)
+    assert client.post(url).status_code == 404  # another agency's dossier
+
+    client.force_login(people.desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(url, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Certified; the signed certificate" in done.content.decode()
+    component.refresh_from_db()
+    assert (component.certified_by, component.certified_at is not None) == (people.desk, True)
+    certificate = Document.objects.get(verification_code=component.certificate_code)
+    assert certificate.status == Document.Status.SIGNED, certificate.error
+    scan = DossierFile.objects.get(dossier=dossier, requirement=component.requirement)
+    assert certificate.context["rows"] == [["1", scan.name, scan.sha256]]
+    verified = client.get(reverse("signing:verify", args=[certificate.verification_code]))
+    assert verified.status_code == 200
+    assert "CHỨNG THỰC BẢN SAO ĐIỆN TỬ TỪ BẢN CHÍNH" in verified.content.decode()
+
+    again = client.post(url, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "already certified" in again.content.decode()
+    assert Document.objects.filter(kind="certified_copy").count() == 1

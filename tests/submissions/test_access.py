@@ -400,6 +400,7 @@ def test_a_level4_result_is_collected_only_by_its_applicant(client, owner, intru
 # anyone but an officer of the dossier's agency); any other method may get 405 or 404.
 OFFICE_PAGE_METHODS = {
     "dossier": {"GET"},
+    "certify": {"POST"},
     "file": {"GET"},
     "control_sheet": {"POST"},
     "act": {"POST"},
@@ -425,6 +426,8 @@ def _office_addresses(dossier) -> list[tuple[str, str]]:
         kwargs = {"public_id": dossier.public_id}
         if "file_id" in pattern.pattern.converters:
             kwargs["file_id"] = file_id
+        if "component_id" in pattern.pattern.converters:  # none on an online dossier: 404 too
+            kwargs["component_id"] = 1
         actions = list(office.ACTIONS) if "action" in pattern.pattern.converters else [None]
         for action in actions:
             if action is not None:
