@@ -106,6 +106,11 @@ ACTIONS: dict[str, Action] = {
             params=("received_by",),
         ),
         Action(
+            "receive_supplement", _("Record the supplement received"), (Role.DESK,),
+            forms.ReceiveSupplementForm, serializers.OfficeReceiveSupplementInput,
+            services.dossier_receive_supplement, params=("note",),
+        ),
+        Action(
             "send_by_post", _("Send the result by post"), (Role.DESK,),
             forms.SendByPostForm, serializers.OfficeSendByPostInput,
             services.dossier_send_by_post, params=("post_service", "post_tracking"),
@@ -117,7 +122,9 @@ ACTIONS: dict[str, Action] = {
             forms.RecordDeliveryForm, serializers.OfficeRecordDeliveryInput,
             services.dossier_record_delivery, params=("delivered_on",), transitions=None,
             offered=lambda dossier, user: (
-                dossier.post_sent_at is not None and dossier.post_delivered_at is None
+                user.has_role(Role.DESK)
+                and dossier.post_sent_at is not None
+                and dossier.post_delivered_at is None
             ),
         ),
         Action(

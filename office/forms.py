@@ -81,6 +81,10 @@ class HandBackForm(ActionForm):
     received_by = forms.CharField(label=gettext_lazy("Received by (full name)"), max_length=150)
 
 
+class ReceiveSupplementForm(ActionForm):
+    note = _text(gettext_lazy("What was received"), rows=2, max_length=2000)
+
+
 class SendByPostForm(ActionForm):
     post_service = forms.CharField(
         label=gettext_lazy("Postal service"), max_length=80, initial="Bưu điện Việt Nam (VNPost)"
@@ -197,7 +201,7 @@ class IntakeForm(forms.Form):
     )
     result_delivery = forms.ChoiceField(
         label=gettext_lazy("Result delivery"),
-        choices=ResultDelivery.choices,
+        choices=[c for c in ResultDelivery.choices if c[0] != ResultDelivery.ONLINE],
         initial=ResultDelivery.DESK,
     )
     delivery_address = forms.CharField(

@@ -174,7 +174,10 @@ def dossier_intake(
     `form_<id>`, `sheets_<id>`, `files_<id>`)."""
     _check_actor(actor, version)
     client_ref = f"intake:{intake_key}"[:64]
-    existing = Dossier.objects.filter(agency_id=version.procedure.agency_id, client_ref=client_ref)
+    # Only the desk's own intakes (no account): a citizen's API key may look the same.
+    existing = Dossier.objects.filter(
+        agency_id=version.procedure.agency_id, client_ref=client_ref, applicant__isnull=True
+    )
     if intake_key and existing.exists():
         return existing.get(), False
     if version.status != ProcedureVersion.Status.PUBLISHED:
@@ -197,6 +200,10 @@ def dossier_intake(
     problems.update(
         delivery_problems(version=version, delivery=result_delivery, address=delivery_address)
     )
+    if result_delivery == ResultDelivery.ONLINE:  # nobody could download it: no account
+        problems["result_delivery"] = [
+            _("A dossier taken in at the desk gets its result at the desk or by post.")
+        ]
     if problems:  # every problem at once, so the desk corrects them in one go
         raise ValidationError(problems)
     stored = []

@@ -83,6 +83,10 @@ class OfficeHandBackInput(OfficeActionInput):
     received_by = _text(max_length=150)
 
 
+class OfficeReceiveSupplementInput(OfficeActionInput):
+    note = _text(max_length=2000)
+
+
 class OfficeSendByPostInput(OfficeActionInput):
     post_service = _text(max_length=80)
     post_tracking = _text(max_length=40)

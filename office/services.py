@@ -33,6 +33,7 @@ from submissions.models import (
     DocumentKind,
     Dossier,
     EventAction,
+    ResultDelivery,
     State,
     SupplementRequest,
 )
@@ -87,7 +88,6 @@ def dossier_refuse(
     return dossier
 
 
-@transaction.atomic
 def supplement_already_requested(dossier: Dossier):
     """When the dossier was already asked for a supplement while being processed, if it was.
 
@@ -103,6 +103,7 @@ def supplement_already_requested(dossier: Dossier):
     return event.created_at if event else None
 
 
+@transaction.atomic
 def dossier_request_supplement(
     *, dossier: Dossier, actor, reason: str, items: list[str], expected_state: str | None = None
 ) -> Dossier:
@@ -286,6 +287,32 @@ def dossier_hand_back(
 
 
 @transaction.atomic
+def dossier_receive_supplement(
+    *, dossier: Dossier, actor, note: str, expected_state: str | None = None
+) -> Dossier:
+    """The desk records the supplement of a dossier taken in on paper (no account to answer
+    online): brought in or posted, its components scanned; the dossier goes back where it was,
+    as for the applicant's own resubmission."""
+    dossier = lifecycle.lock(dossier)
+    lifecycle.require(dossier.receive_supplement, actor)
+    note = _required(note, _("Say what was received."), field="note")
+    lifecycle.expect(dossier, expected_state)
+    lifecycle.take(dossier.receive_supplement, actor)
+    if dossier.state == State.PROCESSING:
+        lifecycle.resume_clock(dossier)
+    dossier.save()
+    dossier.supplements.filter(answered_at__isnull=True).update(answered_at=timezone.now())
+    lifecycle.record(
+        dossier,
+        actor=actor,
+        action=EventAction.RESUBMIT,
+        from_state=State.SUPPLEMENT_REQUIRED,
+        note=note[:2000],
+    )
+    return dossier
+
+
+@transaction.atomic
 def dossier_send_by_post(
     *,
     dossier: Dossier,
@@ -302,9 +329,13 @@ def dossier_send_by_post(
     post_tracking = _required(
         post_tracking, _("Give the postal tracking number."), field="post_tracking"
     )
-    if not dossier.delivery_address:
+    if dossier.result_delivery != ResultDelivery.POST or not dossier.delivery_address:
         raise ValidationError(
-            {"post_tracking": [_("The dossier has no delivery address: return it at the desk.")]}
+            {
+                "post_tracking": [
+                    _("The applicant did not ask for the result by post: return it as they chose.")
+                ]
+            }
         )
     lifecycle.expect(dossier, expected_state)
     lifecycle.take(dossier.hand_back, actor)

@@ -301,7 +301,8 @@ def intake(request):
         raise PermissionDenied
     versions = _intake_versions(request.user)
     chosen = request.POST.get("procedure") or request.GET.get("procedure")
-    version = versions.filter(pk=chosen).first() if (chosen or "").isdigit() else None
+    chosen = chosen or ""
+    version = versions.filter(pk=chosen).first() if chosen.isascii() and chosen.isdigit() else None
     if version is None:
         return render(request, "office/intake_choose.html", {"versions": versions})
     # The documents asked for at the desk or by post (not those for online filers only).

@@ -178,6 +178,14 @@ def _has_role(*roles: str):
     return check
 
 
+def _desk_for_paper(instance: "Dossier", user) -> bool:
+    """The agency's desk, for a dossier with no account behind it (taken in on paper)."""
+    return instance.applicant_id is None and _has_role(StaffRole.Role.DESK)(instance, user)
+
+
+_desk_for_paper.roles = (StaffRole.Role.DESK,)
+
+
 def _is_assignee(instance: "Dossier", user) -> bool:
     """The specialist the dossier is assigned to."""
     return _has_role(StaffRole.Role.SPECIALIST)(instance, user) and instance.assignee_id == user.pk
@@ -322,7 +330,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
             # A desk intake sent twice (a double click, a retry) makes one dossier.
             models.UniqueConstraint(
                 fields=["agency", "client_ref"],
-                condition=models.Q(client_ref__startswith="intake:"),
+                condition=models.Q(client_ref__startswith="intake:", applicant__isnull=True),
                 name="dossier_intake_once",
             ),
         ]
@@ -403,6 +411,18 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     def resubmit(self):
         """Back to where the request was made: the desk's queue, or the specialist's with the
         clock running again with the time that was left."""
+
+    @transition(
+        field=state,
+        source=State.SUPPLEMENT_REQUIRED,
+        target=GET_STATE(
+            lambda self: self.resume_state or State.SUBMITTED,
+            states=[State.SUBMITTED, State.PROCESSING],
+        ),
+        permission=_desk_for_paper,
+    )
+    def receive_supplement(self):
+        """The same, for a dossier taken in on paper: the desk records the supplement."""
 
     @transition(
         field=state,

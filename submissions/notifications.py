@@ -46,8 +46,13 @@ def notify_event(*, event_id: int) -> bool:
             "event": event,
             "dossier": dossier,
             "state": dossier.State(event.to_state).label,
+            # No account behind a dossier taken in on paper: its page is the public tracking.
             "dossier_url": settings.SITE_URL
-            + reverse("submissions:detail", args=[dossier.public_id]),
+            + (
+                reverse("submissions:detail", args=[dossier.public_id])
+                if account is not None
+                else reverse("submissions:track")
+            ),
             "track_url": settings.SITE_URL + reverse("submissions:track"),
         }
         subject = " ".join(render_to_string("submissions/email/event_subject.txt", context).split())

@@ -278,8 +278,9 @@ def test_the_matrix_covers_every_role_holding_transition():
         if t.permission is not None
     }
     # Submitting is the citizen's (tests/submissions/test_services.py); a fee is the payments
-    # issue's; the rest are here.
-    assert names - set(STEPS) == {"submit", "request_payment"}
+    # issue's; the desk's receiving a paper dossier's supplement needs a dossier with no account
+    # (tests/office/test_paper_dossiers.py); the rest are here.
+    assert names - set(STEPS) == {"submit", "request_payment", "receive_supplement"}
 
 
 @pytest.mark.parametrize(
