@@ -5,6 +5,8 @@ document whatever the reader's), rendered and signed by the worker after commit.
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from payments import fees
+from procedures import fees as procedure_fees
 from procedures.models import Channel
 from signing import services as signing
 from submissions.models import (
@@ -108,6 +110,21 @@ def _applicant_facts(dossier) -> list[list[str]]:
     return facts
 
 
+def _fee_fact(dossier) -> list[list[str]]:
+    """The fee on the dossier's channel, as the one fee rule computes it (none: not stated)."""
+    amount = fees.dossier_fee(dossier)
+    if amount is None:
+        return []
+    if procedure_fees.exempt(dossier.version, dossier.answers or {}):
+        return [["Phí, lệ phí", "Miễn (thuộc đối tượng được miễn)"]]
+    text = f"{amount:,}".replace(",", ".") + " đồng"
+    if dossier.version.fee_quantity_question and any(
+        c.fee_per_copy for c in dossier.version.channels.all()
+    ):
+        text += f" ({procedure_fees.quantity(dossier.version, dossier.answers or {})} bản)"
+    return [["Phí, lệ phí", text]]
+
+
 def _receipt(dossier, extra) -> dict:
     amount, unit = dossier.version.time_limit()
     working = "ngày làm việc" if unit == Channel.TimeUnit.WORKING_DAYS else "giờ làm việc"
@@ -139,6 +156,7 @@ def _receipt(dossier, extra) -> dict:
             ["Thời gian nhận hồ sơ", _when(dossier.received_at)],
             ["Thời gian trả kết quả", _when(dossier.due_at)],
             ["Hình thức nộp hồ sơ", CHANNEL_VI[dossier.channel]],
+            *_fee_fact(dossier),
             ["Hình thức nhận kết quả", _delivery_vi(dossier)],
         ],
         "items_title": "Thành phần hồ sơ đã nhận:",

@@ -1,4 +1,5 @@
-"""The fee rule, written once: what a dossier owes online, and when it must be paid.
+"""The fee rule, written once: what a dossier owes online, and when it must be paid (the
+amount itself, per dossier or per copy, exemptions: procedures.fees).
 
 A level-4 procedure's online channel fee is due online (Decree 42/2022: full online service
 includes paying online); its version's `fee_timing` says whether it is paid at submission
@@ -10,19 +11,22 @@ collected at the desk and nothing is owed online.
 from django.conf import settings
 
 from payments.models import Payment
-from procedures.models import Channel, FeeTiming
+from procedures.fees import fee_amount, fee_channel
+from procedures.models import FeeTiming
 from submissions.models import Dossier, IntakeChannel, State
 
 
+def dossier_fee(dossier: Dossier) -> int | None:
+    """The fee of this dossier on its own channel (the receipt and the pages show it)."""
+    return fee_amount(dossier.version, dossier.answers or {}, fee_channel(dossier.channel))
+
+
 def fee_due(dossier: Dossier) -> int:
-    """The amount to pay online: the online channel's fee, for level 4 only (0 when free), for
-    a dossier filed online (one taken in at the desk pays there)."""
+    """The amount to pay online: the online channel's fee, for level 4 only (0 when free or
+    exempt), for a dossier filed online (one taken in at the desk pays there)."""
     if dossier.version.service_level < 4 or dossier.channel != IntakeChannel.ONLINE:
         return 0
-    for channel in dossier.version.channels.all():
-        if channel.kind == Channel.Kind.ONLINE:
-            return channel.fee_vnd or 0
-    return 0
+    return dossier_fee(dossier) or 0
 
 
 def online_payment_enabled() -> bool:

@@ -62,7 +62,9 @@ TEXT_FIELDS = [
     "requirements",
     "announcing_decision",
 ]
-CHANNEL_FIELDS = ["kind", "time_amount", "time_unit", "fee_vnd", "fee_note", "note"]
+CHANNEL_FIELDS = ["kind", "time_amount", "time_unit", "fee_vnd", "fee_note", "fee_per_copy", "note"]
+# The fee rule's questions (payments.fees.fee_amount).
+FEE_RULE_FIELDS = ["fee_quantity_question", "fee_exemption_question", "fee_exempt_answers"]
 DOCUMENT_FIELDS = ["case", "name", "originals", "copies", "required", "needs_template", "channels"]
 
 # Annex columns: the Vietnamese headers of a "Quyết định công bố" annex, with English aliases.
@@ -123,6 +125,7 @@ def version_record(version: ProcedureVersion) -> dict:
     record["field"] = {"code": version.field.code, "name": version.field.name}
     record["service_level"] = version.service_level
     record["fee_timing"] = version.fee_timing
+    record |= {name: getattr(version, name) for name in FEE_RULE_FIELDS}
     record["effective_date"] = (
         version.effective_date.isoformat() if version.effective_date else None
     )
@@ -153,6 +156,7 @@ def _ordered(record: dict) -> dict:
         *TEXT_FIELDS[1:],
         "service_level",
         "fee_timing",
+        *FEE_RULE_FIELDS,
         "effective_date",
     ]
     keys += ["channels", "documents", "form_schema"]
@@ -433,6 +437,7 @@ def _check_json_record(item) -> dict | list:
     ):
         errors.append(_("“field” needs a code and a name"))
     errors += _check_channels(item.get("channels"))
+    errors += _check_fee_rule(item)
     errors += _check_documents(item.get("documents"))
     errors += form_schema.schema_errors(item.get("form_schema", []))
     return errors or item
@@ -457,6 +462,29 @@ def _check_channels(channels) -> list[str]:
         fee = channel.get("fee_vnd")
         if fee is not None and (not isinstance(fee, int) or isinstance(fee, bool) or fee < 0):
             errors.append(_("the fee “%(value)s” is not an amount in đồng") % {"value": fee})
+    return errors
+
+
+def _check_fee_rule(item: dict) -> list[str]:
+    """The fee rule names questions of the procedure's own form: a number for the quantity."""
+    schema = item.get("form_schema") or []
+    kinds = {q.get("name"): q.get("type") for q in schema if isinstance(q, dict)}
+    errors = []
+    quantity = item.get("fee_quantity_question") or ""
+    if quantity and kinds.get(quantity) != "number":
+        errors.append(
+            _("“fee_quantity_question” must name a number question of the form: %(name)s")
+            % {"name": quantity}
+        )
+    exemption = item.get("fee_exemption_question") or ""
+    if exemption and exemption not in kinds:
+        errors.append(
+            _("“fee_exemption_question” must name a question of the form: %(name)s")
+            % {"name": exemption}
+        )
+    answers = item.get("fee_exempt_answers") or []
+    if not isinstance(answers, list) or not all(isinstance(a, str | bool) for a in answers):
+        errors.append(_("“fee_exempt_answers” must be a list of answers"))
     return errors
 
 
@@ -541,6 +569,9 @@ def _canonical(item: dict) -> dict:
         "field": {"code": item["field"]["code"], "name": item["field"]["name"]},
         "service_level": item["service_level"],
         "fee_timing": item.get("fee_timing") or FeeTiming.BEFORE,
+        "fee_quantity_question": item.get("fee_quantity_question") or "",
+        "fee_exemption_question": item.get("fee_exemption_question") or "",
+        "fee_exempt_answers": item.get("fee_exempt_answers") or [],
         "effective_date": item.get("effective_date"),
         "form_schema": item.get("form_schema") or [],
     }
@@ -553,6 +584,7 @@ def _canonical(item: dict) -> dict:
             "time_unit": c["time_unit"],
             "fee_vnd": c.get("fee_vnd"),
             "fee_note": c.get("fee_note") or "",
+            "fee_per_copy": bool(c.get("fee_per_copy")),
             "note": c.get("note") or "",
         }
         for c in item["channels"]
@@ -713,6 +745,9 @@ def _write(version: ProcedureVersion, record: dict, *, with_effective_date: bool
     version.implementing_level = record.get("implementing_level") or version.procedure.agency.level
     version.service_level = record["service_level"]
     version.fee_timing = record.get("fee_timing") or FeeTiming.BEFORE
+    version.fee_quantity_question = record.get("fee_quantity_question") or ""
+    version.fee_exemption_question = record.get("fee_exemption_question") or ""
+    version.fee_exempt_answers = record.get("fee_exempt_answers") or []
     version.form_schema = record.get("form_schema") or []
     if with_effective_date:
         effective = record.get("effective_date")
@@ -728,6 +763,7 @@ def _write(version: ProcedureVersion, record: dict, *, with_effective_date: bool
             time_unit=c["time_unit"],
             fee_vnd=c.get("fee_vnd"),
             fee_note=c.get("fee_note") or "",
+            fee_per_copy=bool(c.get("fee_per_copy")),
             note=c.get("note") or "",
         )
         for order, c in enumerate(record["channels"])

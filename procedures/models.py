@@ -116,6 +116,21 @@ class ProcedureVersion(models.Model):
         default=ServiceLevel.LEVEL_1,
         validators=[MinValueValidator(1), MaxValueValidator(4)],
     )
+    # The fee rule's questions in the form schema (payments.fees.fee_amount): how many copies,
+    # and whether the applicant is exempt (the answers that exempt, each with its evidence among
+    # the documents).
+    fee_quantity_question = models.CharField(
+        _("quantity question"), max_length=64, blank=True,
+        help_text=_("Name of the number question giving the copies, for a fee per copy"),
+    )  # fmt: skip
+    fee_exemption_question = models.CharField(
+        _("exemption question"), max_length=64, blank=True,
+        help_text=_("Name of the question whose answer may exempt from the fee"),
+    )  # fmt: skip
+    fee_exempt_answers = models.JSONField(
+        _("exempting answers"), default=list, blank=True,
+        help_text=_("The answers to the exemption question that exempt from the fee"),
+    )  # fmt: skip
     fee_timing = models.CharField(
         _("fee paid"),
         max_length=16,
@@ -244,6 +259,11 @@ class Channel(models.Model):
         _("fee (VND)"), null=True, blank=True, help_text=_("0 when free; empty when not stated")
     )
     fee_note = models.CharField(_("fee note"), max_length=500, blank=True)
+    fee_per_copy = models.BooleanField(
+        _("fee per copy"),
+        default=False,
+        help_text=_("The fee is per copy: times the number the form's quantity question asks"),
+    )
     note = models.CharField(_("note"), max_length=500, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 

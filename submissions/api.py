@@ -22,6 +22,7 @@ from portal.errors import Refused, error_response, form_messages
 from portal.fields import TextField
 from portal.parsers import FormParser, JSONParser, MultiPartParser
 from procedures import selectors as procedure_selectors
+from procedures.fees import fee_amount, fee_channel
 from submissions import downloads, selectors, services
 from submissions.forms import APPLICANT_FIELDS, AnswersForm, TrackForm
 from submissions.models import Dossier, IntakeChannel, ResultDelivery, State
@@ -154,6 +155,14 @@ def answers_field(**kwargs) -> serializers.DictField:
 
 
 class DossierOutput(DossierSummaryOutput):
+    fee_amount = serializers.SerializerMethodField(
+        help_text="The fee for this dossier on its channel (VND; 0 free or exempt; null when "
+        "the procedure states none): per copy times the copies asked, if so"
+    )
+
+    def get_fee_amount(self, dossier) -> int | None:
+        return fee_amount(dossier.version, dossier.answers or {}, fee_channel(dossier.channel))
+
     result_delivery = serializers.ChoiceField(
         choices=ResultDelivery.choices, help_text="How the result is returned"
     )

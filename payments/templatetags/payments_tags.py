@@ -5,6 +5,7 @@ them."""
 from django import template
 
 from payments import fees
+from procedures import fees as procedure_fees
 
 register = template.Library()
 
@@ -31,3 +32,17 @@ def payment_list(dossier):
 def fee_due(dossier) -> int:
     """The fee the dossier's procedure asks online (0: none): `{% fee_due dossier as fee %}`."""
     return fees.fee_due(dossier)
+
+
+@register.inclusion_tag("payments/_fee_line.html")
+def fee_line(dossier):
+    """The dossier's fee on its channel, computed by the one fee rule (payments.fees): per copy
+    times the copies asked, or exempt."""
+    version, answers = dossier.version, dossier.answers or {}
+    return {
+        "amount": fees.dossier_fee(dossier),
+        "exempt": procedure_fees.exempt(version, answers),
+        "copies": procedure_fees.quantity(version, answers)
+        if version.fee_quantity_question
+        else None,
+    }
