@@ -590,7 +590,7 @@ class DossierWithdrawApi(CitizenApiView):
 
 class TrackInput(serializers.Serializer):
     code = TextField(max_length=64, help_text="Dossier code")
-    secret = TextField(max_length=16, help_text="The applicant's citizen ID number or phone")
+    secret = TextField(max_length=20, help_text="The applicant's citizen ID number or phone")
 
 
 class TrackEventOutput(serializers.Serializer):

@@ -245,7 +245,7 @@ class WithdrawForm(forms.Form):
 class TrackForm(forms.Form):
     code = forms.CharField(label=gettext_lazy("Dossier code"), max_length=64)
     secret = forms.CharField(
-        label=gettext_lazy("Citizen ID number or phone of the applicant"), max_length=16
+        label=gettext_lazy("Citizen ID number or phone of the applicant"), max_length=20
     )
 
     def clean_code(self):

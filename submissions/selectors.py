@@ -122,7 +122,8 @@ def _phone_digits(value: str) -> str:
 
 
 def dossier_track(*, code: str, secret: str) -> Dossier | None:
-    """Public tracking: the dossier whose code and applicant's citizen ID or phone both match.
+    """Public tracking: the dossier whose code and applicant's citizen ID (or passport number)
+    or phone both match.
     A wrong pair and an unknown code look the same to the caller."""
     dossier = (
         Dossier.objects.exclude(state=State.DRAFT)
@@ -133,6 +134,7 @@ def dossier_track(*, code: str, secret: str) -> Dossier | None:
     )
     if dossier is None:
         return None
-    by_id = _same(secret, dossier.applicant_citizen_id)
+    # A citizen ID, or a passport number (stored upper-case) for a filer without one.
+    by_id = _same(secret.upper(), dossier.applicant_citizen_id)
     by_phone = _same(_phone_digits(secret), _phone_digits(dossier.applicant_phone))
     return dossier if by_id or by_phone else None

@@ -117,3 +117,22 @@ def test_an_odd_procedure_choice_is_the_choice_page(client, people, odd):
     page = client.get(reverse("office:intake"), {"procedure": odd})
     assert page.status_code == 200
     assert 'name="procedure"' in page.content.decode()
+
+
+def test_a_filer_with_a_passport_tracks_by_it(client, people, version):
+    from rest_framework.test import APIClient
+
+    dossier, _created = dossier_intake(
+        actor=people.desk, version=version, channel=IntakeChannel.IN_PERSON,
+        applicant={**APPLICANT, "id_type": "passport", "citizen_id": "m12345678901",
+                   "nationality": "Hàn Quốc"},
+        components=received(version), intake_key="passport",
+    )  # fmt: skip
+    found = APIClient().post(
+        "/api/v1/track/", {"code": dossier.code, "secret": "m12345678901"}, format="json"
+    )
+    assert found.status_code == 200 and found.json()["code"] == dossier.code
+    page = client.post(
+        reverse("submissions:track"), {"code": dossier.code, "secret": "M12345678901"}
+    )
+    assert version.name in page.content.decode() and page.status_code == 200  # found
