@@ -1,7 +1,8 @@
 """A paper dossier at the one-stop desk, in a real browser (issue 14): the desk officer takes in
-a dossier a parent brings in person, with two scanned components, and sees it accepted with its
-receipt (Mẫu 01: channel "Trực tiếp", the components as received); after processing, the result
-goes back by post with its tracking number, and the register shows the channel and the post."""
+a dossier a parent brings in person for a pupil, with two scanned components, sees it accepted
+with its receipt (Mẫu 01: channel "Trực tiếp", the components as received), certifies one scan
+as an electronic copy (which verifies); after processing, the result goes back by post with
+its tracking number, and the register shows channel, filer, subject and the post."""
 
 import re
 from decimal import Decimal
@@ -57,6 +58,8 @@ def test_a_walk_in_dossier_from_the_desk_to_the_post(
     page.locator("#id_phone").fill("0987654321")
     page.locator("#id_address").fill("5 Phố Hàng Bài, Hoàn Kiếm, Hà Nội")
     page.locator("#id_result_delivery").select_option("post")
+    page.locator("#id_filer_role").select_option("parent")
+    page.locator("#id_subject_name").fill("Nguyễn Văn Học Sinh")
     first, second = version.documents.order_by("pk")
     page.locator(f"#id_form_{second.pk}").select_option("certified_copy")
     page.locator(f"#id_sheets_{second.pk}").fill("2")
@@ -70,6 +73,18 @@ def test_a_walk_in_dossier_from_the_desk_to_the_post(
     expect(page.locator("#channel")).to_have_text("Trực tiếp")
     expect(page.locator("#delivery")).to_contain_text("5 Phố Hàng Bài")
     assert dossier.state == State.RECEIVED and dossier.applicant is None
+    expect(page.locator("#for-whom")).to_contain_text("Nguyễn Văn Học Sinh")
+
+    # The original application form was shown: its scan is certified as an electronic copy.
+    page.locator("table.components").get_by_role("button").first.click()
+    expect(page.locator(".messages")).to_contain_text("Đã chứng thực")
+    certified = page.locator("table.components a").first
+    code = certified.inner_text()
+    certificate = Document.objects.get(verification_code=code)
+    assert certificate.kind == "certified_copy" and certificate.status == Document.Status.SIGNED
+    certified.click()
+    expect(page.locator("main")).to_contain_text("CHỨNG THỰC BẢN SAO ĐIỆN TỬ TỪ BẢN CHÍNH")
+    page.go_back()
     receipt = Document.objects.get(kind="receipt", owner_id=dossier.pk)
     assert receipt.status == Document.Status.SIGNED
     assert ["Hình thức nộp hồ sơ", "Trực tiếp"] in receipt.context["facts"]
@@ -98,4 +113,6 @@ def test_a_walk_in_dossier_from_the_desk_to_the_post(
     page.goto(f"{live_server.url}/office/register/?start={today}&end={today}")
     row = page.locator("table.register tbody tr").first
     expect(row).to_contain_text("Trực tiếp")
+    expect(row).to_contain_text("Trần Thị Phụ Huynh")
+    expect(row).to_contain_text("cho: Nguyễn Văn Học Sinh")
     expect(row).to_contain_text(re.compile(r"EB123456789VN"))
