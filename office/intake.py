@@ -148,7 +148,11 @@ def _check_components(version: ProcedureVersion, components: list[Received], cha
             errors[f"sheets_{document.pk}"] = [_("Give the number of sheets and sets.")]
         if not item.files:
             errors[f"files_{document.pk}"] = [_("Scan this component and attach the scan.")]
-    missing = [d.name for d in documents.values() if d.required and d.pk not in given]
+    missing = [
+        d.name
+        for d in documents.values()
+        if d.required and not d.exemption_evidence and d.pk not in given
+    ]
     if missing:
         errors["components"] = [
             _("A required component was not received: %(name)s.") % {"name": name}

@@ -65,7 +65,10 @@ TEXT_FIELDS = [
 CHANNEL_FIELDS = ["kind", "time_amount", "time_unit", "fee_vnd", "fee_note", "fee_per_copy", "note"]
 # The fee rule's questions (payments.fees.fee_amount).
 FEE_RULE_FIELDS = ["fee_quantity_question", "fee_exemption_question", "fee_exempt_answers"]
-DOCUMENT_FIELDS = ["case", "name", "originals", "copies", "required", "needs_template", "channels"]
+DOCUMENT_FIELDS = [
+    "case", "name", "originals", "copies", "required", "needs_template", "channels",
+    "exemption_evidence",
+]  # fmt: skip
 
 # Annex columns: the Vietnamese headers of a "Quyết định công bố" annex, with English aliases.
 ANNEX_COLUMNS = [
@@ -592,6 +595,7 @@ def _canonical(item: dict) -> dict:
     defaults = {
         "case": "", "originals": 1, "copies": 0, "required": True, "needs_template": False,
         "channels": RequiredDocument.FilingChannel.values,  # not stated: asked on every channel
+        "exemption_evidence": False,
     }  # fmt: skip
     record["documents"] = [
         {n: d.get(n) if d.get(n) is not None else defaults.get(n) for n in DOCUMENT_FIELDS}

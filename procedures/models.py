@@ -324,6 +324,11 @@ class RequiredDocument(models.Model):
         _("form template"), upload_to=template_upload_to, blank=True, max_length=300
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    exemption_evidence = models.BooleanField(
+        _("evidence of a fee exemption"),
+        default=False,
+        help_text=_("Asked for (and then required) only of an applicant exempt from the fee"),
+    )
     channels = models.JSONField(
         _("asked for when filed"),
         default=all_filing_channels,

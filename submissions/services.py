@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.workdays import classify
+from procedures import fees
 from procedures.models import ProcedureVersion
 from signing.models import Document
 from submissions import lifecycle, uploads
@@ -147,10 +148,13 @@ def dossier_missing(dossier: Dossier, *, answers_checked: bool = False) -> list[
     attached = set(
         dossier.files.filter(removed_at__isnull=True).values_list("requirement_id", flat=True)
     )
+    exempt = fees.exempt(dossier.version, dossier.answers or {})
     for document in dossier.version.documents.all():
         if not document.applies_to(dossier.channel):
             continue  # asked on another channel (shown at the desk, sent by post)
-        if document.required and document.pk not in attached:
+        # The evidence of a fee exemption: required of those who claim it, asked of no one else.
+        required = exempt if document.exemption_evidence else document.required
+        if required and document.pk not in attached:
             missing.append(_("Attach: %(document)s") % {"document": document.name})
     return missing
 

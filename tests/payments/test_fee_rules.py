@@ -110,3 +110,26 @@ def test_the_import_checks_the_rule_against_the_form(agency, version):
         )  # fmt: skip
     assert not report.applied
     assert any("must name a number question" in e for r in report.rows for e in r.errors)
+
+
+def test_the_evidence_of_an_exemption_is_asked_of_those_who_claim_it(client, agency):
+    version = ProcedureVersionFactory(
+        published=True, level4=True, procedure__agency=agency, form_schema=SCHEMA,
+        fee_exemption_question="doi_tuong", fee_exempt_answers=["ho_ngheo"],
+        channels=[{}, {"online": True, "fee_vnd": 9000}],
+        documents=[{"name": "Đơn đề nghị"},
+                   {"name": "Giấy chứng nhận hộ nghèo", "required": False,
+                    "exemption_evidence": True}],
+    )  # fmt: skip
+    with translation.override("en"):
+        usual = services.dossier_missing(_dossier(version, {"so_ban": 1}), answers_checked=True)
+        exempt = services.dossier_missing(
+            _dossier(version, {"so_ban": 1, "doi_tuong": "ho_ngheo"}), answers_checked=True
+        )
+    assert usual == ["Attach: Đơn đề nghị"]
+    assert exempt == ["Attach: Đơn đề nghị", "Attach: Giấy chứng nhận hộ nghèo"]
+    page = client.get(
+        reverse("procedures:detail", args=[version.procedure.service_code]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "Giấy chứng nhận hộ nghèo <em>(only for those exempt from the fee)</em>" in page
