@@ -80,6 +80,24 @@ def switch_language(request, code: str):
     return response
 
 
+def bad_request(request, exception=None):
+    """400 for a request Django itself refuses before any view (too many fields or files, a
+    body over the size limit, a malformed multipart): JSON under /api/, Django's page
+    elsewhere."""
+    if is_api_request(request):
+        message = _(
+            "The request could not be read: too many fields or files, too large, or malformed. "
+            "Send at most %(files)s files and %(fields)s fields in one request."
+        ) % {
+            "files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+            "fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+        }
+        return JsonResponse({"detail": message}, status=400)
+    from django.views.defaults import bad_request as django_bad_request
+
+    return django_bad_request(request, exception)
+
+
 def not_found(request, exception=None):
     """404: JSON for every answer under /api/ (a client never parses an HTML page), Django's
     page elsewhere."""

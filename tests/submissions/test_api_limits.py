@@ -135,3 +135,35 @@ def test_the_cap_is_told_on_the_page_too(settings, client, citizen, version):
     assert response.redirect_chain[-1][0] == start
     assert "Bạn đang có 1 hồ sơ nháp chưa nộp" in response.content.decode()  # Vietnamese first
     assert Dossier.objects.filter(applicant=citizen).count() == 1
+
+
+def test_too_many_files_in_one_request_is_a_json_400_under_the_api(settings, api, citizen, version):
+    """Found by the fuzzer (issue 13): Django refuses a request with more file parts than
+    DATA_UPLOAD_MAX_NUMBER_FILES before any view, with its HTML page; under /api/ it is the one
+    JSON error shape, with the limits, and nothing is stored."""
+    dossier = DossierFactory(applicant=citizen, version=version)
+    document = version.documents.first()
+    files = [_pdf() for _ in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    response = api.post(
+        f"{LIST}{dossier.public_id}/files/",
+        {"document": document.pk, "files": files},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert (
+        f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files" in response.json()["detail"]
+    )
+    assert dossier.files.count() == 0
+
+
+def test_too_many_files_on_a_page_is_djangos_400_page(client, settings, citizen, version):
+    dossier = DossierFactory(applicant=citizen, version=version)
+    client.force_login(citizen)
+    files = [_pdf() for _ in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    response = client.post(
+        reverse("submissions:documents", args=[dossier.public_id]), {"files": files}
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
