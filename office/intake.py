@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.vn import mst
 
+from office import selectors
 from office import services as workflow
 from portal.citizen_id import validate_citizen_id
-from portal.models import StaffRole
 from procedures.models import ProcedureVersion
 from submissions import lifecycle
 from submissions.models import (
@@ -50,11 +50,7 @@ class Received:
 
 
 def _check_actor(actor, version: ProcedureVersion) -> None:
-    if not (
-        actor.is_authenticated
-        and actor.has_role(StaffRole.Role.DESK)
-        and actor.agency_id == version.procedure.agency_id
-    ):
+    if not selectors.is_desk_of(actor, version.procedure.agency_id):
         raise PermissionDenied
 
 
@@ -276,11 +272,7 @@ def component_certify(*, dossier: Dossier, actor, component_id: int):
     from office import slips
 
     dossier = lifecycle.lock(dossier)
-    if not (
-        actor.is_authenticated
-        and actor.has_role(StaffRole.Role.DESK)
-        and actor.agency_id == dossier.agency_id
-    ):
+    if not selectors.is_desk_of(actor, dossier.agency_id):
         raise PermissionDenied
     component = dossier.components.select_related("requirement").filter(pk=component_id).first()
     if component is None:

@@ -21,6 +21,18 @@ def is_officer(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_officer)
 
 
+def is_desk_of(user, agency_id: int) -> bool:
+    """An officer of this agency at its one-stop desk."""
+    return is_officer(user) and user.agency_id == agency_id and user.has_role(StaffRole.Role.DESK)
+
+
+def _period(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The period from the start of `start` to the end of `end`, as [since, until)."""
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    return since, until
+
+
 def office_dossier_get_for(*, user, public_id) -> Dossier | None:
     """A dossier of the officer's own agency (not a draft); None for anyone else."""
     if not is_officer(user):
@@ -115,8 +127,7 @@ def online_filing_share(*, agency_id: int, start: dt.date, end: dt.date) -> Chan
     """Of the dossiers the agency received (accepted) in a period, how many came online: the
     online-filing rate the Decision 766/QĐ-TTg indicators report, counted from each dossier's
     recorded channel rather than assumed."""
-    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
-    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    since, until = _period(start, end)
     counts = Dossier.objects.filter(
         agency_id=agency_id, received_at__gte=since, received_at__lt=until
     ).aggregate(
@@ -143,8 +154,7 @@ def digitisation_share(*, agency_id: int, start: dt.date, end: dt.date) -> Digit
     """Of the paper dossiers (in person, by post) the agency received in a period, how many
     have a scan of every component received. (Certifying a scan as an electronic copy, signed
     by the agency, is not built yet: see the README.)"""
-    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
-    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    since, until = _period(start, end)
     unscanned = IntakeComponent.objects.filter(dossier=OuterRef("pk")).exclude(
         requirement__in=DossierFile.objects.filter(
             dossier=OuterRef("dossier"), removed_at__isnull=True
@@ -182,8 +192,7 @@ def register_rows(*, agency_id: int, start: dt.date, end: dt.date) -> QuerySet:
     "Received in the period, or never received and submitted in it" is written as one range on
     COALESCE(received_at, submitted_at), the expression of `dossier_register_day_idx`: the same
     rows, found by one index range instead of a walk through the agency's whole history."""
-    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
-    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    since, until = _period(start, end)
     return (
         Dossier.objects.filter(agency_id=agency_id)
         .alias(register_day=Coalesce("received_at", "submitted_at"))

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from office import slips
+from office import selectors, slips
 from payments import fees
 from portal.models import StaffRole, User
 from portal.workdays import WorkCalendar
@@ -297,19 +297,9 @@ def dossier_receive_supplement(
     lifecycle.require(dossier.receive_supplement, actor)
     note = _required(note, _("Say what was received."), field="note")
     lifecycle.expect(dossier, expected_state)
-    lifecycle.take(dossier.receive_supplement, actor)
-    if dossier.state == State.PROCESSING:
-        lifecycle.resume_clock(dossier)
-    dossier.save()
-    dossier.supplements.filter(answered_at__isnull=True).update(answered_at=timezone.now())
-    lifecycle.record(
-        dossier,
-        actor=actor,
-        action=EventAction.RESUBMIT,
-        from_state=State.SUPPLEMENT_REQUIRED,
-        note=note[:2000],
+    return filing.back_from_supplement(
+        dossier, actor=actor, transition=dossier.receive_supplement, note=note
     )
-    return dossier
 
 
 @transaction.atomic
@@ -361,8 +351,7 @@ def dossier_record_delivery(
     """The postal service delivered the result: the day is recorded (once)."""
     dossier = lifecycle.lock(dossier)
     if not (
-        actor.has_role(StaffRole.Role.DESK)
-        and actor.agency_id == dossier.agency_id
+        selectors.is_desk_of(actor, dossier.agency_id)
         and dossier.post_sent_at is not None
         and dossier.post_delivered_at is None
     ):

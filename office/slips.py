@@ -5,7 +5,6 @@ document whatever the reader's), rendered and signed by the worker after commit.
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from payments import fees
 from procedures import fees as procedure_fees
 from procedures.models import Channel
 from signing import services as signing
@@ -112,7 +111,7 @@ def _applicant_facts(dossier) -> list[list[str]]:
 
 def _fee_fact(dossier) -> list[list[str]]:
     """The fee on the dossier's channel, as the one fee rule computes it (none: not stated)."""
-    amount = fees.dossier_fee(dossier)
+    amount = procedure_fees.dossier_fee(dossier)
     if amount is None:
         return []
     if procedure_fees.exempt(dossier.version, dossier.answers or {}):

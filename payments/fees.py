@@ -11,14 +11,9 @@ collected at the desk and nothing is owed online.
 from django.conf import settings
 
 from payments.models import Payment
-from procedures.fees import fee_amount, fee_channel
+from procedures.fees import dossier_fee
 from procedures.models import FeeTiming
 from submissions.models import Dossier, IntakeChannel, State
-
-
-def dossier_fee(dossier: Dossier) -> int | None:
-    """The fee of this dossier on its own channel (the receipt and the pages show it)."""
-    return fee_amount(dossier.version, dossier.answers or {}, fee_channel(dossier.channel))
 
 
 def fee_due(dossier: Dossier) -> int:

@@ -48,3 +48,9 @@ def fee_amount(version, answers: dict, kind: str) -> int | None:
     if exempt(version, answers):
         return 0
     return channel.fee_vnd * (quantity(version, answers) if channel.fee_per_copy else 1)
+
+
+def dossier_fee(dossier) -> int | None:
+    """The fee of a dossier on its own filing channel (what the pages, the receipt and the API
+    show; the online payment asks the same amount)."""
+    return fee_amount(dossier.version, dossier.answers or {}, fee_channel(dossier.channel))

@@ -22,7 +22,7 @@ from portal.errors import Refused, error_response, form_messages
 from portal.fields import TextField
 from portal.parsers import FormParser, JSONParser, MultiPartParser
 from procedures import selectors as procedure_selectors
-from procedures.fees import fee_amount, fee_channel
+from procedures.fees import dossier_fee
 from submissions import downloads, selectors, services
 from submissions.forms import APPLICANT_FIELDS, AnswersForm, TrackForm
 from submissions.models import Dossier, IntakeChannel, ResultDelivery, State
@@ -161,7 +161,7 @@ class DossierOutput(DossierSummaryOutput):
     )
 
     def get_fee_amount(self, dossier) -> int | None:
-        return fee_amount(dossier.version, dossier.answers or {}, fee_channel(dossier.channel))
+        return dossier_fee(dossier)
 
     result_delivery = serializers.ChoiceField(
         choices=ResultDelivery.choices, help_text="How the result is returned"

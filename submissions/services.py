@@ -344,7 +344,14 @@ def dossier_resubmit(*, dossier: Dossier, actor, note: str = "") -> Dossier:
     problems = dossier_missing(dossier)
     if problems:
         raise ValidationError(problems, code="incomplete")
-    lifecycle.take(dossier.resubmit, actor)
+    return back_from_supplement(dossier, actor=actor, transition=dossier.resubmit, note=note)
+
+
+def back_from_supplement(dossier: Dossier, *, actor, transition, note: str) -> Dossier:
+    """The supplement is in (sent by the applicant, or received at the desk for a paper
+    dossier): the dossier goes back where the request was made, its clock running again if it
+    was being processed, the request answered. The caller holds the lock."""
+    lifecycle.take(transition, actor)
     if dossier.state == State.PROCESSING:
         lifecycle.resume_clock(dossier)
     dossier.save()

@@ -40,7 +40,7 @@ def fee_line(dossier):
     times the copies asked, or exempt."""
     version, answers = dossier.version, dossier.answers or {}
     return {
-        "amount": fees.dossier_fee(dossier),
+        "amount": procedure_fees.dossier_fee(dossier),
         "exempt": procedure_fees.exempt(version, answers),
         "copies": procedure_fees.quantity(version, answers)
         if version.fee_quantity_question
