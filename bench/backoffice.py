@@ -496,7 +496,7 @@ def _orm(op: str, p: dict, officer) -> tuple[int, int]:
     """What the page runs against the dossiers: (rows matched, rows on the first page)."""
     if op == "register":
         start, end = p["month"]
-        rows = selectors.register_rows(agency_id=officer.agency_id, start=start, end=end)
+        rows = selectors.register_rows(agency=officer.agency, start=start, end=end)
         page = Paginator(rows, 100).get_page(1)
     else:
         rows = selectors.office_dossier_list_for(

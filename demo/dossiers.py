@@ -1,6 +1,8 @@
 """Demo dossiers for the demo citizen, so that "My dossiers" and tracking show something at
 once: a draft, a submitted dossier and one the desk has asked to supplement. Idempotent."""
 
+import datetime as dt
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
@@ -198,50 +200,111 @@ PARENT = {
 }
 
 
-def seed_desk_intake() -> int:
-    """Paper dossiers taken in at the desk (issue 14): one brought in person with its
-    components scanned, one received by post whose result goes back by post. Idempotent (the
-    intake key). Returns how many were added."""
-    from office.intake import Received, dossier_intake
-    from submissions.models import IntakeChannel, IntakeComponent, ResultDelivery
+# A parent filing for their child (who files for whom, issue 14).
+FOR_PUPIL = {
+    **PARENT,
+    "filer_role": "parent",
+    "subject_name": "Lê Minh Khôi",
+    "subject_birth_date": dt.date(2015, 9, 2),
+}
+# An organisation filing (its enterprise code passes the check digit).
+ORGANISATION = {
+    "name": "Phạm Thị Lan",
+    "citizen_id": "001186054321",
+    "phone": "0243823456",
+    "address": "18 Phố Quán Thánh, phường Ba Đình, Hà Nội",
+    "filer_role": "organisation",
+    "org_name": "Công ty TNHH Giáo dục Ánh Dương",
+    "org_tax_code": "0105689122",
+    "org_address": "18 Phố Quán Thánh, phường Ba Đình, Hà Nội",
+    "org_representative": "Phạm Thị Lan",
+}
+CENTRE_DESK = "tiepnhan.badinh@demo.dvc.vn"
 
-    desk = User.objects.filter(email=DESK).first()
-    if desk is None:
-        return 0
-    versions = list(
-        ProcedureVersion.objects.filter(
-            status=ProcedureVersion.Status.PUBLISHED, procedure__agency=desk.agency
+
+def _intake(desk, version, *, key: str, channel: str, applicant: dict, delivery: str):
+    """A paper dossier taken in at `desk` with every required component scanned; a certified
+    copy where the procedure asks for a copy, else the original (certified at the desk as an
+    electronic copy, Decree 45/2020)."""
+    from office.intake import Received, component_certify, dossier_intake
+    from submissions.models import IntakeComponent
+
+    components = [
+        Received(
+            requirement_id=document.pk,
+            form=IntakeComponent.Form.CERTIFIED_COPY
+            if document.copies
+            else IntakeComponent.Form.ORIGINAL,
+            sheets=2,
+            files=[SimpleUploadedFile("ban-quet.pdf", SAMPLE_PDF, "application/pdf")],
         )
-        .exclude(documents=None)
-        .order_by("procedure__code")[:2]
+        for document in version.documents.filter(required=True)
+    ]
+    dossier, created = dossier_intake(
+        actor=desk,
+        version=version,
+        channel=channel,
+        applicant=applicant,
+        components=components,
+        intake_key=key,
+        result_delivery=delivery,
     )
+    if created:
+        for component in dossier.components.filter(form=IntakeComponent.Form.ORIGINAL):
+            component_certify(dossier=dossier, actor=desk, component_id=component.pk)
+    return dossier, created
+
+
+def _versions_of(agency, codes=None, count: int = 2) -> list[ProcedureVersion]:
+    found = ProcedureVersion.objects.filter(
+        status=ProcedureVersion.Status.PUBLISHED, procedure__agency=agency
+    ).exclude(documents=None)
+    if codes:
+        found = found.filter(procedure__code__in=codes)
+    return list(found.order_by("procedure__code")[:count])
+
+
+def seed_desk_intake() -> int:
+    """Paper dossiers taken in at a desk (issue 14): at the department's desk, a parent's for
+    their child brought in person with its components scanned and certified, and one received
+    by post whose result goes back by post; at the commune's Public Administration Service
+    Centre, an organisation's, handed over to the commune committee (liên thông), and a
+    parent's for a pupil waiting to be handed over. Idempotent (the intake keys). Returns how
+    many were added."""
+    from submissions.models import IntakeChannel, ResultDelivery
+
     added = 0
-    for key, version, channel, delivery in zip(
-        ("demo-walk-in", "demo-by-post"),
-        versions,
-        (IntakeChannel.IN_PERSON, IntakeChannel.POST),
-        (ResultDelivery.DESK, ResultDelivery.POST),
-        strict=False,
+    desk = User.objects.filter(email=DESK).first()
+    if desk is not None:
+        for key, version, channel, applicant, delivery in zip(
+            ("demo-walk-in", "demo-by-post"),
+            _versions_of(desk.agency),
+            (IntakeChannel.IN_PERSON, IntakeChannel.POST),
+            (FOR_PUPIL, PARENT),
+            (ResultDelivery.DESK, ResultDelivery.POST),
+            strict=False,
+        ):
+            added += _intake(
+                desk, version, key=key, channel=channel, applicant=applicant, delivery=delivery
+            )[1]
+    centre_desk = User.objects.filter(email=CENTRE_DESK).first()
+    if centre_desk is None:
+        return added
+    served = centre_desk.agency.served_agencies.first()
+    for key, codes, applicant, hand_over in (
+        ("demo-centre-organisation", ["1.012971"], ORGANISATION, True),
+        ("demo-centre-pupil", ["1.013220"], FOR_PUPIL, False),
     ):
-        components = [
-            Received(
-                requirement_id=document.pk,
-                form=IntakeComponent.Form.CERTIFIED_COPY
-                if document.copies
-                else IntakeComponent.Form.ORIGINAL,
-                sheets=2,
-                files=[SimpleUploadedFile("ban-quet.pdf", SAMPLE_PDF, "application/pdf")],
+        for version in _versions_of(served, codes, count=1):
+            dossier, created = _intake(
+                centre_desk,
+                version,
+                key=key,
+                channel=IntakeChannel.IN_PERSON,
+                applicant=applicant,
+                delivery=ResultDelivery.DESK,
             )
-            for document in version.documents.filter(required=True)
-        ]
-        _dossier, created = dossier_intake(
-            actor=desk,
-            version=version,
-            channel=channel,
-            applicant=PARENT,
-            components=components,
-            intake_key=key,
-            result_delivery=delivery,
-        )
-        added += created
+            if created and hand_over:
+                workflow.dossier_transfer(dossier=dossier, actor=centre_desk)
+            added += created
     return added

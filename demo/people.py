@@ -20,6 +20,11 @@ AGENCIES = [
 ]  # fmt: skip
 
 PROVINCE = "000.00.12.H26"
+COMMUNE = "000.25.12.H26"
+# The commune's Public Administration Service Centre (Decree 118/2025/NĐ-CP): it receives the
+# commune committee's dossiers and returns their results (liên thông). Illustrative code.
+CENTRE = ("000.26.12.H26", "Trung tâm Phục vụ hành chính công phường Ba Đình",
+          "TTPVHCC phường Ba Đình", Agency.Level.COMMUNE)  # fmt: skip
 
 USERS = [
     # email, full name, agency code, roles, Django admin access
@@ -29,6 +34,10 @@ USERS = [
     ("chuyenvien@demo.dvc.vn", "Lê Văn Cường", PROVINCE, [StaffRole.Role.SPECIALIST], False),
     ("lanhdao@demo.dvc.vn", "Phạm Thị Dung", PROVINCE, [StaffRole.Role.LEADER], False),
     ("quantri.so@demo.dvc.vn", "Hoàng Văn Em", PROVINCE, [StaffRole.Role.AGENCY_ADMIN], True),
+    ("tiepnhan.badinh@demo.dvc.vn", "Đặng Thị Giang", CENTRE[0], [StaffRole.Role.DESK], False),
+    ("motcua.badinh@demo.dvc.vn", "Bùi Văn Hải", COMMUNE, [StaffRole.Role.DESK], False),
+    ("chuyenvien.badinh@demo.dvc.vn", "Vũ Thị Hoa", COMMUNE, [StaffRole.Role.SPECIALIST], False),
+    ("lanhdao.badinh@demo.dvc.vn", "Đỗ Văn Hùng", COMMUNE, [StaffRole.Role.LEADER], False),
 ]
 
 CITIZEN_PROFILE = {
@@ -56,6 +65,17 @@ def seed() -> list[tuple[str, str]]:
             },
         )
         by_code[code] = agency
+    code, name, short_name, level = CENTRE
+    by_code[code], _ = Agency.objects.update_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "short_name": short_name,
+            "level": level,
+            "kind": Agency.Kind.SERVICE_CENTRE,
+        },
+    )
+    Agency.objects.filter(code=COMMUNE).update(service_centre=by_code[code])
 
     logins = []
     for email, full_name, agency_code, roles, is_staff in USERS:

@@ -122,10 +122,23 @@ ACTIONS: dict[str, Action] = {
             forms.RecordDeliveryForm, serializers.OfficeRecordDeliveryInput,
             services.dossier_record_delivery, params=("delivered_on",), transitions=None,
             offered=lambda dossier, user: (
-                user.has_role(Role.DESK)
+                selectors.is_desk_of(user, dossier.front_agency_id)
                 and dossier.post_sent_at is not None
                 and dossier.post_delivered_at is None
             ),
+        ),
+        Action(
+            "transfer", _("Hand to the resolving agency"), (Role.DESK,),
+            forms.ActionForm, serializers.OfficeTransferInput, services.dossier_transfer,
+            transitions=None,
+            offered=lambda dossier, user: services.transfer_refusal(dossier, user) is None,
+        ),
+        Action(
+            "transfer_result", _("Hand the result back to the centre"),
+            (Role.DESK, Role.LEADER),
+            forms.ActionForm, serializers.OfficeTransferResultInput,
+            services.dossier_transfer_result, transitions=None,
+            offered=lambda dossier, user: services.transfer_result_refusal(dossier, user) is None,
         ),
         Action(
             "stop", _("Stop processing"), (Role.LEADER,),

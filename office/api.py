@@ -76,6 +76,11 @@ class OfficeProcedureOutput(serializers.Serializer):
     name = serializers.CharField()
 
 
+class OfficeAgencyOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
 class OfficeDossierSummaryOutput(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     code = serializers.CharField()
@@ -96,6 +101,17 @@ class OfficeDossierSummaryOutput(serializers.Serializer):
         help_text="The clock is paused (a supplement or a fee is owed)"
     )
     assignee = OfficePersonOutput(allow_null=True)
+    agency = OfficeAgencyOutput(help_text="The agency that resolves the dossier")
+    receiving_agency = OfficeAgencyOutput(
+        allow_null=True,
+        help_text="The service centre that received it for that agency (liên thông), if one did",
+    )
+    transferred_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the centre handed it to the resolving agency"
+    )
+    result_transferred_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the agency handed the result back to the centre"
+    )
 
     def get_paused(self, dossier) -> bool:
         return dossier.paused_at is not None
@@ -224,7 +240,8 @@ class OfficeQueueInput(serializers.Serializer):
         choices=selectors.OFFICE_TABS,
         default="all",
         help_text="desk: to accept; assign: accepted, to assign; mine: assigned to me; "
-        "approval: proposals; results: to hand back; all",
+        "approval: proposals; results: to hand back; transfers: to hand between a service "
+        "centre and the resolving agency; all",
     )
     procedure = serializers.IntegerField(required=False, min_value=1, help_text="Procedure id")
     state = serializers.ChoiceField(
@@ -262,7 +279,7 @@ class OfficeDossierListApi(generics.ListAPIView):
             due_soon=data["due_soon"],
             query=data.get("q", ""),
             channel=data.get("channel", ""),
-        ).select_related("version__procedure")
+        ).select_related("version__procedure", "agency", "receiving_agency")
 
     @extend_schema(
         parameters=[OfficeQueueInput],

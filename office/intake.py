@@ -49,9 +49,16 @@ class Received:
     files: list = field(default_factory=list)
 
 
-def _check_actor(actor, version: ProcedureVersion) -> None:
-    if not selectors.is_desk_of(actor, version.procedure.agency_id):
-        raise PermissionDenied
+def _receiving_centre(actor, version: ProcedureVersion) -> int | None:
+    """The desk taking the dossier in: the resolving agency's own (None), or that of the
+    service centre receiving for it (its id: the dossier is then handed over, liên thông).
+    Anyone else is refused."""
+    agency = version.procedure.agency
+    if selectors.is_desk_of(actor, agency.pk):
+        return None
+    if agency.service_centre_id and selectors.is_desk_of(actor, agency.service_centre_id):
+        return agency.service_centre_id
+    raise PermissionDenied
 
 
 # A passport number: letters and digits (a Vietnamese passport is one letter and seven digits;
@@ -172,7 +179,7 @@ def dossier_intake(
     """Register and accept a paper dossier; returns (dossier, created). Every problem is
     raised before anything is stored, by field (`name`, `citizen_id`, `channel`, `components`,
     `form_<id>`, `sheets_<id>`, `files_<id>`)."""
-    _check_actor(actor, version)
+    centre_id = _receiving_centre(actor, version)
     client_ref = f"intake:{intake_key}"[:64]
     # Only the desk's own intakes (no account): a citizen's API key may look the same.
     existing = Dossier.objects.filter(
@@ -212,6 +219,7 @@ def dossier_intake(
             dossier = Dossier(
                 version=version,
                 agency_id=version.procedure.agency_id,
+                receiving_agency_id=centre_id,
                 applicant=None,
                 channel=channel,
                 state=State.SUBMITTED,
@@ -272,7 +280,7 @@ def component_certify(*, dossier: Dossier, actor, component_id: int):
     from office import slips
 
     dossier = lifecycle.lock(dossier)
-    if not selectors.is_desk_of(actor, dossier.agency_id):
+    if not selectors.is_desk_of(actor, dossier.front_agency_id):  # the desk that received it
         raise PermissionDenied
     component = dossier.components.select_related("requirement").filter(pk=component_id).first()
     if component is None:
@@ -301,6 +309,7 @@ def component_certify(*, dossier: Dossier, actor, component_id: int):
         actor=actor,
         revision=component.pk,
         extra={"component": component, "scans": scans, "actor": actor},
+        agency=dossier.front_agency,  # the body whose desk compared it with the original
     )
     component.certified_at = timezone.now()
     component.certified_by = actor

@@ -21,6 +21,7 @@ HEADINGS = [
     "Hình thức nộp",
     "Ngày tiếp nhận",
     "Hẹn trả",
+    "Liên thông",
     "Ngày có kết quả",
     "Ngày trả",
     "Trạng thái",
@@ -37,6 +38,19 @@ def _for_whom(row: dict) -> str:
     return ""
 
 
+def _handoffs(row: dict, day) -> str:
+    """Liên thông: the other body (the resolving agency in a centre's register, the receiving
+    centre in an agency's) and the dates the dossier and its result were handed over."""
+    if not row["other_body"]:
+        return ""
+    text = row["other_body"]
+    if row["transferred_at"]:
+        text += f"\nchuyển xử lý: {day(row['transferred_at'])}"
+    if row["result_transferred_at"]:
+        text += f"\nnhận kết quả: {day(row['result_transferred_at'])}"
+    return text
+
+
 def line(row: dict) -> list[str]:
     """One line of the register from a row of office.selectors.register_rows."""
     zone = timezone.get_current_timezone()
@@ -51,6 +65,7 @@ def line(row: dict) -> list[str]:
         CHANNEL_VI[row["channel"]],
         day(row["received_at"] or row["submitted_at"]),
         day(row["due_at"]),
+        _handoffs(row, day),
         day(row["resolved_at"]),
         day(row["returned_at"])
         + (f"\n{row['post_service']}: {row['post_tracking']}" if row["post_tracking"] else ""),

@@ -1,6 +1,8 @@
 """Reads of the back-office, with its visibility rule in one place: an officer sees the dossiers
-of their own agency (never a draft); anyone else sees nothing (the pages and the API answer 404
-for "missing" and "not yours" alike, and do not tell who is an officer)."""
+of their own agency (never a draft), a service centre's officer those the centre received for
+the agencies it serves (liên thông: a dossier a centre received is seen by exactly the centre
+and the resolving agency); anyone else sees nothing (the pages and the API answer 404 for
+"missing" and "not yours" alike, and do not tell who is an officer)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -12,9 +14,16 @@ from django.utils import timezone
 from portal.models import StaffRole, User
 from portal.workdays import WorkCalendar
 from submissions.lifecycle import CLOCK_STATES
-from submissions.models import Dossier, DossierFile, IntakeChannel, IntakeComponent, State
+from submissions.models import (
+    Dossier,
+    DossierFile,
+    IntakeChannel,
+    IntakeComponent,
+    ResultDelivery,
+    State,
+)
 
-OFFICE_TABS = ("desk", "assign", "mine", "approval", "results", "all")
+OFFICE_TABS = ("desk", "assign", "mine", "approval", "results", "transfers", "all")
 
 
 def is_officer(user) -> bool:
@@ -33,14 +42,38 @@ def _period(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return since, until
 
 
+def at_centre(user) -> bool:
+    """The officer works at a Public Administration Service Centre."""
+    return user.agency.is_service_centre
+
+
+def _visible(user) -> QuerySet[Dossier]:
+    """The dossiers the officer's agency sees: a centre's are those it received (it resolves
+    none), an agency's those it resolves, whoever received them. One column each, so each
+    queue is one index range."""
+    if at_centre(user):
+        return Dossier.objects.filter(receiving_agency_id=user.agency_id)
+    return Dossier.objects.filter(agency_id=user.agency_id)
+
+
+def procedures_of(user, prefix: str = "") -> Q:
+    """The procedures the officer's desk takes dossiers for (`prefix`: the path to the
+    procedure, e.g. "procedure__" from a version): a centre's, those of the agencies it serves
+    (an agency's own desk keeps taking in its own)."""
+    if at_centre(user):
+        return Q(**{f"{prefix}agency__service_centre_id": user.agency_id})
+    return Q(**{f"{prefix}agency_id": user.agency_id})
+
+
 def office_dossier_get_for(*, user, public_id) -> Dossier | None:
     """A dossier of the officer's own agency (not a draft); None for anyone else."""
     if not is_officer(user):
         return None
     return (
-        Dossier.objects.filter(agency_id=user.agency_id, public_id=public_id)
+        _visible(user)
+        .filter(public_id=public_id)
         .exclude(state=State.DRAFT)
-        .select_related("version", "version__procedure", "agency", "assignee")
+        .select_related("version", "version__procedure", "agency", "receiving_agency", "assignee")
         .first()
     )
 
@@ -68,20 +101,39 @@ def office_dossier_list_for(
 ) -> QuerySet[Dossier]:
     """The officer's queue, oldest first. Tabs: desk (submitted), assign (accepted, waiting for a
     specialist), mine (assigned to me and in my hands), approval (proposals), results (to hand
-    back), all. Search: a dossier code (or its start), a 12-digit citizen ID, else the name."""
+    back), transfers (liên thông: at a centre, accepted dossiers to hand to their agency; at an
+    agency, signed results to hand back to the centre that returns them), all. Search: a
+    dossier code (or its start), a 12-digit citizen ID, else the name."""
     if not is_officer(user):
         return Dossier.objects.none()
-    queryset = Dossier.objects.filter(agency_id=user.agency_id).exclude(state=State.DRAFT)
+    queryset = _visible(user).exclude(state=State.DRAFT)
+    centre = at_centre(user)
+    # What the agency's own desk receives and returns (a centre's desk: everything it sees).
+    own_desk = Q() if centre else Q(receiving_agency__isnull=True)
     if tab == "desk":
-        queryset = queryset.filter(state=State.SUBMITTED)
+        queryset = queryset.filter(own_desk, state=State.SUBMITTED)
     elif tab == "assign":
-        queryset = queryset.filter(state=State.RECEIVED)
+        queryset = queryset.filter(
+            Q(receiving_agency__isnull=True) | Q(transferred_at__isnull=False),
+            state=State.RECEIVED,
+        )
     elif tab == "mine":
         queryset = queryset.filter(assignee=user, state=State.PROCESSING)
     elif tab == "approval":
         queryset = queryset.filter(state=State.PENDING_APPROVAL)
     elif tab == "results":
-        queryset = queryset.filter(state=State.RESOLVED)
+        if centre:
+            own_desk = Q(result_transferred_at__isnull=False)
+        queryset = queryset.filter(own_desk, state=State.RESOLVED)
+    elif tab == "transfers":
+        if centre:
+            queryset = queryset.filter(state=State.RECEIVED, transferred_at__isnull=True)
+        else:
+            queryset = queryset.filter(
+                state=State.RESOLVED,
+                receiving_agency__isnull=False,
+                result_transferred_at__isnull=True,
+            ).exclude(result_delivery=ResultDelivery.ONLINE)
     if procedure_id:
         queryset = queryset.filter(version__procedure_id=procedure_id)
     if state:
@@ -107,7 +159,9 @@ def office_dossier_list_for(
             queryset = queryset.filter(code__startswith=query.upper())
         else:
             queryset = queryset.filter(applicant_name__icontains=query)
-    return queryset.select_related("version", "assignee").order_by("submitted_at", "pk")
+    return queryset.select_related("version", "assignee", "agency", "receiving_agency").order_by(
+        "submitted_at", "pk"
+    )
 
 
 @dataclass(frozen=True)
@@ -180,26 +234,37 @@ def office_specialists(*, agency_id: int) -> QuerySet[User]:
 REGISTER_FIELDS = (
     "public_id", "code", "state", "channel", "applicant_name", "applicant_phone", "submitted_at",
     "received_at", "due_at", "resolved_at", "returned_at", "post_service", "post_tracking",
-    "filer_role", "subject_name", "org_name", "org_tax_code",
+    "filer_role", "subject_name", "org_name", "org_tax_code", "transferred_at",
+    "result_transferred_at",
 )  # fmt: skip
 
 
-def register_rows(*, agency_id: int, start: dt.date, end: dt.date) -> QuerySet:
+def register_rows(*, agency, start: dt.date, end: dt.date) -> QuerySet:
     """Mẫu 06: the agency's dossiers received (or submitted, if never received) in a period,
     in the order of that date (the register's own order; the index gives the page directly).
     Plain rows (dicts of REGISTER_FIELDS and procedure_name): a page shows up to a hundred.
 
     "Received in the period, or never received and submitted in it" is written as one range on
     COALESCE(received_at, submitted_at), the expression of `dossier_register_day_idx`: the same
-    rows, found by one index range instead of a walk through the agency's whole history."""
+    rows, found by one index range instead of a walk through the agency's whole history.
+
+    A service centre's register holds the dossiers it received for the agencies it serves; an
+    agency's, those it resolves, wherever received; each line that went between the two names
+    the other body and the hand-offs' dates."""
     since, until = _period(start, end)
+    if agency.is_service_centre:
+        queryset = Dossier.objects.filter(receiving_agency_id=agency.pk)
+    else:
+        queryset = Dossier.objects.filter(agency_id=agency.pk)
     return (
-        Dossier.objects.filter(agency_id=agency_id)
-        .alias(register_day=Coalesce("received_at", "submitted_at"))
+        queryset.alias(register_day=Coalesce("received_at", "submitted_at"))
         .filter(register_day__gte=since, register_day__lt=until)
         # Only what a register line shows: the procedure's name rather than its whole version
         # (form schema, search text, legal texts) for each of up to a hundred lines.
-        .annotate(procedure_name=F("version__name"))
+        .annotate(
+            procedure_name=F("version__name"),
+            other_body=F("agency__name" if agency.is_service_centre else "receiving_agency__name"),
+        )
         .order_by("register_day", "received_at", "submitted_at", "pk")
-        .values(*REGISTER_FIELDS, "procedure_name")
+        .values(*REGISTER_FIELDS, "procedure_name", "other_body")
     )

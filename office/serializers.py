@@ -79,6 +79,14 @@ class OfficeRequestPaymentInput(OfficeActionInput):
     pass
 
 
+class OfficeTransferInput(OfficeActionInput):
+    pass
+
+
+class OfficeTransferResultInput(OfficeActionInput):
+    pass
+
+
 class OfficeHandBackInput(OfficeActionInput):
     received_by = _text(max_length=150)
 

@@ -33,6 +33,7 @@ from submissions.models import (
     DocumentKind,
     Dossier,
     EventAction,
+    IntakeChannel,
     ResultDelivery,
     State,
     SupplementRequest,
@@ -65,7 +66,10 @@ def dossier_accept(*, dossier: Dossier, actor, expected_state: str | None = None
         dossier.due_at = WorkCalendar().due_at(dossier.received_at, amount or 0, unit)
     dossier.save()
     lifecycle.record(dossier, actor=actor, action=EventAction.ACCEPT, from_state=State.SUBMITTED)
-    slips.issue(dossier, DocumentKind.RECEIPT, actor=actor)
+    slips.issue(dossier, DocumentKind.RECEIPT, actor=actor, agency=dossier.front_agency)
+    if dossier.receiving_agency_id and dossier.channel == IntakeChannel.ONLINE:
+        # An electronic dossier goes to the resolving agency at once (DOMAIN.md §3.2).
+        _handoff(dossier, actor=actor, action=EventAction.TRANSFER)
     return dossier
 
 
@@ -84,7 +88,7 @@ def dossier_refuse(
     lifecycle.record(
         dossier, actor=actor, action=EventAction.REFUSE, from_state=State.SUBMITTED, note=reasons
     )
-    slips.issue(dossier, DocumentKind.REFUSAL, actor=actor)
+    slips.issue(dossier, DocumentKind.REFUSAL, actor=actor, agency=dossier.front_agency)
     return dossier
 
 
@@ -153,7 +157,13 @@ def dossier_request_supplement(
         from_state=from_state,
         note=reason,
     )
-    slips.issue(dossier, DocumentKind.SUPPLEMENT, actor=actor, revision=dossier.supplements.count())
+    slips.issue(
+        dossier,
+        DocumentKind.SUPPLEMENT,
+        actor=actor,
+        revision=dossier.supplements.count(),
+        agency=dossier.front_agency if from_state == State.SUBMITTED else dossier.agency,
+    )
     return dossier
 
 
@@ -171,6 +181,11 @@ def dossier_assign(
     ):
         raise ValidationError(_("Choose a specialist of this agency."), code="specialist")
     lifecycle.expect(dossier, expected_state)
+    if dossier.state == State.RECEIVED and not dossier.at_resolving_agency:
+        raise ValidationError(
+            _("The service centre has not handed this dossier to the agency yet."),
+            code="not_transferred",
+        )
     lifecycle.take(dossier.assign, actor)
     dossier.assignee = specialist
     dossier.save()
@@ -264,6 +279,14 @@ def dossier_approve(*, dossier: Dossier, actor, expected_state: str | None = Non
     return dossier
 
 
+def _require_result_at_front_desk(dossier: Dossier) -> None:
+    if dossier.state == State.RESOLVED and not dossier.result_at_front_desk:
+        raise ValidationError(
+            _("The agency has not handed the result back to the centre yet."),
+            code="not_transferred",
+        )
+
+
 @transaction.atomic
 def dossier_hand_back(
     *, dossier: Dossier, actor, received_by: str, expected_state: str | None = None
@@ -273,6 +296,7 @@ def dossier_hand_back(
     lifecycle.require(dossier.hand_back, actor)
     received_by = _required(received_by, _("Say who received the result."), field="received_by")
     lifecycle.expect(dossier, expected_state)
+    _require_result_at_front_desk(dossier)
     lifecycle.take(dossier.hand_back, actor)
     dossier.returned_to = received_by[:150]
     dossier.save()
@@ -328,6 +352,7 @@ def dossier_send_by_post(
             }
         )
     lifecycle.expect(dossier, expected_state)
+    _require_result_at_front_desk(dossier)
     lifecycle.take(dossier.hand_back, actor)
     dossier.post_service = post_service[:80]
     dossier.post_tracking = post_tracking[:40]
@@ -351,7 +376,7 @@ def dossier_record_delivery(
     """The postal service delivered the result: the day is recorded (once)."""
     dossier = lifecycle.lock(dossier)
     if not (
-        selectors.is_desk_of(actor, dossier.agency_id)
+        selectors.is_desk_of(actor, dossier.front_agency_id)
         and dossier.post_sent_at is not None
         and dossier.post_delivered_at is None
     ):
@@ -517,4 +542,87 @@ def dossier_payment_received(*, dossier: Dossier, payment) -> Dossier:
         from_state=State.AWAITING_PAYMENT,
         note=f"{payment.amount:,} VND ({payment.order_ref})".replace(",", "."),
     )
+    return dossier
+
+
+# --- liên thông: hand-offs between the receiving service centre and the resolving agency ---
+
+
+def _handoff(dossier: Dossier, *, actor, action: str) -> None:
+    """Record a hand-off (its time on the dossier, a row of the control sheet Mẫu 05)."""
+    now = timezone.now()
+    if action == EventAction.TRANSFER:
+        dossier.transferred_at, to = now, dossier.agency
+    else:
+        dossier.result_transferred_at, to = now, dossier.receiving_agency
+    dossier.save(update_fields=["transferred_at", "result_transferred_at", "updated_at"])
+    lifecycle.record(dossier, actor=actor, action=action, from_state=dossier.state, note=to.name)
+
+
+def transfer_refusal(dossier: Dossier, actor) -> Exception | None:
+    """Why this officer may not hand the dossier to the resolving agency now (None: they may):
+    the desk of the centre that received it, once, after accepting it."""
+    if not (
+        dossier.receiving_agency_id and selectors.is_desk_of(actor, dossier.receiving_agency_id)
+    ):
+        return PermissionDenied()
+    if dossier.state != State.RECEIVED or dossier.transferred_at is not None:
+        return ValidationError(
+            _("Only an accepted dossier not yet handed over can be handed to the agency."),
+            code="stale",
+        )
+    return None
+
+
+def transfer_result_refusal(dossier: Dossier, actor) -> Exception | None:
+    """Why this officer may not hand the result back to the centre now (None: they may): the
+    resolving agency's desk or a leader, once the result is signed, when the applicant collects
+    it from the centre (at its desk or by post; an online result needs no hand-off)."""
+    if not (
+        dossier.receiving_agency_id
+        and selectors.is_officer(actor)
+        and actor.agency_id == dossier.agency_id
+        and actor.has_role(StaffRole.Role.DESK, StaffRole.Role.LEADER)
+    ):
+        return PermissionDenied()
+    if (
+        dossier.state != State.RESOLVED
+        or dossier.result_transferred_at is not None
+        or dossier.result_delivery == ResultDelivery.ONLINE
+    ):
+        return ValidationError(
+            _("Only a signed result the centre returns, not yet handed back, can be sent there."),
+            code="stale",
+        )
+    return None
+
+
+@transaction.atomic
+def dossier_transfer(*, dossier: Dossier, actor, expected_state: str | None = None) -> Dossier:
+    """The receiving centre hands an accepted (paper) dossier to the resolving agency, whose
+    queue it then joins; an online one goes at acceptance (dossier_accept)."""
+    dossier = lifecycle.lock(dossier)
+    refusal = transfer_refusal(dossier, actor)
+    if isinstance(refusal, PermissionDenied):
+        raise refusal
+    lifecycle.expect(dossier, expected_state)
+    if refusal is not None:
+        raise refusal
+    _handoff(dossier, actor=actor, action=EventAction.TRANSFER)
+    return dossier
+
+
+@transaction.atomic
+def dossier_transfer_result(
+    *, dossier: Dossier, actor, expected_state: str | None = None
+) -> Dossier:
+    """The resolving agency hands the signed result back to the centre, which returns it."""
+    dossier = lifecycle.lock(dossier)
+    refusal = transfer_result_refusal(dossier, actor)
+    if isinstance(refusal, PermissionDenied):
+        raise refusal
+    lifecycle.expect(dossier, expected_state)
+    if refusal is not None:
+        raise refusal
+    _handoff(dossier, actor=actor, action=EventAction.TRANSFER_RESULT)
     return dossier

@@ -49,6 +49,8 @@ DELIVERY_VI = {
 def _delivery_vi(dossier) -> str:
     if dossier.result_delivery == ResultDelivery.POST:
         return f"{DELIVERY_VI[ResultDelivery.POST]}, đến: {dossier.delivery_address}"
+    if dossier.result_delivery == ResultDelivery.DESK and dossier.receiving_agency_id:
+        return f"Tại {dossier.receiving_agency.name}"
     return DELIVERY_VI[dossier.result_delivery]
 
 
@@ -106,6 +108,8 @@ def _applicant_facts(dossier) -> list[list[str]]:
     if dossier.applicant_email:
         facts.append(["Thư điện tử", dossier.applicant_email])
     facts.append(["Nội dung yêu cầu giải quyết", dossier.version.name])
+    if dossier.receiving_agency_id:  # liên thông: received by a centre for the agency
+        facts.append(["Cơ quan giải quyết", dossier.agency.name])
     return facts
 
 
@@ -178,8 +182,8 @@ def _supplement(dossier, extra) -> dict:
         "closing": [
             f"Lý do: {request.reason}" if request else "",
             "Ông/Bà bổ sung hồ sơ trực tuyến trên Cổng dịch vụ công. "
-            f"Liên hệ: {dossier.agency.name}"
-            + (f", điện thoại {dossier.agency.phone}" if dossier.agency.phone else "")
+            f"Liên hệ: {dossier.front_agency.name}"
+            + (f", điện thoại {dossier.front_agency.phone}" if dossier.front_agency.phone else "")
             + ".",
         ],
     }
@@ -265,14 +269,24 @@ def _result(dossier, extra) -> dict:
     }
 
 
+# Liên thông: a hand-off between the receiving centre and the resolving agency.
+HANDOFFS = (EventAction.TRANSFER, EventAction.TRANSFER_RESULT)
+
+
 def control_sheet_rows(dossier) -> list[list[str]]:
-    """Mẫu 05: one row per hand-off."""
+    """Mẫu 05: one row per hand-off; those between the receiving centre and the resolving
+    agency name both bodies."""
     rows, previous = [], None
-    for event in dossier.events.select_related("actor").order_by("created_at", "pk"):
+    for event in dossier.events.select_related("actor", "actor__agency").order_by(
+        "created_at", "pk"
+    ):
         giver = previous.actor.full_name if previous and previous.actor else dossier.applicant_name
         receiver = event.actor.full_name if event.actor else "Hệ thống"
         if event.action == EventAction.ASSIGN and event.note:
             receiver = event.note  # the specialist it was handed to
+        if event.action in HANDOFFS:
+            giver = f"{event.actor.full_name} ({event.actor.agency.name})" if event.actor else ""
+            receiver = event.note  # the body it was handed to
         rows.append(
             [
                 f"{giver} → {receiver}",
@@ -325,8 +339,19 @@ BUILDERS = {
 }
 
 
-def issue(dossier, kind: str, *, actor=None, revision: int = 1, extra: dict | None = None):
-    """Ask for the signed document of `kind` for the dossier (rendered after commit)."""
+def issue(
+    dossier,
+    kind: str,
+    *,
+    actor=None,
+    revision: int = 1,
+    extra: dict | None = None,
+    agency=None,
+):
+    """Ask for the signed document of `kind` for the dossier (rendered after commit), issued
+    and signed by `agency`: by default the resolving agency; the receiving desk's papers
+    (receipt, refusal, the desk's supplement request, certified copies) by the body whose desk
+    received the dossier."""
     context = BUILDERS[kind](dossier, extra)
     title, form_number, paper = TITLES.get(kind, (None, "", "A4"))
     title = context.pop("title", None) or title
@@ -336,7 +361,7 @@ def issue(dossier, kind: str, *, actor=None, revision: int = 1, extra: dict | No
         title=title,
         template="documents/form.html",
         context=context,
-        agency=dossier.agency,
+        agency=agency or dossier.agency,
         owner=dossier,
         revision=revision,
         paper=paper,

@@ -58,7 +58,7 @@ def queue(request):
     tab = request.GET.get("tab") or selectors.office_default_tab(request.user)
     if tab not in selectors.OFFICE_TABS:
         tab = "all"
-    procedures = Procedure.objects.filter(agency_id=request.user.agency_id).order_by("code")
+    procedures = Procedure.objects.filter(selectors.procedures_of(request.user)).order_by("code")
     form = office_forms.QueueForm(
         request.GET or None,
         procedures=[(p.pk, p.code) for p in procedures],
@@ -88,6 +88,7 @@ def queue(request):
             "query": query.urlencode(),
             "now": timezone.now(),
             "can_take_in": request.user.has_role(StaffRole.Role.DESK),
+            "at_centre": selectors.at_centre(request.user),
         },
     )
 
@@ -95,10 +96,19 @@ def queue(request):
 def _tabs(user) -> list[tuple[str, str]]:
     role = StaffRole.Role
     tabs = []
+    if selectors.at_centre(user):  # a centre receives, hands over and returns; nothing else
+        return [
+            ("desk", _("To accept")),
+            ("transfers", _("To hand to the agency")),
+            ("results", _("Results to hand back")),
+            ("all", _("All dossiers")),
+        ]
     if user.has_role(role.DESK):
         tabs += [("desk", _("To accept")), ("results", _("Results to hand back"))]
     if user.has_role(role.DESK, role.LEADER):
         tabs.append(("assign", _("To assign")))
+        if user.agency.service_centre_id:
+            tabs.append(("transfers", _("Results to send to the centre")))
     if user.has_role(role.SPECIALIST):
         tabs.append(("mine", _("Assigned to me")))
     if user.has_role(role.LEADER):
@@ -130,7 +140,7 @@ def _render_dossier(request, dossier, *, bound=None, status=200):
         "documents": dossier_selectors.dossier_documents(dossier, staff=True),
         "supplements": list(dossier.supplements.all()),
         "components": list(dossier.components.select_related("requirement").order_by("pk")),
-        "can_certify": request.user.has_role(StaffRole.Role.DESK),
+        "can_certify": selectors.is_desk_of(request.user, dossier.front_agency_id),
         "action_forms": action_forms,
         "open_action": bound[0] if bound else "",
         "now": timezone.now(),
@@ -190,7 +200,13 @@ def control_sheet(request, public_id):
     """Mẫu 05 as a signed PDF, a fresh snapshot each time (rendered by the worker)."""
     dossier = _dossier(request, public_id)
     revision = dossier.events.count()
-    slips.issue(dossier, DocumentKind.CONTROL_SHEET, actor=request.user, revision=revision)
+    slips.issue(
+        dossier,
+        DocumentKind.CONTROL_SHEET,
+        actor=request.user,
+        revision=revision,
+        agency=request.user.agency,  # the centre's or the agency's, whoever prints it
+    )
     messages.success(
         request, _("The control sheet is being prepared; it appears under the documents.")
     )
@@ -233,7 +249,7 @@ def register(request):
         return render(request, "office/register.html", {"form": form}, status=400 if bound else 200)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     agency_id = request.user.agency_id
-    rows = selectors.register_rows(agency_id=agency_id, start=start, end=end)
+    rows = selectors.register_rows(agency=request.user.agency, start=start, end=end)
     if request.method == "POST":
         document = register_.pdf_request(
             agency=request.user.agency, actor=request.user, rows=rows, start=start, end=end
@@ -285,10 +301,11 @@ def register(request):
 def _intake_versions(user):
     return (
         ProcedureVersion.objects.filter(
-            procedure__agency_id=user.agency_id, status=ProcedureVersion.Status.PUBLISHED
+            selectors.procedures_of(user, "procedure__"),
+            status=ProcedureVersion.Status.PUBLISHED,
         )
-        .select_related("procedure")
-        .order_by("procedure__code")
+        .select_related("procedure", "procedure__agency")
+        .order_by("procedure__agency__name", "procedure__code")
     )
 
 

@@ -17,10 +17,10 @@ def _own_agency_only(request) -> bool:
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent", "is_active"]
-    list_filter = ["level", "is_active"]
+    list_display = ["code", "name", "level", "kind", "parent", "service_centre", "is_active"]
+    list_filter = ["level", "kind", "is_active"]
     search_fields = ["code", "name", "short_name"]
-    autocomplete_fields = ["parent"]
+    autocomplete_fields = ["parent", "service_centre"]
 
 
 class StaffRoleFormSet(forms.BaseInlineFormSet):

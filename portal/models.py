@@ -23,6 +23,13 @@ class Agency(models.Model):
         PROVINCE = "province", _("Provincial department")
         COMMUNE = "commune", _("Commune People's Committee")
 
+    class Kind(models.TextChoices):
+        # An agency that resolves procedures (a ministry, a department, a commune committee).
+        AGENCY = "agency", _("Agency that resolves procedures")
+        # A Public Administration Service Centre (Decree 118/2025/NĐ-CP): it receives dossiers
+        # for the agencies it serves and returns their results, and resolves nothing itself.
+        SERVICE_CENTRE = "service_centre", _("Public Administration Service Centre")
+
     LEVEL_ORDER = {Level.MINISTRY: 0, Level.PROVINCE: 1, Level.COMMUNE: 2}
 
     code = models.CharField(
@@ -48,6 +55,22 @@ class Agency(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.AGENCY)
+    # Where this agency's dossiers are received and its results returned, when a centre does
+    # it (liên thông: the centre hands each dossier over and gets the result back).
+    service_centre = models.ForeignKey(
+        "self",
+        verbose_name=_("receiving service centre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="served_agencies",
+        limit_choices_to={"kind": "service_centre"},
+        help_text=_(
+            "The Public Administration Service Centre that receives this agency's dossiers "
+            "and returns its results, if one does."
+        ),
+    )
     address = models.CharField(_("address"), max_length=255, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("email"), blank=True)
@@ -61,9 +84,22 @@ class Agency(models.Model):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    @property
+    def is_service_centre(self) -> bool:
+        return self.kind == self.Kind.SERVICE_CENTRE
+
     def clean(self):
+        if self.is_service_centre and self.service_centre_id is not None:
+            raise ValidationError(
+                {"service_centre": _("A service centre receives its dossiers itself.")}
+            )
+        if self.service_centre_id is not None and not self.service_centre.is_service_centre:
+            raise ValidationError(
+                {"service_centre": _("Choose a Public Administration Service Centre.")}
+            )
         if self.parent_id is None:
-            if self.level != self.Level.MINISTRY:
+            # A centre stands outside the sector's tree (it belongs to a People's Committee).
+            if self.level != self.Level.MINISTRY and not self.is_service_centre:
                 raise ValidationError(
                     {"parent": _("Only a ministry stands at the top of the tree.")}
                 )

@@ -115,8 +115,14 @@ class DossierSummaryOutput(serializers.Serializer):
     )
     procedure_name = serializers.CharField(source="version.name")
     procedure_version = serializers.IntegerField(source="version.number")
-    agency = serializers.CharField(source="agency.code")
+    agency = serializers.CharField(source="agency.code", help_text="The resolving agency")
     agency_name = serializers.CharField(source="agency.name")
+    receiving_agency_name = serializers.CharField(
+        source="receiving_agency.name",
+        allow_null=True,
+        help_text="The service centre that receives the dossier and returns its result, if one "
+        "does for the agency (liên thông)",
+    )
     state = serializers.ChoiceField(choices=State.choices)
     state_label = serializers.CharField(source="get_state_display")
     channel = serializers.ChoiceField(
@@ -605,6 +611,7 @@ class TrackOutput(serializers.Serializer):
     code = serializers.CharField()
     procedure_name = serializers.CharField(source="version.name")
     agency_name = serializers.CharField(source="agency.name")
+    receiving_agency_name = serializers.CharField(source="receiving_agency.name", allow_null=True)
     state = serializers.ChoiceField(choices=State.choices)
     state_label = serializers.CharField(source="get_state_display")
     status_code = serializers.IntegerField(allow_null=True)

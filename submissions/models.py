@@ -51,6 +51,10 @@ class EventAction(models.TextChoices):
     RESCHEDULE = "reschedule", _("New date given")
     REQUEST_PAYMENT = "request_payment", _("Fee requested")
     PAYMENT_RECEIVED = "payment_received", _("Fee paid")
+    # Liên thông: the receiving centre hands the dossier to the resolving agency, and the
+    # agency hands the result back to the centre.
+    TRANSFER = "transfer", _("Handed to the resolving agency")
+    TRANSFER_RESULT = "transfer_result", _("Result handed back to the service centre")
 
 
 class DocumentKind(models.TextChoices):
@@ -158,29 +162,44 @@ def _is_applicant(instance: "Dossier", user) -> bool:
     return user is not None and user.is_authenticated and user.pk == instance.applicant_id
 
 
-def _is_officer_of(instance: "Dossier", user) -> bool:
+def _is_officer_of(instance: "Dossier", user, *, front: bool = False) -> bool:
+    """An officer of the agency that resolves the dossier, or with `front`, of the one whose
+    desk faces the applicant (the service centre that received it, if one did)."""
+    agency_id = instance.front_agency_id if front else instance.agency_id
     return (
         user is not None
         and user.is_authenticated
         and user.is_active
         and user.agency_id is not None
-        and user.agency_id == instance.agency_id
+        and user.agency_id == agency_id
     )
 
 
-def _has_role(*roles: str):
-    """Permission: an officer of the dossier's agency holding one of `roles`."""
+def _has_role(*roles: str, front: bool = False):
+    """Permission: an officer of the dossier's agency (with `front`: of the body that received
+    it) holding one of `roles`."""
 
     def check(instance: "Dossier", user) -> bool:
-        return _is_officer_of(instance, user) and user.has_role(*roles)
+        return _is_officer_of(instance, user, front=front) and user.has_role(*roles)
 
     check.roles = roles
     return check
 
 
+_front_desk = _has_role(StaffRole.Role.DESK, front=True)
+
+
 def _desk_for_paper(instance: "Dossier", user) -> bool:
-    """The agency's desk, for a dossier with no account behind it (taken in on paper)."""
-    return instance.applicant_id is None and _has_role(StaffRole.Role.DESK)(instance, user)
+    """The receiving desk, for a dossier with no account behind it (taken in on paper)."""
+    return instance.applicant_id is None and _front_desk(instance, user)
+
+
+def _at_resolving_agency(instance: "Dossier") -> bool:
+    return instance.at_resolving_agency
+
+
+def _result_at_front_desk(instance: "Dossier") -> bool:
+    return instance.result_at_front_desk
 
 
 _desk_for_paper.roles = (StaffRole.Role.DESK,)
@@ -229,11 +248,28 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="dossiers",
     )
+    # The agency that resolves the dossier (the procedure's).
     agency = models.ForeignKey(
         Agency,
-        verbose_name=_("receiving agency"),
+        verbose_name=_("resolving agency"),
         on_delete=models.PROTECT,
         related_name="dossiers",
+    )
+    # The service centre that received it for that agency (liên thông), if one did; it
+    # accepts, hands the dossier over, gets the result back and returns it.
+    receiving_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("receiving service centre"),
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+        null=True,
+        blank=True,
+    )
+    transferred_at = models.DateTimeField(
+        _("handed to the resolving agency"), null=True, blank=True
+    )
+    result_transferred_at = models.DateTimeField(
+        _("result handed back to the centre"), null=True, blank=True
     )
     state = FSMField(
         _("state"), max_length=32, choices=State.choices, default=State.DRAFT, protected=True
@@ -349,6 +385,20 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 name="dossier_register_day_idx",
             ),
             models.Index(fields=["assignee", "state"], name="dossier_assignee_idx"),
+            # A service centre's queue and register: the dossiers it received for others.
+            models.Index(
+                fields=["receiving_agency", "state", "submitted_at"],
+                name="dossier_centre_queue_idx",
+                condition=models.Q(receiving_agency__isnull=False),
+            ),
+            models.Index(
+                F("receiving_agency"),
+                Coalesce("received_at", "submitted_at"),
+                F("received_at"),
+                F("submitted_at"),
+                name="dossier_centre_register_idx",
+                condition=models.Q(receiving_agency__isnull=False),
+            ),
             models.Index(
                 fields=["due_at"],
                 name="dossier_running_due_idx",
@@ -360,6 +410,28 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self):
         return self.code or str(_("Draft %(id)s") % {"id": str(self.public_id)[:8]})
+
+    @property
+    def front_agency_id(self) -> int:
+        """The body whose desk faces the applicant: the centre that received the dossier, or
+        the resolving agency itself."""
+        return self.receiving_agency_id or self.agency_id
+
+    @property
+    def front_agency(self) -> Agency:
+        return self.receiving_agency if self.receiving_agency_id else self.agency
+
+    @property
+    def at_resolving_agency(self) -> bool:
+        """The dossier is in the resolving agency's hands: it received it, or the centre that
+        did has handed it over."""
+        return self.receiving_agency_id is None or self.transferred_at is not None
+
+    @property
+    def result_at_front_desk(self) -> bool:
+        """The result is where the applicant collects it: the agency returns its own, a centre
+        once the agency has handed the result back."""
+        return self.receiving_agency_id is None or self.result_transferred_at is not None
 
     @property
     def status_code(self) -> int | None:
@@ -383,7 +455,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.SUBMITTED,
         target=State.SUPPLEMENT_REQUIRED,
-        permission=_has_role(StaffRole.Role.DESK),
+        permission=_front_desk,
     )
     def request_intake_supplement(self):
         """The desk finds the dossier incomplete (Mẫu 02): not accepted, no clock yet."""
@@ -437,7 +509,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.SUBMITTED,
         target=State.RECEIVED,
-        permission=_has_role(StaffRole.Role.DESK),
+        permission=_front_desk,
     )
     def accept(self):
         self.received_at = timezone.now()
@@ -446,7 +518,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.SUBMITTED,
         target=State.REFUSED,
-        permission=_has_role(StaffRole.Role.DESK),
+        permission=_front_desk,
     )
     def refuse(self):
         self.closed_at = timezone.now()
@@ -456,6 +528,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         source=State.RECEIVED,
         target=State.PROCESSING,
         permission=_has_role(StaffRole.Role.DESK, StaffRole.Role.LEADER),
+        conditions=[_at_resolving_agency],
     )
     def assign(self):
         """The desk or a leader hands the dossier to a specialist of the agency."""
@@ -496,7 +569,8 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.RESOLVED,
         target=State.RETURNED,
-        permission=_has_role(StaffRole.Role.DESK),
+        permission=_front_desk,
+        conditions=[_result_at_front_desk],
     )
     def hand_back(self):
         """The desk hands the result to the applicant (in person, or by post)."""
@@ -694,6 +768,28 @@ class DossierEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Dossier events are append-only.")
+
+    @property
+    def front_agency_id(self) -> int:
+        """The body whose desk faces the applicant: the centre that received the dossier, or
+        the resolving agency itself."""
+        return self.receiving_agency_id or self.agency_id
+
+    @property
+    def front_agency(self) -> Agency:
+        return self.receiving_agency if self.receiving_agency_id else self.agency
+
+    @property
+    def at_resolving_agency(self) -> bool:
+        """The dossier is in the resolving agency's hands: it received it, or the centre that
+        did has handed it over."""
+        return self.receiving_agency_id is None or self.transferred_at is not None
+
+    @property
+    def result_at_front_desk(self) -> bool:
+        """The result is where the applicant collects it: the agency returns its own, a centre
+        once the agency has handed the result back."""
+        return self.receiving_agency_id is None or self.result_transferred_at is not None
 
     @property
     def status_code(self) -> int | None:

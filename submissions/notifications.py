@@ -13,7 +13,9 @@ from submissions import sms
 from submissions.models import DossierEvent, Notification
 
 # Internal steps the applicant is not told about.
-SILENT_ACTIONS: set[str] = {"assign", "propose", "send_back", "approve", "collect_online"}
+SILENT_ACTIONS: set[str] = {
+    "assign", "propose", "send_back", "approve", "collect_online", "transfer", "transfer_result",
+}  # fmt: skip
 
 
 def _send_once(event, channel: str, recipient: str, send) -> bool:

@@ -21,7 +21,7 @@ def dossier_list_for(*, user) -> QuerySet[Dossier]:
         return Dossier.objects.none()
     return (
         Dossier.objects.filter(applicant=user)
-        .select_related("version", "version__procedure", "agency")
+        .select_related("version", "version__procedure", "agency", "receiving_agency")
         .order_by("-updated_at", "-pk")
     )
 
@@ -31,7 +31,7 @@ def dossier_get_for(*, user, public_id) -> Dossier | None:
         return None
     return (
         Dossier.objects.filter(applicant=user, public_id=public_id)
-        .select_related("version", "version__procedure", "agency")
+        .select_related("version", "version__procedure", "agency", "receiving_agency")
         .first()
     )
 
@@ -128,7 +128,7 @@ def dossier_track(*, code: str, secret: str) -> Dossier | None:
     dossier = (
         Dossier.objects.exclude(state=State.DRAFT)
         .filter(code=code)
-        .select_related("version", "agency")
+        .select_related("version", "agency", "receiving_agency")
         .prefetch_related(Prefetch("events", queryset=DossierEvent.objects.order_by("created_at")))
         .first()
     )

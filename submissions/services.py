@@ -65,6 +65,8 @@ def dossier_start(*, version: ProcedureVersion, applicant) -> Dossier:
         applicant=applicant,
         version=version,
         agency=version.procedure.agency,
+        # Filed online for an agency a service centre receives for, the centre accepts it.
+        receiving_agency_id=version.procedure.agency.service_centre_id,
         applicant_name=applicant.full_name,
         applicant_citizen_id=applicant.citizen_id or "",
         applicant_phone=applicant.phone,
@@ -175,8 +177,9 @@ def _answer_problems(dossier: Dossier) -> list[str]:
 
 
 def _next_code(dossier: Dossier) -> str:
-    """`{agency code}-{yymmdd}-{NNNN}`: the agency's daily sequence, incremented in one
-    statement that holds the row lock until commit, so concurrent submissions queue on it."""
+    """`{receiving unit's code}-{yymmdd}-{NNNN}` (the service centre's, if one receives the
+    dossier): the unit's daily sequence, incremented in one statement that holds the row lock
+    until commit, so concurrent submissions queue on it."""
     day = timezone.localdate(dossier.submitted_at)
     table = DailySequence._meta.db_table
     with connection.cursor() as cursor:
@@ -184,10 +187,10 @@ def _next_code(dossier: Dossier) -> str:
             f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 "
             "RETURNING last",
-            [dossier.agency_id, day],
+            [dossier.front_agency_id, day],
         )
         number = cursor.fetchone()[0]
-    return f"{dossier.agency.code}-{day:%y%m%d}-{number:04d}"
+    return f"{dossier.front_agency.code}-{day:%y%m%d}-{number:04d}"
 
 
 @transaction.atomic

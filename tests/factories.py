@@ -242,6 +242,8 @@ class DossierFactory(DjangoModelFactory):
     applicant = factory.SubFactory(CitizenFactory)
     version = factory.SubFactory(ProcedureVersionFactory, published=True, level3=True)
     agency = factory.LazyAttribute(lambda o: o.version.procedure.agency)
+    # As submissions.services.dossier_start: the centre receiving for the agency, if one does.
+    receiving_agency = factory.LazyAttribute(lambda o: o.version.procedure.agency.service_centre)
     applicant_name = factory.LazyAttribute(lambda o: o.applicant.full_name)
     applicant_citizen_id = factory.LazyAttribute(lambda o: o.applicant.citizen_id or "")
     applicant_phone = factory.LazyAttribute(lambda o: o.applicant.phone)

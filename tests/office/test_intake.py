@@ -330,7 +330,7 @@ def test_who_files_for_whom(people, version, who, details, stored):
     # The receipt, the register and the office API name both filer and subject.
     facts = dict(slips.BUILDERS["receipt"](dossier, {})["facts"])
     today = timezone.localdate()
-    [row] = register_rows(agency_id=dossier.agency_id, start=today, end=today)
+    [row] = register_rows(agency=dossier.agency, start=today, end=today)
     filer_cell = line(row)[2]
     body = _office_api(people.desk).get(f"/api/v1/office/dossiers/{dossier.public_id}/").json()
     if dossier.filer_role == "organisation":

@@ -99,8 +99,8 @@ def test_the_desk_sends_the_result_by_post_and_records_its_delivery(people, engl
         True,
     )
     today = timezone.localdate()
-    [row] = [r for r in register_rows(agency_id=dossier.agency_id, start=today, end=today)]
-    assert "VNPost: EB123456789VN" in line(row)[7]
+    [row] = [r for r in register_rows(agency=dossier.agency, start=today, end=today)]
+    assert "VNPost: EB123456789VN" in line(row)[8]
 
     assert actions.available_actions(fresh(dossier), people.desk) == ["record_delivery"]
     with pytest.raises(ValidationError) as early:

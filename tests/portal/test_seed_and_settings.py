@@ -33,11 +33,15 @@ def counts() -> tuple[int, int, int]:
 def test_seed_demo_is_idempotent():
     first_output = seed()
     first = counts()
-    assert first == (len(demo.AGENCIES), len(demo.USERS), 4)
+    # The agencies and the commune's service centre; one role per staff account.
+    assert first == (len(demo.AGENCIES) + 1, len(demo.USERS), 8)
+    centre = Agency.objects.get(code=demo.CENTRE[0])
+    assert centre.is_service_centre
+    assert list(centre.served_agencies.values_list("code", flat=True)) == [demo.COMMUNE]
     from signing.models import SigningCertificate
 
     certificates = SigningCertificate.objects.count()
-    assert certificates == len(demo.AGENCIES)  # the demo PKI: one per agency
+    assert certificates == len(demo.AGENCIES) + 1  # the demo PKI: one per agency and centre
     second_output = seed()
     assert counts() == first
     assert SigningCertificate.objects.count() == certificates

@@ -255,11 +255,12 @@ def test_the_whole_filing_through_the_api_with_a_token(citizen, version, agency)
     assert public.status_code == 200, public.content
     tracked = public.json()
     assert set(tracked) == {
-        "code", "procedure_name", "agency_name", "state", "state_label", "status_code",
-        "submitted_at", "received_at", "due_at", "timeline",
+        "code", "procedure_name", "agency_name", "receiving_agency_name", "state", "state_label",
+        "status_code", "submitted_at", "received_at", "due_at", "timeline",
     }  # fmt: skip
     assert tracked["code"] == body["code"] and tracked["status_code"] == 1
     assert tracked["agency_name"] == agency.name
+    assert tracked["receiving_agency_name"] is None  # no centre receives for this agency
     assert tracked["timeline"] == [
         {"label": event["label"], "status_code": 1, "created_at": event["created_at"]}
     ]

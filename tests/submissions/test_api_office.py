@@ -148,6 +148,10 @@ def test_lifecycle_through_the_api(
         "overdue": False,
         "paused": False,
         "assignee": None,
+        "agency": {"code": dossier.agency.code, "name": dossier.agency.name},
+        "receiving_agency": None,
+        "transferred_at": None,
+        "result_transferred_at": None,
     }
     assert row["submitted_at"]
     body = assert_at(as_desk, dossier, "submitted", 1)
@@ -660,7 +664,7 @@ def test_specialists_are_the_agencys_own(desk, specialist, stranger, agency):
 
 def test_the_api_offers_every_back_office_action():
     """One table (office.actions) for the pages and the API: the API reads it, not a copy."""
-    assert api.ACTIONS is api_office.ACTIONS and len(api_office.ACTIONS) == 14
+    assert api.ACTIONS is api_office.ACTIONS and len(api_office.ACTIONS) == 16
 
 
 def test_every_office_endpoint_is_in_the_schema():

@@ -720,7 +720,7 @@ def test_the_register_downloads_as_xlsx(client, people, registered):
     assert values[1][0] == "Mã hồ sơ"
     assert sorted(row[0] for row in values[2:]) == sorted(fresh(d).code for d in dossiers)
     assert elsewhere.code not in [row[0] for row in values[2:]]
-    states = {row[0]: row[8] for row in values[2:]}
+    states = {row[0]: row[9] for row in values[2:]}
     assert {row[3] for row in values[2:]} == {"Trực tuyến"}  # the filing channel
     assert states[dossiers[1].code] == "Accepted"
 

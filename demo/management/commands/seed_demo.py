@@ -36,4 +36,4 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo data ready. Demo logins (password: {people.DEMO_PASSWORD}):")
         )
         for email, role in logins:
-            self.stdout.write(f"  {email:<28} {role}")
+            self.stdout.write(f"  {email:<30} {role}")
