@@ -14,18 +14,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from stdnum.vn import mst
 
 from office import selectors
 from office import services as workflow
 from portal.citizen_id import validate_citizen_id
 from procedures.models import ProcedureVersion
 from submissions import lifecycle
+from submissions.filers import check_for_whom
 from submissions.models import (
     DocumentKind,
     Dossier,
     EventAction,
-    FilerRole,
     IdType,
     IntakeChannel,
     IntakeComponent,
@@ -82,7 +81,6 @@ def _check_applicant(applicant: dict) -> dict:
         "applicant_email": _text(applicant, "email", 254),
         "applicant_address": _text(applicant, "address", 255),
         "applicant_id_type": applicant.get("id_type") or IdType.CITIZEN_ID,
-        "filer_role": applicant.get("filer_role") or FilerRole.SELF,
     }
     if not details["applicant_name"]:
         errors["name"] = [_("Enter the applicant's full name.")]
@@ -101,36 +99,9 @@ def _check_applicant(applicant: dict) -> dict:
     else:
         errors["id_type"] = [_("Choose the identity document.")]
     details["applicant_citizen_id"] = number[:20]
-    role = details["filer_role"]
-    if role in (FilerRole.PARENT, FilerRole.REPRESENTATIVE):
-        details["subject_name"] = _text(applicant, "subject_name", 150)
-        details["subject_id_number"] = _text(applicant, "subject_id_number", 12)
-        details["subject_birth_date"] = applicant.get("subject_birth_date") or None
-        if not details["subject_name"]:
-            errors["subject_name"] = [_("Give the full name of the person the dossier is for.")]
-        if details["subject_id_number"]:
-            try:
-                validate_citizen_id(details["subject_id_number"])
-            except ValidationError as exc:
-                errors["subject_id_number"] = exc.messages
-    elif role == FilerRole.ORGANISATION:
-        details["org_name"] = _text(applicant, "org_name", 255)
-        details["org_tax_code"] = _text(applicant, "org_tax_code", 14).replace(" ", "")
-        details["org_address"] = _text(applicant, "org_address", 255)
-        details["org_representative"] = _text(applicant, "org_representative", 150)
-        if not details["org_name"]:
-            errors["org_name"] = [_("Give the organisation's name.")]
-        if not mst.is_valid(details["org_tax_code"]):
-            errors["org_tax_code"] = [
-                _(
-                    "This is not a valid enterprise or tax code: 10 digits (13 for a branch, "
-                    "as 0123456789-001) whose last digit checks the others."
-                )
-            ]
-        if not details["org_address"]:
-            errors["org_address"] = [_("Give the organisation's address.")]
-    elif role != FilerRole.SELF:
-        errors["filer_role"] = [_("Choose for whom the dossier is filed.")]
+    for_whom, problems = check_for_whom(applicant)
+    details.update(for_whom)
+    errors.update(problems)
     if errors:
         raise ValidationError(errors)
     return details

@@ -10,7 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.utils.translation import gettext_lazy
 
 from portal.citizen_id import validate_citizen_id
-from submissions.models import ResultDelivery
+from submissions.filers import FOR_WHOM_FIELDS, check_for_whom
+from submissions.models import FilerRole, ResultDelivery
 
 PHONE = RegexValidator(
     r"\A(\+84|0)[0-9]{9,10}\Z",
@@ -131,10 +132,40 @@ class AnswersForm(forms.Form):
     applicant_address = forms.CharField(
         label=gettext_lazy("Address"), max_length=255, required=False
     )
+    # Who files for whom (submissions.filers): checked together in clean().
+    filer_role = forms.ChoiceField(
+        label=gettext_lazy("You file this dossier"),
+        choices=FilerRole.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    subject_name = forms.CharField(
+        label=gettext_lazy("Pupil's or principal's full name"), max_length=150, required=False
+    )
+    subject_id_number = forms.CharField(
+        label=gettext_lazy("Their citizen ID number, if any"), max_length=12, required=False
+    )
+    subject_birth_date = forms.DateField(
+        label=gettext_lazy("Their date of birth"),
+        required=False,
+        widget=DateInput(),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    org_name = forms.CharField(label=gettext_lazy("Organisation"), max_length=255, required=False)
+    org_tax_code = forms.CharField(
+        label=gettext_lazy("Enterprise or tax code"), max_length=14, required=False
+    )
+    org_address = forms.CharField(
+        label=gettext_lazy("Organisation's address"), max_length=255, required=False
+    )
+    org_representative = forms.CharField(
+        label=gettext_lazy("Legal representative"), max_length=150, required=False
+    )
 
     def __init__(self, *args, schema: list[dict], final: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.schema = schema
+        self.final = final
         for name in APPLICANT_REQUIRED:
             self.fields[name].required = final
         for spec in schema:
@@ -142,7 +173,7 @@ class AnswersForm(forms.Form):
 
     @classmethod
     def initial_for(cls, dossier) -> dict:
-        initial = {name: getattr(dossier, name) for name in APPLICANT_FIELDS}
+        initial = {name: getattr(dossier, name) for name in APPLICANT_FIELDS + FOR_WHOM_FIELDS}
         for spec in dossier.version.form_schema:
             if spec["name"] in dossier.answers:
                 initial[f"q_{spec['name']}"] = _from_json(spec, dossier.answers[spec["name"]])
@@ -154,12 +185,38 @@ class AnswersForm(forms.Form):
     def applicant_fields(self):
         return [self[name] for name in APPLICANT_FIELDS]
 
+    def subject_fields(self):
+        return [self[name] for name in FOR_WHOM_FIELDS if name.startswith("subject_")]
+
+    def organisation_fields(self):
+        return [self[name] for name in FOR_WHOM_FIELDS if name.startswith("org_")]
+
     def clean_applicant_name(self):
         return " ".join(self.cleaned_data["applicant_name"].split())
 
+    @property
+    def says_for_whom(self) -> bool:
+        """The form was sent with the for-whom choice (the API's applicant object has none:
+        there, what the dossier holds stands)."""
+        return "filer_role" in self.data
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.says_for_whom:
+            values = {name: cleaned.get(name) for name in FOR_WHOM_FIELDS}
+            details, problems = check_for_whom(values, final=self.final)
+            for name, messages in problems.items():
+                if name not in self.errors:
+                    self.add_error(name, messages)
+            self.for_whom = details
+        return cleaned
+
     def values(self) -> tuple[dict, dict]:
-        """(applicant details, answers as JSON) from a valid form."""
+        """(applicant details, with whom the dossier is for if the form said it; answers as
+        JSON) from a valid form."""
         applicant = {name: self.cleaned_data.get(name) or "" for name in APPLICANT_FIELDS}
+        if self.says_for_whom:
+            applicant.update(self.for_whom)
         answers = {}
         for spec in self.schema:
             value = self.cleaned_data.get(f"q_{spec['name']}")

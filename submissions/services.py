@@ -16,6 +16,7 @@ from procedures import fees
 from procedures.models import ProcedureVersion
 from signing.models import Document
 from submissions import lifecycle, uploads
+from submissions.filers import FOR_WHOM_FIELDS
 from submissions.forms import APPLICANT_FIELDS, AnswersForm
 from submissions.models import (
     DailySequence,
@@ -136,6 +137,9 @@ def dossier_update(
     for name in APPLICANT_FIELDS:
         if name in applicant:
             setattr(dossier, name, applicant[name] or "")
+    for name in FOR_WHOM_FIELDS:  # as checked together (submissions.filers)
+        if name in applicant:
+            setattr(dossier, name, applicant[name])
     dossier.answers = answers
     dossier.save()
     return dossier
@@ -164,7 +168,7 @@ def dossier_missing(dossier: Dossier, *, answers_checked: bool = False) -> list[
 def _answer_problems(dossier: Dossier) -> list[str]:
     form = AnswersForm.from_json(
         schema=dossier.version.form_schema,
-        applicant={name: getattr(dossier, name) for name in APPLICANT_FIELDS},
+        applicant={name: getattr(dossier, name) for name in APPLICANT_FIELDS + FOR_WHOM_FIELDS},
         answers=dossier.answers,
         final=True,
     )
