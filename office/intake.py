@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from office import selectors
 from office import services as workflow
-from portal.citizen_id import validate_citizen_id
+from portal.citizen_id import validate_citizen_id, validate_citizen_id_abroad
 from procedures.models import ProcedureVersion
 from submissions import lifecycle
 from submissions.filers import check_for_whom
@@ -91,9 +91,14 @@ def _check_applicant(applicant: dict) -> dict:
             errors["citizen_id"] = [_("A passport number is 5 to 20 letters and digits.")]
         if not details["applicant_nationality"]:
             errors["nationality"] = [_("Give the nationality shown in the passport.")]
-    elif details["applicant_id_type"] == IdType.CITIZEN_ID:
+    elif details["applicant_id_type"] in (IdType.CITIZEN_ID, IdType.CITIZEN_ID_ABROAD):
+        validate = (
+            validate_citizen_id_abroad
+            if details["applicant_id_type"] == IdType.CITIZEN_ID_ABROAD
+            else validate_citizen_id
+        )
         try:
-            validate_citizen_id(number)
+            validate(number)
         except ValidationError as exc:
             errors["citizen_id"] = exc.messages
     else:

@@ -206,8 +206,8 @@ class DigitisationShare:
 
 def digitisation_share(*, agency_id: int, start: dt.date, end: dt.date) -> DigitisationShare:
     """Of the paper dossiers (in person, by post) the agency received in a period, how many
-    have a scan of every component received. (Certifying a scan as an electronic copy, signed
-    by the agency, is not built yet: see the README.)"""
+    have a scan of every component received (whether a scan was also certified as an
+    electronic copy is on each IntakeComponent: certified_at)."""
     since, until = _period(start, end)
     unscanned = IntakeComponent.objects.filter(dossier=OuterRef("pk")).exclude(
         requirement__in=DossierFile.objects.filter(

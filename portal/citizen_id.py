@@ -47,15 +47,29 @@ class CitizenId:
     gender: str  # "male" | "female"
 
 
-def parse(number: str, *, today: datetime.date | None = None) -> CitizenId:
-    """Parse a 12-digit number, or raise ValidationError saying what is wrong with it."""
+def parse(number: str, *, today: datetime.date | None = None, abroad: bool = False) -> CitizenId:
+    """Parse a 12-digit number, or raise ValidationError saying what is wrong with it.
+
+    `abroad`: the holder's birth was registered abroad, so the first 3 digits are the code of
+    the country where it was (Circular 59/2021/TT-BCA, as we read it: the list of those codes
+    was not found here, see the README); they must then not be a province's code."""
     number = (number or "").strip()
     if not _SHAPE.fullmatch(number):
         raise ValidationError(
             _("A citizen ID number has exactly 12 digits."), code="citizen_id_shape"
         )
     province = number[:3]
-    if province not in PROVINCE_CODES:
+    if abroad:
+        if province in PROVINCE_CODES:
+            raise ValidationError(
+                _(
+                    "%(code)s is the code of a province (%(name)s), not of a country: this "
+                    "number is of a birth registered in Viet Nam."
+                ),
+                code="citizen_id_not_abroad",
+                params={"code": province, "name": PROVINCE_CODES[province]},
+            )
+    elif province not in PROVINCE_CODES:
         raise ValidationError(
             _("%(code)s is not a known province code: the first 3 digits are wrong."),
             code="citizen_id_province",
@@ -77,6 +91,11 @@ def parse(number: str, *, today: datetime.date | None = None) -> CitizenId:
 
 def validate_citizen_id(value: str) -> None:
     parse(value)
+
+
+def validate_citizen_id_abroad(value: str) -> None:
+    """A citizen ID of a birth registered abroad (its first digits a country's code)."""
+    parse(value, abroad=True)
 
 
 def check_consistent(

@@ -657,6 +657,14 @@ def import_procedures(
     *, data: bytes, filename: str, agency: Agency, actor=None, dry_run: bool = True
 ) -> ImportReport:
     report = ImportReport()
+    if agency.is_service_centre:
+        report.file_errors.append(
+            _(
+                "A Public Administration Service Centre publishes no procedures: import them "
+                "for the agency that resolves them."
+            )
+        )
+        return report
     if len(data) > MAX_BYTES:
         report.file_errors.append(_("The file is larger than 10 MB."))
         return report

@@ -40,8 +40,14 @@ class Procedure(models.Model):
     code = models.CharField(
         _("procedure code"), max_length=64, help_text=_("As announced, e.g. 2.001914")
     )
+    # A service centre resolves nothing: it publishes no procedures (it receives the dossiers
+    # of the agencies it serves).
     agency = models.ForeignKey(
-        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="procedures"
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        related_name="procedures",
+        limit_choices_to={"kind": "agency"},
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -107,6 +107,9 @@ class FilerRole(models.TextChoices):
 
 class IdType(models.TextChoices):
     CITIZEN_ID = "citizen_id", _("Vietnamese citizen ID")
+    # A citizen whose birth was registered abroad: the number's first 3 digits are the code of
+    # the country of registration, not of a province (portal.citizen_id).
+    CITIZEN_ID_ABROAD = "id_abroad", _("Vietnamese citizen ID, birth registered abroad")
     PASSPORT = "passport", _("Passport")
 
 

@@ -441,3 +441,49 @@ def test_the_desk_certifies_a_scan_as_an_electronic_copy(
     again = client.post(url, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert "already certified" in again.content.decode()
     assert Document.objects.filter(kind="certified_copy").count() == 1
+
+
+def test_a_citizen_whose_birth_was_registered_abroad_is_taken_in(people, version):
+    """Their number starts with the code of the country where the birth was registered, not a
+    province's (the desk says so by the identity document it chooses)."""
+    abroad = {**APPLICANT, "citizen_id": "840090012345", "id_type": "id_abroad"}
+    dossier, created = dossier_intake(
+        actor=people.desk,
+        version=version,
+        channel=IntakeChannel.IN_PERSON,
+        applicant=abroad,
+        components=received(version),
+        intake_key="abroad-1",
+    )
+    assert created and (dossier.applicant_id_type, dossier.applicant_citizen_id) == (
+        "id_abroad",
+        "840090012345",
+    )
+    # Chosen as a birth registered in Viet Nam, the same number is refused: 840 is no province.
+    with pytest.raises(ValidationError) as domestic:
+        dossier_intake(
+            actor=people.desk,
+            version=version,
+            channel=IntakeChannel.IN_PERSON,
+            applicant={**abroad, "id_type": "citizen_id"},
+            components=received(version),
+            intake_key="abroad-2",
+        )
+    assert domestic.value.message_dict["citizen_id"] == [
+        "840 không phải mã tỉnh hợp lệ: 3 chữ số đầu không đúng."
+    ]
+    # And a province's code is not a country's.
+    with pytest.raises(ValidationError) as not_abroad:
+        dossier_intake(
+            actor=people.desk,
+            version=version,
+            channel=IntakeChannel.IN_PERSON,
+            applicant={**abroad, "citizen_id": "001090012345"},
+            components=received(version),
+            intake_key="abroad-3",
+        )
+    assert not_abroad.value.message_dict["citizen_id"] == [
+        "001 là mã của một tỉnh, thành phố (Hà Nội), không phải của một quốc gia: số này là của "
+        "người đăng ký khai sinh tại Việt Nam."
+    ]
+    assert Dossier.objects.count() == 1

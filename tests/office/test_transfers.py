@@ -378,3 +378,16 @@ def test_the_hand_offs_through_the_page_and_the_api(client, version, people):
     again = client.post(api, {}, content_type="application/json")
     assert again.status_code == 409
     assert fresh(dossier).events.filter(action=EventAction.TRANSFER).count() == 1
+
+
+def test_a_centre_publishes_no_procedures(centre):
+    from procedures.exchange import import_procedures
+
+    report = import_procedures(data=b"{}", filename="list.json", agency=centre, dry_run=False)
+    assert report.file_errors == [
+        "Trung tâm Phục vụ hành chính công không công bố thủ tục: hãy nhập danh mục cho cơ quan "
+        "giải quyết thủ tục."
+    ]
+    from procedures.models import Procedure
+
+    assert Procedure._meta.get_field("agency").get_limit_choices_to() == {"kind": "agency"}
