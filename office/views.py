@@ -338,8 +338,15 @@ def intake(request):
                 delivery_address=form.cleaned_data["delivery_address"],
             )
         except ValidationError as exc:
-            errors.add_to_form(form, exc)
-            form.component_errors = getattr(exc, "message_dict", {})
+            # A refused scan is shown at its component (below), once; the summary points there.
+            by_name = getattr(exc, "error_dict", None)
+            scans = {k: v for k, v in (by_name or {}).items() if k.startswith("files_")}
+            if scans:
+                form.add_error(None, _("A scan was refused: see the marked components."))
+                exc = ValidationError({k: v for k, v in by_name.items() if k not in scans})
+            if not scans or exc.error_dict:
+                errors.add_to_form(form, exc)
+            form.component_errors = {k: ValidationError(v).messages for k, v in scans.items()}
         else:
             if created:
                 messages.success(

@@ -215,7 +215,12 @@ def test_the_intake_page(client, people, version):
     }  # fmt: skip
     refused = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 200
-    assert f'id="files_{second.pk}_error"' in refused.content.decode()
+    page = refused.content.decode()
+    assert f'id="files_{second.pk}_error"' in page
+    # Said once, at the component; the summary above the form points to it.
+    [problem] = refused.context["form"].component_errors[f"files_{second.pk}"]
+    assert page.count(problem) == 1
+    assert "A scan was refused: see the marked components." in page
     assert not Dossier.objects.exists()
     data[f"files_{first.pk}"] = scan()
     data[f"files_{second.pk}"] = scan()
