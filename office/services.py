@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from office import selectors, slips
 from payments import fees
 from portal.models import StaffRole, User
-from portal.workdays import WorkCalendar
+from portal.workdays import WORKING_DAY, WorkCalendar
 from procedures.models import Channel
 from signing.models import Document
 from submissions import lifecycle
@@ -408,6 +408,12 @@ def dossier_stop(*, dossier: Dossier, actor, reason: str, expected_state: str | 
     return dossier
 
 
+# The apology letter (Mẫu 04) comes at least a working day before the due time: Decree
+# 61/2018/NĐ-CP Art. 19(1)(c) ("chậm nhất 01 ngày trước ngày hết hạn"), a rule Decree 118/2025
+# keeps (article numbers not confirmed against the texts here: see the README).
+APOLOGY_NOTICE = WORKING_DAY
+
+
 def reschedule_refusal(dossier: Dossier, actor) -> Exception | None:
     """Why this officer may not give this dossier a new date now (None: they may). The one rule
     for the service below and for offering the action on the back-office page."""
@@ -428,6 +434,16 @@ def reschedule_refusal(dossier: Dossier, actor) -> Exception | None:
     if timezone.now() >= dossier.due_at:
         return ValidationError(
             _("The due time has passed: the apology letter must be sent before it."),
+            code="late",
+        )
+    # At least one working day before the due time (DOMAIN.md §3.4; see APOLOGY_NOTICE).
+    if WorkCalendar().working_time_between(timezone.now(), dossier.due_at) < APOLOGY_NOTICE:
+        return ValidationError(
+            _(
+                "The apology letter is sent at least one working day before the due time "
+                "(%(due)s): it is too late for a new date now."
+            )
+            % {"due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")},
             code="late",
         )
     return None

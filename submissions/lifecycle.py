@@ -106,14 +106,15 @@ def record(
     working_time, timeliness = None, ""
     if from_state in CLOCK_STATES:
         previous = (
-            dossier.events.order_by("-created_at", "-pk")
-            .values_list("created_at", flat=True)
-            .first()
+            dossier.events.order_by("-created_at", "-pk").values("created_at", "due_at").first()
         )
         if previous is not None:
-            working_time = WorkCalendar().working_time_between(previous, now)
-        if dossier.due_at is not None:
-            timeliness = classify(now, dossier.due_at)
+            working_time = WorkCalendar().working_time_between(previous["created_at"], now)
+        # Against the due time in force when the step started (the previous event's), not one
+        # this very step may have moved (the apology letter's new date).
+        due = (previous or {}).get("due_at") or dossier.due_at
+        if due is not None:
+            timeliness = classify(now, due)
     event = DossierEvent.objects.create(
         dossier=dossier,
         actor=actor,
@@ -124,6 +125,7 @@ def record(
         created_at=now,
         working_time=working_time,
         timeliness=timeliness,
+        due_at=dossier.due_at,
     )
     transaction.on_commit(lambda: notify_event_task.delay(event.pk))
     return event
@@ -143,8 +145,14 @@ def resume_clock(dossier: Dossier) -> None:
     resumes, it does not restart). Called with the row locked."""
     if dossier.paused_at is None:
         return
+    calendar, now = WorkCalendar(), timezone.now()
     if dossier.time_left is not None:
-        dossier.due_at = WorkCalendar().add_working_time(timezone.now(), dossier.time_left)
-        dossier.overdue = dossier.due_at <= timezone.now()
+        dossier.due_at = calendar.add_working_time(now, dossier.time_left)
+        dossier.overdue = dossier.due_at <= now
+    if dossier.original_due_at is not None and dossier.original_due_at > dossier.paused_at:
+        # The first due time of a rescheduled dossier (what it is classed against) moves by the
+        # same pause.
+        left = calendar.working_time_between(dossier.paused_at, dossier.original_due_at)
+        dossier.original_due_at = calendar.add_working_time(now, left)
     dossier.paused_at = None
     dossier.time_left = None

@@ -753,6 +753,9 @@ class DossierEvent(models.Model):
     # step ended against the dossier's due time (Mẫu 05: early / on time / late).
     working_time = models.DurationField(null=True, blank=True)
     timeliness = models.CharField(max_length=8, choices=Timeliness.choices, blank=True)
+    # The due time in force after this event: the next step is classed against it (a new date
+    # given by the apology letter, or a clock resumed after a pause, counts from then on).
+    due_at = models.DateTimeField(null=True, blank=True)
 
     objects = EventQuerySet.as_manager()
 

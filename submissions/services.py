@@ -408,8 +408,11 @@ def dossier_resolve(*, dossier_id: int, document_id: int) -> Dossier | None:
     if document is None or document.kind != DocumentKind.RESULT:
         return dossier
     dossier.resolve()
-    if dossier.due_at is not None:
-        dossier.timeliness = classify(dossier.resolved_at, dossier.due_at)
+    # A dossier given a new date by the apology letter (Mẫu 04) is classed against its first
+    # due time: the new date excuses nothing (issue 15; Decision 766/QĐ-TTg counts it late).
+    deadline = dossier.original_due_at or dossier.due_at
+    if deadline is not None:
+        dossier.timeliness = classify(dossier.resolved_at, deadline)
     dossier.save()
     lifecycle.record(dossier, actor=None, action=EventAction.RESOLVE, from_state=State.SIGNING)
     return dossier
