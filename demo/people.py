@@ -11,12 +11,15 @@ DEMO_PASSWORD = "DemoPortal@2026"  # noqa: S105 - printed by `make run`; demo ac
 SUPERUSER_EMAIL = "admin@demo.dvc.vn"
 
 AGENCIES = [
-    # code, name, short name, level, parent code
+    # code, name, short name, level, parent code: the ministry apart; since 1 July 2025 the
+    # city's People's Committee above its department and its wards (two-tier local government).
     ("000.00.00.G03", "Bộ Giáo dục và Đào tạo", "Bộ GD&ĐT", Agency.Level.MINISTRY, None),
+    ("000.00.00.H26", "Ủy ban nhân dân thành phố Hà Nội", "UBND thành phố Hà Nội",
+     Agency.Level.PROVINCE_COMMITTEE, None),
     ("000.00.12.H26", "Sở Giáo dục và Đào tạo Hà Nội", "Sở GD&ĐT Hà Nội", Agency.Level.PROVINCE,
-     "000.00.00.G03"),
+     "000.00.00.H26"),
     ("000.25.12.H26", "Ủy ban nhân dân phường Ba Đình", "UBND phường Ba Đình",
-     Agency.Level.COMMUNE, "000.00.12.H26"),
+     Agency.Level.COMMUNE, "000.00.00.H26"),
 ]  # fmt: skip
 
 PROVINCE = "000.00.12.H26"
@@ -73,6 +76,7 @@ def seed() -> list[tuple[str, str]]:
             "short_name": short_name,
             "level": level,
             "kind": Agency.Kind.SERVICE_CENTRE,
+            "parent": by_code[COMMUNE],  # the ward's centre, under its People's Committee
         },
     )
     Agency.objects.filter(code=COMMUNE).update(service_centre=by_code[code])

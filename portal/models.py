@@ -12,14 +12,19 @@ from django.utils.translation import gettext_lazy as _
 from portal import citizen_id
 
 # QCVN 102:2016/BTTTT: LLL.KK.JJ.XNN, read right to left; level 1 is a letter and two digits
-# (G = ministries, H = provinces), unused levels are zeros.
+# (G = ministries, H = provinces), unused levels are zeros. The other groups take the code
+# alphabet of Decision 20/2020/QĐ-TTg Art. 4 (as amended by Decision 09/2025/QĐ-TTg): digits and
+# capital letters, e.g. 000.A0.01.H26.
 # Anchored: RegexValidator uses search(), so an unanchored pattern accepts any text around it.
-AGENCY_CODE_RE = re.compile(r"\A[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}\Z")
+AGENCY_CODE_RE = re.compile(r"\A[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9]{2}\Z")
 
 
 class Agency(models.Model):
     class Level(models.TextChoices):
         MINISTRY = "ministry", _("Ministry")
+        # Two-tier local government since 1 July 2025 (Decree 142/2025/NĐ-CP): the province's
+        # People's Committee above its departments and its communes and wards.
+        PROVINCE_COMMITTEE = "province_committee", _("Provincial People's Committee")
         PROVINCE = "province", _("Provincial department")
         COMMUNE = "commune", _("Commune People's Committee")
 
@@ -30,7 +35,18 @@ class Agency(models.Model):
         # for the agencies it serves and returns their results, and resolves nothing itself.
         SERVICE_CENTRE = "service_centre", _("Public Administration Service Centre")
 
-    LEVEL_ORDER = {Level.MINISTRY: 0, Level.PROVINCE: 1, Level.COMMUNE: 2}
+    # Who may stand directly above whom. A ministry and a province's People's Committee stand
+    # at the top (the ministry apart from local government); a department and a commune stand
+    # under their province's committee; a service centre under a People's Committee (the
+    # province's or the commune's), or alone.
+    PARENT_LEVELS = {
+        Level.PROVINCE: (Level.PROVINCE_COMMITTEE,),
+        Level.COMMUNE: (Level.PROVINCE_COMMITTEE,),
+    }
+    CENTRE_PARENT_LEVELS = (Level.PROVINCE_COMMITTEE, Level.COMMUNE)
+    # People's Committees and ministries head their papers alone (Decree 30/2020/NĐ-CP,
+    # Appendix I: no governing body above them).
+    HEADS_ALONE = (Level.MINISTRY, Level.PROVINCE_COMMITTEE, Level.COMMUNE)
 
     code = models.CharField(
         _("agency code"),
@@ -46,7 +62,7 @@ class Agency(models.Model):
     )
     name = models.CharField(_("name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=64, blank=True)
-    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    level = models.CharField(_("level"), max_length=24, choices=Level.choices)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent agency"),
@@ -98,18 +114,49 @@ class Agency(models.Model):
                 {"service_centre": _("Choose a Public Administration Service Centre.")}
             )
         if self.parent_id is None:
-            # A centre stands outside the sector's tree (it belongs to a People's Committee).
-            if self.level != self.Level.MINISTRY and not self.is_service_centre:
+            if self.level in self.PARENT_LEVELS and not self.is_service_centre:
                 raise ValidationError(
-                    {"parent": _("Only a ministry stands at the top of the tree.")}
+                    {
+                        "parent": _(
+                            "A department or a commune stands under its province's People's "
+                            "Committee: choose it."
+                        )
+                    }
                 )
             return
         if self.parent_id == self.pk or (self.pk and self.pk in self.parent.ancestor_ids()):
             raise ValidationError({"parent": _("An agency cannot be placed under itself.")})
-        if self.LEVEL_ORDER[self.level] <= self.LEVEL_ORDER[self.parent.level]:
+        allowed = (
+            self.CENTRE_PARENT_LEVELS
+            if self.is_service_centre
+            else self.PARENT_LEVELS.get(self.level, ())
+        )
+        if self.parent.level not in allowed:
             raise ValidationError(
-                {"parent": _("The parent agency must be at a higher level than this one.")}
+                {
+                    "parent": _(
+                        "A ministry or a province's People's Committee stands at the top; a "
+                        "department or a commune under its province's People's Committee; a "
+                        "service centre under a People's Committee."
+                    )
+                }
             )
+
+    @property
+    def governing_body(self) -> str:
+        """The governing body's name on the agency's papers (tên cơ quan chủ quản, Decree
+        30/2020/NĐ-CP Appendix I): the People's Committee above a department or a service centre;
+        none above a ministry or a People's Committee (nor above an agency still filed under a
+        body that does not govern it, e.g. a department under the ministry of its sector)."""
+        if self.level in self.HEADS_ALONE and not self.is_service_centre:
+            return ""
+        parent = self.parent
+        if parent is None or parent.level not in (
+            self.Level.PROVINCE_COMMITTEE,
+            self.Level.COMMUNE,
+        ):
+            return ""
+        return parent.name
 
     def ancestor_ids(self) -> list[int]:
         ids, node = [], self.parent

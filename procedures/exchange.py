@@ -754,7 +754,9 @@ def _write(version: ProcedureVersion, record: dict, *, with_effective_date: bool
     )
     for name in TEXT_FIELDS:
         setattr(version, name, record.get(name) or "")
-    version.implementing_level = record.get("implementing_level") or version.procedure.agency.level
+    version.implementing_level = record.get("implementing_level") or {
+        "province_committee": "province"
+    }.get(version.procedure.agency.level, version.procedure.agency.level)
     version.service_level = record["service_level"]
     version.fee_timing = record.get("fee_timing") or FeeTiming.BEFORE
     version.fee_quantity_question = record.get("fee_quantity_question") or ""

@@ -96,12 +96,16 @@ def test_demo_agencies_form_the_tree():
     ministry = Agency.objects.get(code="000.00.00.G03")
     assert ministry.level == Agency.Level.MINISTRY
     assert ministry.parent is None
+    city = Agency.objects.get(code="000.00.00.H26")
+    assert (city.level, city.parent) == (Agency.Level.PROVINCE_COMMITTEE, None)
     province = Agency.objects.get(code="000.00.12.H26")
-    assert (province.level, province.parent) == (Agency.Level.PROVINCE, ministry)
+    assert (province.level, province.parent) == (Agency.Level.PROVINCE, city)
     commune = Agency.objects.get(code="000.25.12.H26")
-    assert (commune.level, commune.parent) == (Agency.Level.COMMUNE, province)
-    assert ministry.descendant_ids() == {province.pk, commune.pk}
-    assert commune.ancestor_ids() == [province.pk, ministry.pk]
+    assert (commune.level, commune.parent) == (Agency.Level.COMMUNE, city)
+    centre = Agency.objects.get(code=demo.CENTRE[0])
+    assert city.descendant_ids() == {province.pk, commune.pk, centre.pk}
+    assert ministry.descendant_ids() == set()  # the ministry apart from local government
+    assert commune.ancestor_ids() == [city.pk]
 
 
 @pytest.mark.django_db
@@ -136,43 +140,61 @@ def test_demo_data_passes_model_validation():
 
 
 @pytest.mark.django_db
-def test_agency_clean_rejects_a_commune_under_a_commune():
+def test_agency_clean_follows_the_two_tier_local_government():
+    """Since 1 July 2025 (Decree 142/2025/NĐ-CP; Circular 15/2025/TT-BGDĐT for education): the
+    province's People's Committee above its departments and communes; the ministry apart."""
     ministry = Agency.objects.create(code="000.00.00.G03", name="Bộ", level="ministry")
-    province = Agency.objects.create(
-        code="000.00.12.H26", name="Sở", level="province", parent=ministry
-    )
-    commune = Agency.objects.create(
-        code="000.25.12.H26", name="Xã A", level="commune", parent=province
-    )
-    child = Agency(code="000.26.12.H26", name="Xã B", level="commune", parent=commune)
-    with pytest.raises(ValidationError) as excinfo:
-        child.clean()
-    assert set(excinfo.value.message_dict) == {"parent"}
-    Agency(code="000.26.12.H26", name="Xã B", level="commune", parent=province).clean()
-
-
-@pytest.mark.django_db
-def test_agency_clean_rejects_a_province_above_its_parent_level():
-    ministry = Agency.objects.create(code="000.00.00.G03", name="Bộ", level="ministry")
-    province = Agency.objects.create(
-        code="000.00.12.H26", name="Sở", level="province", parent=ministry
-    )
-    with pytest.raises(ValidationError) as excinfo:
-        Agency(code="000.00.13.H27", name="Sở B", level="province", parent=province).clean()
-    assert set(excinfo.value.message_dict) == {"parent"}
+    city = Agency.objects.create(code="000.00.00.H26", name="UBND TP", level="province_committee")
+    province = Agency.objects.create(code="000.00.12.H26", name="Sở", level="province", parent=city)
+    commune = Agency.objects.create(code="000.25.12.H26", name="Xã A", level="commune", parent=city)
+    for wrong in (
+        Agency(code="000.26.12.H26", name="Xã B", level="commune", parent=commune),
+        Agency(code="000.26.12.H26", name="Xã B", level="commune", parent=province),
+        Agency(code="000.00.13.H26", name="Sở B", level="province", parent=ministry),
+        Agency(code="000.00.13.H27", name="Sở B", level="province", parent=province),
+        Agency(code="000.00.00.G04", name="Bộ B", level="ministry", parent=ministry),
+        Agency(code="000.00.00.H27", name="UBND B", level="province_committee", parent=city),
+    ):
+        with pytest.raises(ValidationError) as excinfo:
+            wrong.clean()
+        assert set(excinfo.value.message_dict) == {"parent"}, wrong.name
+    Agency(code="000.26.12.H26", name="Xã B", level="commune", parent=city).clean()
+    Agency(code="000.00.13.H26", name="Sở B", level="province", parent=city).clean()
+    centre = Agency(code="000.27.12.H26", name="TT", level="commune", kind="service_centre")
+    centre.clean()  # alone, or under a People's Committee
+    centre.parent = commune
+    centre.clean()
+    centre.parent = province
     with pytest.raises(ValidationError):
-        Agency(code="000.00.00.G04", name="Bộ B", level="ministry", parent=ministry).clean()
+        centre.clean()
 
 
 @pytest.mark.parametrize("level", ["province", "commune"])
-def test_agency_clean_rejects_a_non_ministry_without_a_parent(level):
+def test_agency_clean_rejects_a_department_or_commune_without_a_parent(level):
     with pytest.raises(ValidationError) as excinfo:
         Agency(code="000.00.12.H26", name="Sở", level=level).clean()
     assert set(excinfo.value.message_dict) == {"parent"}
 
 
-def test_agency_clean_accepts_a_ministry_without_a_parent():
-    Agency(code="000.00.00.G03", name="Bộ", level="ministry").clean()
+@pytest.mark.parametrize("level", ["ministry", "province_committee"])
+def test_agency_clean_accepts_a_ministry_or_a_province_committee_at_the_top(level):
+    Agency(code="000.00.00.G03", name="Bộ", level=level).clean()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", ["000.A0.01.H26", "0A1.00.12.H26", "000.00.00.G03"])
+def test_agency_codes_take_the_code_alphabet(code):
+    """Decision 20/2020/QĐ-TTg Art. 4 (as amended by Decision 09/2025/QĐ-TTg): digits and capital
+    letters; the level-1 group (QCVN 102:2016, rightmost) is a letter and two digits."""
+    Agency(code=code, name="X", level="ministry").full_clean()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", ["000.a0.01.H26", "000.00.01.26H", "000.0.01.H26", "000.00.01.H2"])
+def test_agency_codes_outside_the_alphabet_or_shape_are_refused(code):
+    with pytest.raises(ValidationError) as excinfo:
+        Agency(code=code, name="X", level="ministry").full_clean()
+    assert "code" in excinfo.value.message_dict
 
 
 @pytest.mark.django_db
