@@ -147,7 +147,7 @@ def office_dossier_list_for(
         queryset = queryset.filter(
             state__in=CLOCK_STATES,
             paused_at__isnull=True,
-            due_at__lte=WorkCalendar().add_working_days(now, 1),
+            due_at__lte=WorkCalendar(user.agency).add_working_days(now, 1),
         )
     query = query.strip()
     if query:

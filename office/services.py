@@ -63,7 +63,7 @@ def dossier_accept(*, dossier: Dossier, actor, expected_state: str | None = None
     lifecycle.take(dossier.accept, actor)
     amount, unit = dossier.version.time_limit()
     if unit == Channel.TimeUnit.SAME_DAY or amount is not None:
-        dossier.due_at = WorkCalendar().due_at(dossier.received_at, amount or 0, unit)
+        dossier.due_at = WorkCalendar(dossier.agency).due_at(dossier.received_at, amount or 0, unit)
     dossier.save()
     lifecycle.record(dossier, actor=actor, action=EventAction.ACCEPT, from_state=State.SUBMITTED)
     slips.issue(dossier, DocumentKind.RECEIPT, actor=actor, agency=dossier.front_agency)
@@ -437,7 +437,8 @@ def reschedule_refusal(dossier: Dossier, actor) -> Exception | None:
             code="late",
         )
     # At least one working day before the due time (DOMAIN.md §3.4; see APOLOGY_NOTICE).
-    if WorkCalendar().working_time_between(timezone.now(), dossier.due_at) < APOLOGY_NOTICE:
+    calendar = WorkCalendar(dossier.agency)
+    if calendar.working_time_between(timezone.now(), dossier.due_at) < APOLOGY_NOTICE:
         return ValidationError(
             _(
                 "The apology letter is sent at least one working day before the due time "

@@ -125,12 +125,92 @@ class UserAdmin(DjangoUserAdmin):
 _PRIVILEGED = {"is_superuser", "groups", "user_permissions"}
 
 
+class CalendarDayForm(forms.ModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "kind", "name", "province", "source", "confirmed"]
+
+    # The province a non-superuser's day belongs to (set by the admin; the field is read only).
+    forced_province_id: int | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        day = cleaned.get("date")
+        if "province" in self.fields:
+            province = cleaned.get("province")
+            province_id = province.pk if province else None
+        else:
+            province_id = self.forced_province_id
+        if day is not None:
+            clash = CalendarDay.objects.filter(date=day, province_id=province_id).exclude(
+                pk=self.instance.pk
+            )
+            if clash.exists():
+                raise forms.ValidationError(
+                    _("This day is already in this calendar: change it instead."), code="unique"
+                )
+        return cleaned
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "kind", "name"]
-    list_filter = ["kind"]
+    """The national calendar is the superusers' (it moves every agency's deadlines); the
+    administrators of a province's People's Committee keep their province's local days, which
+    move only its own agencies' deadlines; other administrators only read."""
+
+    form = CalendarDayForm
+    list_display = ["date", "kind", "name", "province", "confirmed"]
+    list_filter = ["kind", "confirmed", ("province", admin.EmptyFieldListFilter)]
     date_hierarchy = "date"
-    search_fields = ["name"]
+    search_fields = ["name", "source"]
+
+    @staticmethod
+    def _province_of(request) -> int | None:
+        """The province whose local days the user keeps (None: none)."""
+        agency = request.user.agency
+        if agency is not None and agency.level == Agency.Level.PROVINCE_COMMITTEE:
+            return agency.pk
+        return None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("province")
+        if request.user.is_superuser:
+            return queryset
+        from django.db.models import Q
+
+        # The national days (read only) and the user's own province's.
+        return queryset.filter(Q(province__isnull=True) | Q(province_id=self._province_of(request)))
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser or (
+            super().has_add_permission(request) and self._province_of(request) is not None
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        if not super().has_change_permission(request, obj) or self._province_of(request) is None:
+            return False
+        return obj is None or obj.province_id == self._province_of(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.forced_province_id = None if request.user.is_superuser else self._province_of(request)
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return []
+        return ["province", "confirmed"]  # a province's own day, counted at once
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.province_id = self._province_of(request)
+            obj.confirmed = True
+        super().save_model(request, obj, form, change)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "date":

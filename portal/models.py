@@ -158,6 +158,18 @@ class Agency(models.Model):
             return ""
         return parent.name
 
+    @property
+    def province_id(self) -> int | None:
+        """The People's Committee of the agency's province (itself, if it is one), whose local
+        calendar days apply to it; None outside local government (a ministry)."""
+        node, seen = self, set()
+        while node is not None and node.pk not in seen:
+            if node.level == self.Level.PROVINCE_COMMITTEE:
+                return node.pk
+            seen.add(node.pk)
+            node = node.parent
+        return None
+
     def ancestor_ids(self) -> list[int]:
         ids, node = [], self.parent
         while node is not None and node.pk not in ids:  # stop at a cycle instead of looping
@@ -336,21 +348,70 @@ class StaffRole(models.Model):
 
 
 class CalendarDay(models.Model):
-    """An administrator's correction to the statutory holidays: an extra day off, or a weekend
-    day worked in exchange (e.g. 2025: Friday 2/5 off, Saturday 26/4 worked)."""
+    """A day of the work calendar that is not an ordinary weekday or weekend: a day off, or a
+    weekend day worked in exchange (e.g. 2026: Friday 2/1 off, Saturday 10/1 worked).
+
+    National days (no province) come from the reviewed year files in portal/calendar/ (loaded by
+    `load_calendar`) and are changed by superusers only; a province's People's Committee may add
+    local days, which apply to its own agencies only. A day shipped unconfirmed (its legal basis
+    not yet found) counts only once a superuser confirms it."""
 
     class Kind(models.TextChoices):
         DAY_OFF = "off", _("Day off")
         WORKING_DAY = "work", _("Working day")
 
-    date = models.DateField(_("date"), unique=True)
+    date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
     name = models.CharField(_("reason"), max_length=255)
+    province = models.ForeignKey(
+        Agency,
+        verbose_name=_("province (local day)"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="calendar_days",
+        limit_choices_to={"level": "province_committee"},
+        help_text=_("Empty: a national day. A province's day applies to its agencies only."),
+    )
+    source = models.CharField(_("legal basis"), max_length=500, blank=True)
+    confirmed = models.BooleanField(
+        _("confirmed"),
+        default=True,
+        help_text=_("A day whose legal basis is not yet confirmed does not count until it is."),
+    )
 
     class Meta:
         verbose_name = _("calendar day")
         verbose_name_plural = _("work calendar")
         ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date"], condition=models.Q(province__isnull=True), name="calendar_national"
+            ),
+            models.UniqueConstraint(
+                fields=["date", "province"],
+                condition=models.Q(province__isnull=False),
+                name="calendar_local",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.date:%d/%m/%Y} {self.get_kind_display()}: {self.name}"
+
+
+class CalendarYear(models.Model):
+    """A year whose national days off are the reviewed file's (portal/calendar/YYYY.json), not
+    the `holidays` package's guess."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    reviewed = models.DateField(_("reviewed on"))
+    sources = models.JSONField(_("sources"), default=dict)
+    loaded_at = models.DateTimeField(_("loaded"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reviewed calendar year")
+        verbose_name_plural = _("reviewed calendar years")
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)

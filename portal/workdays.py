@@ -1,9 +1,13 @@
 """Working days and working time for statutory deadlines (DOMAIN.md §5).
 
 A working day is a weekday that is not a public holiday, or a weekend day worked in exchange.
-Public holidays come from the `holidays` package (New Year, five days of Tết, Hùng Kings' day,
-30/4, 1/5, 2/9 with its adjacent day, days in lieu and the government's swapped days it knows);
-administrators correct that list with `CalendarDay` rows (extra days off, make-up working days).
+For a year with a reviewed calendar file (portal/calendar/YYYY.json, loaded into `CalendarDay`
+rows and a `CalendarYear`: see portal.calendar_files) the national days are exactly the file's;
+for another year they come from the `holidays` package (New Year, five days of Tết, Hùng Kings'
+day, 30/4, 1/5, 2/9 with its adjacent day, days in lieu and the swaps it knows), corrected by
+superusers' `CalendarDay` rows. A province's own days (its People's Committee's `CalendarDay`
+rows) apply to the agencies of that province only, over the national ones. A day not yet
+confirmed counts for nothing.
 
 Working time runs only inside the office hours of working days (settings.OFFICE_HOURS, 8 hours a
 day), so "N working days" is N × 8 working hours counted from the moment the clock starts:
@@ -76,31 +80,53 @@ def _statutory(year: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
 
 
 class WorkCalendar:
-    """Statutory holidays plus the administrators' corrections, read once per year touched.
+    """The working days of one agency (`agency`: its province's local days apply; None: the
+    national calendar only), read once per year touched.
 
     Make one per request or task (it does not see rows saved after it read a year).
     """
 
-    def __init__(self):
-        self._overrides: dict[int, dict[dt.date, str]] = {}
+    def __init__(self, agency=None):
+        self._province_id = agency.province_id if agency is not None else None
+        self._reviewed: set[int] | None = None
+        self._days: dict[int, tuple[dict[dt.date, str], dict[dt.date, str]]] = {}
 
-    def _overrides_for(self, year: int) -> dict[dt.date, str]:
-        if year not in self._overrides:
+    def _days_for(self, year: int) -> tuple[dict[dt.date, str], dict[dt.date, str]]:
+        """(the province's own days, the national days) of `year`, each date → "off"/"work"."""
+        if year not in self._days:
+            from django.db.models import Q
+
             from portal.models import CalendarDay
 
-            self._overrides[year] = dict(
-                CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
+            rows = CalendarDay.objects.filter(date__year=year, confirmed=True).filter(
+                Q(province__isnull=True) | Q(province_id=self._province_id)
             )
-        return self._overrides[year]
+            local, national = {}, {}
+            for day, kind, province in rows.values_list("date", "kind", "province_id"):
+                (national if province is None else local)[day] = kind
+            self._days[year] = (local, national)
+        return self._days[year]
+
+    def is_reviewed(self, year: int) -> bool:
+        """The year's national days are a reviewed file's (not the `holidays` package's)."""
+        if self._reviewed is None:
+            from portal.models import CalendarYear
+
+            self._reviewed = set(CalendarYear.objects.values_list("year", flat=True))
+        return year in self._reviewed
 
     def is_working_day(self, day: dt.date) -> bool:
-        override = self._overrides_for(day.year).get(day)
-        if override is not None:
-            return override == "work"
-        days_off, worked_weekends = _statutory(day.year)
-        if day in worked_weekends:
-            return True
-        return day.weekday() < 5 and day not in days_off
+        local, national = self._days_for(day.year)
+        kind = local.get(day) or national.get(day)
+        if kind is not None:
+            return kind == "work"
+        if not self.is_reviewed(day.year):
+            days_off, worked_weekends = _statutory(day.year)
+            if day in worked_weekends:
+                return True
+            if day in days_off:
+                return False
+        return day.weekday() < 5
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day strictly after `day`."""

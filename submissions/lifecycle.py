@@ -109,7 +109,9 @@ def record(
             dossier.events.order_by("-created_at", "-pk").values("created_at", "due_at").first()
         )
         if previous is not None:
-            working_time = WorkCalendar().working_time_between(previous["created_at"], now)
+            working_time = WorkCalendar(dossier.agency).working_time_between(
+                previous["created_at"], now
+            )
         # Against the due time in force when the step started (the previous event's), not one
         # this very step may have moved (the apology letter's new date).
         due = (previous or {}).get("due_at") or dossier.due_at
@@ -137,7 +139,7 @@ def pause_clock(dossier: Dossier) -> None:
     now = timezone.now()
     dossier.paused_at = now
     if dossier.due_at is not None:
-        dossier.time_left = WorkCalendar().working_time_between(now, dossier.due_at)
+        dossier.time_left = WorkCalendar(dossier.agency).working_time_between(now, dossier.due_at)
 
 
 def resume_clock(dossier: Dossier) -> None:
@@ -145,7 +147,7 @@ def resume_clock(dossier: Dossier) -> None:
     resumes, it does not restart). Called with the row locked."""
     if dossier.paused_at is None:
         return
-    calendar, now = WorkCalendar(), timezone.now()
+    calendar, now = WorkCalendar(dossier.agency), timezone.now()
     if dossier.time_left is not None:
         dossier.due_at = calendar.add_working_time(now, dossier.time_left)
         dossier.overdue = dossier.due_at <= now

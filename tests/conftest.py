@@ -146,6 +146,25 @@ def superuser():
 
 
 @pytest.fixture(autouse=True)
+def _reviewed_calendar(request):
+    """The reviewed national calendars (portal/calendar/*.json), as the data migration loads
+    them, for every test that uses the database: a transactional test's flush removes them."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        return
+    transactional = bool(names & {"transactional_db", "live_server"}) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from portal import calendar_files
+    from portal.models import CalendarDay, CalendarYear
+
+    if not CalendarYear.objects.exists():
+        calendar_files.load_shipped(day_model=CalendarDay, year_model=CalendarYear)
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A request in English leaves English active in this thread: start each test, and end it,
     in the default language."""
