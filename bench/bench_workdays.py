@@ -8,7 +8,7 @@ weekends and holidays included), it times in one process:
 - warm: `WorkCalendar().add_working_days(start, n)` with one calendar reused for every call, so
   its per-year CalendarDay cache is filled after the first call of each year;
 - fresh: a new `WorkCalendar()` per call, as a request or task makes one: one database query per
-  year the deadline touches.
+  year the deadline touches, and one for which years have a reviewed calendar file.
 
 The `holidays` package's years are lru_cached at module level, so after the warm-up both variants
 measure lookups, not the package's computation; the cost of that is reported once as

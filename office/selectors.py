@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.models import StaffRole, User
-from portal.workdays import WorkCalendar
+from portal.workdays import UNIT_WORKING_DAYS, WorkCalendar
 from submissions.lifecycle import CLOCK_STATES
 from submissions.models import (
     Dossier,
@@ -147,7 +147,8 @@ def office_dossier_list_for(
         queryset = queryset.filter(
             state__in=CLOCK_STATES,
             paused_at__isnull=True,
-            due_at__lte=WorkCalendar(user.agency).add_working_days(now, 1),
+            # Due by the end of one working day, counted as the agency counts its deadlines.
+            due_at__lte=WorkCalendar(user.agency).due_at(now, 1, UNIT_WORKING_DAYS),
         )
     query = query.strip()
     if query:

@@ -19,6 +19,23 @@ from portal import citizen_id
 AGENCY_CODE_RE = re.compile(r"\A[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9]{2}\Z")
 
 
+def validate_office_hours(value: str) -> None:
+    """Office-hour blocks as "HH:MM-HH:MM,HH:MM-HH:MM": each ends after it starts, none
+    overlap."""
+    from portal.workdays import _blocks
+
+    try:
+        _blocks(tuple(part.strip() for part in value.split(",")))
+    except (ValueError, TypeError):
+        raise ValidationError(
+            _(
+                "Write the office hours as blocks like 07:30-11:30,13:00-17:00, in order, none "
+                "overlapping."
+            ),
+            code="office_hours",
+        ) from None
+
+
 class Agency(models.Model):
     class Level(models.TextChoices):
         MINISTRY = "ministry", _("Ministry")
@@ -85,6 +102,28 @@ class Agency(models.Model):
         help_text=_(
             "The Public Administration Service Centre that receives this agency's dossiers "
             "and returns its results, if one does."
+        ),
+    )
+
+    class Counting(models.TextChoices):
+        WHOLE_DAYS = "whole_days", _("Whole working days, from the day after receipt")
+        WORKING_HOURS = "working_hours", _("Working hours from receipt (8 per working day)")
+
+    deadline_counting = models.CharField(
+        _("counting of working days"),
+        max_length=16,
+        choices=Counting.choices,
+        blank=True,
+        help_text=_("Empty: the portal's setting (whole working days unless configured)."),
+    )
+    office_hours = models.CharField(
+        _("office hours"),
+        max_length=64,
+        blank=True,
+        validators=[validate_office_hours],
+        help_text=_(
+            "Blocks of a working day, as 07:30-11:30,13:00-17:00 (change them when the province "
+            "moves to its summer hours). Empty: the portal's setting."
         ),
     )
     address = models.CharField(_("address"), max_length=255, blank=True)

@@ -221,6 +221,11 @@ USE_TZ = True
 OFFICE_HOURS = env.list("OFFICE_HOURS", default=["07:30-11:30", "13:00-17:00"])
 # Same-day procedures accepted after this time are due the next working day (Decree 23/2015).
 SAME_DAY_CUTOFF = env.str("SAME_DAY_CUTOFF", default="15:00")
+# How "N working days" is counted where an agency does not say (Agency.deadline_counting):
+# "whole_days", the Civil Code's rule for periods in days (the day of receipt not counted; due
+# at the close of the N-th working day after it), or "working_hours" (N x 8 office hours from
+# the moment of receipt). See portal/workdays.py and the README.
+DEADLINE_COUNTING = env.str("DEADLINE_COUNTING", default="whole_days")
 
 # --- Static and media files --------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -9,9 +9,18 @@ superusers' `CalendarDay` rows. A province's own days (its People's Committee's 
 rows) apply to the agencies of that province only, over the national ones. A day not yet
 confirmed counts for nothing.
 
-Working time runs only inside the office hours of working days (settings.OFFICE_HOURS, 8 hours a
-day), so "N working days" is N × 8 working hours counted from the moment the clock starts:
-a dossier accepted on Friday at 16:00 with one working day is due on Monday at 16:00.
+Working time runs only inside the office hours of working days (the agency's own, else
+settings.OFFICE_HOURS: 8 hours a day). "N working days" is counted one of two ways, per agency
+(Agency.deadline_counting, else settings.DEADLINE_COUNTING):
+
+- whole days (the default): the day of receipt is not counted, the period runs from the next
+  working day and ends at the close of office on the N-th working day: the Civil Code 2015's
+  rule for periods in days (Art. 147(1): "ngày đầu tiên của thời hạn không được tính mà tính từ
+  ngày tiếp theo liền kề"; Art. 148: a period ends at the end of its last day, moved to the end
+  of the next working day when that is a day off), which applies to time limits set by other
+  laws that do not say otherwise (Art. 144). A dossier accepted on Friday at 16:00 with one
+  working day is due on Monday at 17:00;
+- working hours: N × 8 office hours from the moment the clock starts (due Monday at 16:00).
 
 All functions take and return aware datetimes; they work in the portal's time zone.
 """
@@ -32,6 +41,8 @@ UNIT_WORKING_HOURS = "working_hours"
 UNIT_SAME_DAY = "same_day"
 
 EARLY, ON_TIME, LATE = "early", "on_time", "late"
+
+COUNT_WHOLE_DAYS, COUNT_WORKING_HOURS = "whole_days", "working_hours"
 
 # A deadline search never walks further than this; a calendar with no working day for a year is
 # a data error, not a deadline.
@@ -88,6 +99,9 @@ class WorkCalendar:
 
     def __init__(self, agency=None):
         self._province_id = agency.province_id if agency is not None else None
+        own_hours = getattr(agency, "office_hours", "")
+        self._blocks = _blocks(tuple(own_hours.split(","))) if own_hours else office_blocks()
+        self.counting = getattr(agency, "deadline_counting", "") or settings.DEADLINE_COUNTING
         self._reviewed: set[int] | None = None
         self._days: dict[int, tuple[dict[dt.date, str], dict[dt.date, str]]] = {}
 
@@ -150,10 +164,10 @@ class WorkCalendar:
         local = instant.astimezone(_tz())
         day = local.date()
         if self.is_working_day(day):
-            for start, end in office_blocks():
+            for start, end in self._blocks:
                 if local.time() < end:
                     return max(local, self._at(day, start))
-        return self._at(self.next_working_day(day), office_blocks()[0][0])
+        return self._at(self.next_working_day(day), self._blocks[0][0])
 
     def add_working_time(self, start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
         """The instant when `amount` of working time has run from `start`."""
@@ -163,7 +177,7 @@ class WorkCalendar:
         remaining = amount
         day = current.date()
         for _ in range(_MAX_DAYS_SCANNED):
-            for block_start, block_end in office_blocks():
+            for block_start, block_end in self._blocks:
                 opens, closes = self._at(day, block_start), self._at(day, block_end)
                 if closes <= current:
                     continue
@@ -174,8 +188,19 @@ class WorkCalendar:
                 remaining -= available
                 current = closes
             day = self.next_working_day(day)
-            current = self._at(day, office_blocks()[0][0])
+            current = self._at(day, self._blocks[0][0])
         raise ValueError("deadline further than ten years away")
+
+    def after_whole_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
+        """The close of office on the `days`-th working day after the day of `start` (that day
+        itself not counted); zero days: the close of the day the clock starts."""
+        if days == 0:
+            clock = self.clock_start(start)
+            return self._at(clock.astimezone(_tz()).date(), self._blocks[-1][1])
+        day = start.astimezone(_tz()).date()
+        for _ in range(days):
+            day = self.next_working_day(day)
+        return self._at(day, self._blocks[-1][1])
 
     def add_working_days(self, start: dt.datetime, days: int | float) -> dt.datetime:
         return self.add_working_time(start, WORKING_DAY * days)
@@ -192,7 +217,7 @@ class WorkCalendar:
         day = start_local.date()
         while day <= end_local.date():
             if self.is_working_day(day):
-                for block_start, block_end in office_blocks():
+                for block_start, block_end in self._blocks:
                     lo = max(start_local, self._at(day, block_start))
                     hi = min(end_local, self._at(day, block_end))
                     if hi > lo:
@@ -209,6 +234,8 @@ class WorkCalendar:
           else at closing time of the next working day (Decree 23/2015).
         """
         if unit == UNIT_WORKING_DAYS:
+            if self.counting == COUNT_WHOLE_DAYS and float(amount) == int(amount):
+                return self.after_whole_working_days(start, int(amount))
             return self.add_working_days(start, amount)
         if unit == UNIT_WORKING_HOURS:
             return self.add_working_hours(start, amount)
@@ -217,7 +244,7 @@ class WorkCalendar:
             day = clock.date()
             if clock.astimezone(_tz()).time() > same_day_cutoff():
                 day = self.next_working_day(day)
-            return self._at(day, office_blocks()[-1][1])
+            return self._at(day, self._blocks[-1][1])
         raise ValueError(f"unknown time-limit unit {unit!r}")
 
 

@@ -151,8 +151,9 @@ def test_a_fee_due_on_delivery_is_not_asked_at_submission(client, gateway, staff
 
 
 def test_the_specialist_asks_for_the_fee_the_clock_pauses_and_resumes_when_paid(
-    client, gateway, delivery_version, django_capture_on_commit_callbacks
+    client, gateway, delivery_version, django_capture_on_commit_callbacks, settings
 ):
+    settings.DEADLINE_COUNTING = "working_hours"  # the due times below are counted in hours
     with time_machine.travel(at(2026, 3, 9, 9), tick=False) as clock:  # a Monday
         dossier = DossierFactory(version=delivery_version, processing=True)
         specialist = dossier.assignee

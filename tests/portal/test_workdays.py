@@ -27,6 +27,14 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 UTC = dt.UTC
 
 
+@pytest.fixture(autouse=True)
+def _counted_in_working_hours(settings):
+    """The due times below were worked out counting N working days as N x 8 office hours (the
+    `working_hours` mode an agency may choose); the whole-days default has its own tests
+    (tests/portal/test_counting.py)."""
+    settings.DEADLINE_COUNTING = "working_hours"
+
+
 def at(year, month, day, hour=0, minute=0, second=0):
     """An aware instant on the wall clock in Hà Nội."""
     return dt.datetime(year, month, day, hour, minute, second, tzinfo=VN)
@@ -537,7 +545,9 @@ def test_other_office_hours_are_used(settings):
     assert cal.add_working_days(at(2026, 3, 6, 15), 1) == at(2026, 3, 9, 15)
     assert cal.due_at(at(2026, 3, 9, 10), 1, UNIT_SAME_DAY) == at(2026, 3, 9, 16)
     settings.OFFICE_HOURS = ["07:30-11:30", "13:00-17:00"]
-    assert cal.clock_start(at(2026, 3, 9, 7, 45)) == at(2026, 3, 9, 7, 45)
+    # A calendar keeps the hours it was made with; a new one reads the new value.
+    assert cal.clock_start(at(2026, 3, 9, 7, 45)) == at(2026, 3, 9, 8)
+    assert WorkCalendar().clock_start(at(2026, 3, 9, 7, 45)) == at(2026, 3, 9, 7, 45)
 
 
 @pytest.mark.django_db

@@ -228,7 +228,7 @@ def many(people, agency, monday):
         "paused": new_dossier(second, applicant_name="Phạm Văn Chờ"),
     }
     advance(dossiers["late"], State.PROCESSING, people)
-    advance(dossiers["soon"], State.PROCESSING, people)  # 1 working day: due tomorrow 09:00
+    advance(dossiers["soon"], State.PROCESSING, people)  # 1 working day: due tomorrow at 17:00
     advance(dossiers["paused"], State.SUPPLEMENT_REQUIRED, people)
     # The flag the sweeper keeps (tests/submissions/test_workflow.py).
     Dossier.objects.filter(pk=dossiers["late"].pk).update(overdue=True)

@@ -20,6 +20,14 @@ from tests.submissions.workflow_support import crew, fresh
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _counted_in_working_hours(settings):
+    """The due times below were worked out counting N working days as N x 8 office hours (the
+    `working_hours` mode an agency may choose); the whole-days default has its own tests
+    (tests/portal/test_counting.py)."""
+    settings.DEADLINE_COUNTING = "working_hours"
+
+
 @pytest.fixture
 def people(agency, other_agency):
     return crew(agency, other_agency)

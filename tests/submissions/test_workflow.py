@@ -50,6 +50,14 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 STALE = "This dossier has changed meanwhile (it is now: {state}). Reload the page."
 
 
+@pytest.fixture(autouse=True)
+def _counted_in_working_hours(settings):
+    """The due times below were worked out counting N working days as N x 8 office hours (the
+    `working_hours` mode an agency may choose); the whole-days default has its own tests
+    (tests/portal/test_counting.py)."""
+    settings.DEADLINE_COUNTING = "working_hours"
+
+
 def at(year, month, day, hour=0, minute=0):
     """An aware instant on the wall clock in Hà Nội."""
     return dt.datetime(year, month, day, hour, minute, tzinfo=VN)
