@@ -16,7 +16,14 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Agency
 from procedures import exchange, services
-from procedures.models import Channel, Field, Procedure, ProcedureVersion, RequiredDocument
+from procedures.models import (
+    SERVICE_TO_LEVEL,
+    Channel,
+    Field,
+    Procedure,
+    ProcedureVersion,
+    RequiredDocument,
+)
 
 
 def _agency_scope(request, queryset, path_to_agency: str):
@@ -204,6 +211,29 @@ class FormSchemaWidget(forms.Textarea):
 
 
 class ProcedureVersionForm(forms.ModelForm):
+    """The version as an administrator edits it: how it is offered online is chosen as Decree
+    42/2022 says it (full, partial, information), stored as the legacy level."""
+
+    online_service = forms.ChoiceField(
+        label=_("Online public service (Decree 42/2022)"),
+        choices=ProcedureVersion.OnlineService.choices,
+        initial=ProcedureVersion.OnlineService.INFORMATION,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["online_service"] = self.instance.online_service
+            if "online_service" in self.fields and not self.instance.is_editable:
+                self.fields["online_service"].disabled = True  # published or archived
+
+    def save(self, commit=True):
+        chosen = self.cleaned_data.get("online_service")
+        # The legacy level follows the category (an information-only level 1 stays level 1).
+        if chosen and self.instance.online_service != chosen:
+            self.instance.service_level = SERVICE_TO_LEVEL[chosen]
+        return super().save(commit)
+
     class Meta:
         model = ProcedureVersion
         fields = [
@@ -213,7 +243,6 @@ class ProcedureVersionForm(forms.ModelForm):
             "name",
             "field",
             *exchange.TEXT_FIELDS[1:],  # the record's text fields, as the exchange formats carry
-            "service_level",
             "form_schema",
         ]
         widgets = {"form_schema": FormSchemaWidget(attrs={"rows": 16, "cols": 100})}
@@ -222,13 +251,17 @@ class ProcedureVersionForm(forms.ModelForm):
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(admin.ModelAdmin):
     form = ProcedureVersionForm
-    list_display = ["__str__", "agency", "status", "service_level", "effective_date", "preview"]
-    list_filter = ["status", "service_level", "procedure__agency", "field"]
+    list_display = ["__str__", "agency", "status", "online", "effective_date", "preview"]
+    list_filter = ["status", "procedure__agency", "field"]
     search_fields = ["procedure__code", "name"]
     list_select_related = ["procedure__agency", "field"]
     inlines = [ChannelInline, RequiredDocumentInline]
     actions = ["publish_selected", "new_draft_selected"]
     readonly_fields = ["status", "published_at", "archived_at", "preview"]
+
+    @admin.display(description=_("Online public service (Decree 42/2022)"))
+    def online(self, obj):
+        return obj.online_level_label
 
     @admin.display(description=_("agency"))
     def agency(self, obj):

@@ -45,7 +45,17 @@ class ProcedureListOutput(serializers.ModelSerializer):
     agency_name = serializers.CharField(source="procedure.agency.name")
     field = serializers.CharField(source="field.code")
     field_name = serializers.CharField(source="field.name")
-    online_level = serializers.CharField(source="online_level_label")
+    online_service = serializers.ChoiceField(
+        choices=ProcedureVersion.OnlineService.choices,
+        help_text="Decree 42/2022/NĐ-CP Art. 11: full (toàn trình), partial (một phần) or "
+        "information only",
+    )
+    online_level = serializers.CharField(
+        source="online_level_label", help_text="The online_service's label"
+    )
+    service_level = serializers.IntegerField(
+        help_text="Legacy: the level 1-4 of Decree 43/2011 that Decree 42/2022 replaced"
+    )
     channels = ChannelOutput(many=True)
 
     class Meta:
@@ -59,8 +69,9 @@ class ProcedureListOutput(serializers.ModelSerializer):
             "field",
             "field_name",
             "implementing_level",
-            "service_level",
+            "online_service",
             "online_level",
+            "service_level",
             "applicant_type",
             "number",
             "effective_date",
@@ -104,8 +115,15 @@ class ProcedureQueryInput(serializers.Serializer):
     implementing_level = serializers.ChoiceField(
         choices=ProcedureVersion.ImplementingLevel.values, required=False
     )
+    online = serializers.ChoiceField(
+        choices=ProcedureVersion.OnlineService.values,
+        required=False,
+        help_text="Decree 42/2022 online service: full, partial or information",
+    )
     level = serializers.ChoiceField(
-        choices=ProcedureVersion.ServiceLevel.values, required=False, help_text="Service level"
+        choices=ProcedureVersion.ServiceLevel.values,
+        required=False,
+        help_text="Legacy level 1-4 (Decree 43/2011); prefer `online`",
     )
     applicant = serializers.ChoiceField(
         choices=[
@@ -124,6 +142,7 @@ class ProcedureQueryInput(serializers.Serializer):
             agency=data.get("agency", ""),
             implementing_level=data.get("implementing_level", ""),
             service_level=data.get("level"),
+            online_service=data.get("online", ""),
             applicant=data.get("applicant", ""),
         )
 

@@ -33,6 +33,8 @@ from django.utils.translation import gettext as _
 from portal.models import Agency
 from procedures import form_schema
 from procedures.models import (
+    LEVEL_TO_SERVICE,
+    SERVICE_TO_LEVEL,
     Channel,
     FeeTiming,
     Field,
@@ -75,7 +77,7 @@ ANNEX_COLUMNS = [
     ("code", "Mã thủ tục"),
     ("name", "Tên thủ tục"),
     ("field", "Lĩnh vực"),
-    ("level", "Mức độ"),
+    ("level", "Dịch vụ công trực tuyến"),
     ("time_limit", "Thời hạn giải quyết"),
     ("fee", "Phí, lệ phí (đồng)"),
     ("agency", "Cơ quan thực hiện"),
@@ -84,7 +86,16 @@ ANNEX_COLUMNS = [
 _HEADER_ALIASES = {fold(vi): key for key, vi in ANNEX_COLUMNS} | {
     fold(key): key for key, _ in ANNEX_COLUMNS
 }
-_HEADER_ALIASES |= {"phi le phi": "fee", "muc do dvc": "level", "ma tthc": "code", "stt": "stt"}
+_HEADER_ALIASES |= {
+    "phi le phi": "fee", "muc do dvc": "level", "ma tthc": "code", "stt": "stt",
+    "muc do": "level",  # the levels of Decree 43/2011 in older lists
+}  # fmt: skip
+# Decree 42/2022/NĐ-CP Art. 11 in an annex's words.
+SERVICE_VI = {
+    ProcedureVersion.OnlineService.FULL: "Toàn trình",
+    ProcedureVersion.OnlineService.PARTIAL: "Một phần",
+    ProcedureVersion.OnlineService.INFORMATION: "Cung cấp thông tin",
+}
 
 
 @dataclass
@@ -127,6 +138,7 @@ def version_record(version: ProcedureVersion) -> dict:
     record |= {name: getattr(version, name) for name in TEXT_FIELDS}
     record["field"] = {"code": version.field.code, "name": version.field.name}
     record["service_level"] = version.service_level
+    record["online_service"] = version.online_service
     record["fee_timing"] = version.fee_timing
     record |= {name: getattr(version, name) for name in FEE_RULE_FIELDS}
     record["effective_date"] = (
@@ -157,6 +169,7 @@ def _ordered(record: dict) -> dict:
         "name",
         "field",
         *TEXT_FIELDS[1:],
+        "online_service",
         "service_level",
         "fee_timing",
         *FEE_RULE_FIELDS,
@@ -218,7 +231,7 @@ def annex_rows(agency: Agency) -> list[list]:
                 version.procedure.code,
                 version.name,
                 version.field.name,
-                version.service_level,
+                SERVICE_VI[version.online_service],
                 _time_limit_text(first),
                 "" if fee is None else fee,
                 agency.code,
@@ -328,10 +341,28 @@ def _parse_fee(text: str) -> int | None:
     return int(re.sub(r"[.,]", "", match.group(1)))
 
 
+_SERVICE_WORDS = {
+    "toan trinh": 4, "dich vu cong truc tuyen toan trinh": 4,
+    "mot phan": 3, "dich vu cong truc tuyen mot phan": 3,
+    "cung cap thong tin": 2, "thong tin": 2, "khong": 2,
+}  # fmt: skip
+
+
 def _parse_level(text: str) -> int:
-    match = re.fullmatch(r"(?:muc(?: do)?\s*)?([1-4])", fold(text))
+    """The stored level of an annex's cell: Decree 42/2022's words (Toàn trình, Một phần, Cung
+    cấp thông tin), or an older list's level 1-4 (Decree 43/2011), kept as it was."""
+    folded = " ".join(fold(text).split())
+    if folded in _SERVICE_WORDS:
+        return _SERVICE_WORDS[folded]
+    match = re.fullmatch(r"(?:muc(?: do)?\s*)?([1-4])", folded)
     if not match:
-        raise ValueError(_("the level “%(value)s” is not 1, 2, 3 or 4") % {"value": text})
+        raise ValueError(
+            _(
+                "the online service “%(value)s” is not Toàn trình, Một phần or Cung cấp thông "
+                "tin (nor an older list's level 1 to 4)"
+            )
+            % {"value": text}
+        )
     return int(match.group(1))
 
 
@@ -368,6 +399,8 @@ def _annex_records(table: list[list[str]], agency: Agency) -> tuple[list[tuple[i
                 record[target] = parse(cells[key])
             except ValueError as exc:
                 errors.append(str(exc))
+        if " ".join(fold(cells["level"]).split()) in _SERVICE_WORDS:
+            record["level_words"] = True  # Decree 42/2022's words, not an older list's level
         if cells["agency"].strip() and cells["agency"].strip() != agency.code:
             errors.append(
                 _("the agency %(code)s is not the one importing (%(mine)s)")
@@ -419,7 +452,17 @@ def _check_json_record(item) -> dict | list:
             )
     if item.get("fee_timing", FeeTiming.BEFORE) not in FeeTiming.values:
         errors.append(_("“fee_timing” must be before or on_delivery"))
-    if item.get("service_level") not in (1, 2, 3, 4):
+    service = item.get("online_service")
+    if service is not None:
+        if service not in ProcedureVersion.OnlineService.values:
+            errors.append(
+                _("“online_service” must be one of %(values)s")
+                % {"values": ", ".join(ProcedureVersion.OnlineService.values)}
+            )
+        elif LEVEL_TO_SERVICE.get(item.get("service_level")) != service:
+            # Decree 42/2022's category decides; the legacy level follows it.
+            item["service_level"] = SERVICE_TO_LEVEL[service]
+    elif item.get("service_level") not in (1, 2, 3, 4):
         errors.append(
             _("the level “%(value)s” is not 1, 2, 3 or 4") % {"value": item.get("service_level")}
         )
@@ -548,7 +591,15 @@ def _merge_annex(current: dict | None, row: dict, field_codes: dict[str, str]) -
         "name": row["field_name"],
     }
     record["name"] = row["name"]
-    record["service_level"] = row["service_level"]
+    # Decree 42/2022's category decides; an older level it reads as stays as it was (a level-1
+    # procedure exported as "Cung cấp thông tin" imports back unchanged).
+    if not (
+        current
+        and LEVEL_TO_SERVICE.get(current.get("service_level"))
+        == LEVEL_TO_SERVICE[row["service_level"]]
+        and "level_words" in row
+    ):
+        record["service_level"] = row["service_level"]
     record["legal_basis"] = row["legal_basis"] or record.get("legal_basis", "")
     amount, unit = row["time_limit"]
     channels = [dict(c) for c in record["channels"]] or [
@@ -571,6 +622,7 @@ def _canonical(item: dict) -> dict:
         "code": item["code"].strip(),
         "field": {"code": item["field"]["code"], "name": item["field"]["name"]},
         "service_level": item["service_level"],
+        "online_service": LEVEL_TO_SERVICE[item["service_level"]],
         "fee_timing": item.get("fee_timing") or FeeTiming.BEFORE,
         "fee_quantity_question": item.get("fee_quantity_question") or "",
         "fee_exemption_question": item.get("fee_exemption_question") or "",

@@ -22,12 +22,10 @@ class CatalogueSearchForm(forms.Form):
         required=False,
         choices=[("", _("All levels")), *ProcedureVersion.ImplementingLevel.choices],
     )
-    level = forms.TypedChoiceField(
-        label=_("Service level"),
+    online = forms.ChoiceField(
+        label=_("Online service"),
         required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", _("All service levels")), *ProcedureVersion.ServiceLevel.choices],
+        choices=[("", _("All services")), *ProcedureVersion.OnlineService.choices],
     )
     applicant = forms.ChoiceField(
         label=_("Applicant"),
@@ -58,6 +56,6 @@ class CatalogueSearchForm(forms.Form):
             field=data.get("field") or "",
             agency=data.get("agency") or "",
             implementing_level=data.get("implementing_level") or "",
-            service_level=data.get("level"),
+            online_service=data.get("online") or "",
             applicant=data.get("applicant") or "",
         )

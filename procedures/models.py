@@ -75,10 +75,23 @@ class ProcedureVersion(models.Model):
         ARCHIVED = "archived", _("Archived")
 
     class ServiceLevel(models.IntegerChoices):
+        """The four levels of Decree 43/2011, which Decree 42/2022 replaced: kept as the stored
+        legacy field (older lists are imported by it) and read as an OnlineService."""
+
         LEVEL_1 = 1, _("Level 1")
         LEVEL_2 = 2, _("Level 2")
         LEVEL_3 = 3, _("Level 3")
         LEVEL_4 = 4, _("Level 4")
+
+    class OnlineService(models.TextChoices):
+        """Decree 42/2022/NĐ-CP Art. 11(1): a fully online public service (toàn trình) provides
+        all information and is filed and resolved entirely online, its result returned online
+        or by the public postal service; a partly online one (một phần) is an online service
+        that does not meet that; the others give the procedure's information online only."""
+
+        FULL = "full", _("Fully online public service")
+        PARTIAL = "partial", _("Partly online public service")
+        INFORMATION = "information", _("Information online")
 
     class ImplementingLevel(models.TextChoices):
         MINISTRY = "ministry", _("Ministry")
@@ -201,13 +214,14 @@ class ProcedureVersion(models.Model):
         return self.status == self.Status.DRAFT
 
     @property
+    def online_service(self) -> str:
+        """The Decree 42/2022 category (OnlineService) the version is offered as."""
+        return LEVEL_TO_SERVICE[self.service_level]
+
+    @property
     def online_level_label(self) -> str:
-        """The Decree 42/2022 label of the level (DOMAIN.md §1)."""
-        if self.service_level >= 4:
-            return str(_("Fully online"))
-        if self.service_level == 3:
-            return str(_("Partly online"))
-        return str(_("Information online"))
+        """The Decree 42/2022 label of the version (DOMAIN.md §1)."""
+        return str(self.OnlineService(self.online_service).label)
 
     @property
     def offers_forms(self) -> bool:
@@ -357,3 +371,18 @@ class RequiredDocument(models.Model):
         """Whether a dossier filed on `channel` (a dossier's channel: the public postal service
         counts as the post) is asked for this document."""
         return ("post" if channel == "public_post" else channel) in (self.channels or [])
+
+
+# Decree 43/2011's levels read as Decree 42/2022's categories, and back (the level a category
+# is stored as: information is level 2, forms offered where they exist).
+LEVEL_TO_SERVICE = {
+    1: ProcedureVersion.OnlineService.INFORMATION,
+    2: ProcedureVersion.OnlineService.INFORMATION,
+    3: ProcedureVersion.OnlineService.PARTIAL,
+    4: ProcedureVersion.OnlineService.FULL,
+}
+SERVICE_TO_LEVEL = {
+    ProcedureVersion.OnlineService.INFORMATION: 2,
+    ProcedureVersion.OnlineService.PARTIAL: 3,
+    ProcedureVersion.OnlineService.FULL: 4,
+}

@@ -7,7 +7,13 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from portal.models import Agency
-from procedures.models import Channel, Field, ProcedureVersion, RequiredDocument
+from procedures.models import (
+    LEVEL_TO_SERVICE,
+    Channel,
+    Field,
+    ProcedureVersion,
+    RequiredDocument,
+)
 from procedures.search import terms
 
 # A one-letter typo in one word still scores above this with pg_trgm's word_similarity.
@@ -23,7 +29,8 @@ class CatalogueFilters:
     field: str = ""  # Field.code
     agency: str = ""  # Agency.code
     implementing_level: str = ""
-    service_level: int | None = None
+    service_level: int | None = None  # the legacy level (older API clients)
+    online_service: str = ""  # ProcedureVersion.OnlineService (Decree 42/2022)
     applicant: str = ""  # "individual" | "organization"
 
 
@@ -67,6 +74,13 @@ def procedure_list_for(*, filters: CatalogueFilters) -> QuerySet[ProcedureVersio
         queryset = queryset.filter(implementing_level=filters.implementing_level)
     if filters.service_level:
         queryset = queryset.filter(service_level=filters.service_level)
+    if filters.online_service:
+        levels = [
+            level
+            for level, service in LEVEL_TO_SERVICE.items()
+            if service == filters.online_service
+        ]
+        queryset = queryset.filter(service_level__in=levels)
     if filters.applicant:
         queryset = queryset.filter(
             applicant_type__in=[filters.applicant, ProcedureVersion.ApplicantType.BOTH]

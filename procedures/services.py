@@ -38,19 +38,24 @@ def publication_errors(version: ProcedureVersion) -> list[str]:
         for document in documents:
             if document.needs_template and not document.template:
                 errors.append(
-                    _("Level 2 and above: upload the form template of “%(document)s”.")
+                    _(
+                        "Upload the form template of “%(document)s”: its form is offered for "
+                        "download."
+                    )
                     % {"document": document.name}
                 )
     if version.service_level >= 3:
         if not any(c.kind == Channel.Kind.ONLINE for c in channels):
-            errors.append(_("Level 3 and above: add an online channel."))
+            errors.append(_("An online public service (fully or partly): add an online channel."))
         if not version.form_schema:
-            errors.append(_("Level 3 and above: define the online form."))
+            errors.append(_("An online public service (fully or partly): define the online form."))
         errors += form_schema.schema_errors(version.form_schema)
     if version.service_level >= 4 and not any(
         c.kind == Channel.Kind.ONLINE and c.fee_vnd is not None for c in channels
     ):
-        errors.append(_("Level 4: state the fee of the online channel (0 when it is free)."))
+        errors.append(
+            _("A fully online public service: state the fee of the online channel (0 when free).")
+        )
     return errors
 
 

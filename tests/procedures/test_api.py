@@ -68,8 +68,9 @@ def test_the_list(api, catalogue):
         "field": "van-bang-chung-chi",
         "field_name": "Văn bằng, chứng chỉ",
         "implementing_level": "province",
-        "service_level": 2,
-        "online_level": first["online_level"],
+        "online_service": "information",  # Decree 42/2022 Art. 11
+        "online_level": "Cung cấp thông tin trực tuyến",
+        "service_level": 2,  # the legacy level it is stored as
         "applicant_type": "both",
         "number": 1,
         "effective_date": catalogue["copy"].effective_date.isoformat(),

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 Status = ProcedureVersion.Status
 AGENCY = "000.00.12.H26"
+# An older list's annex: the levels of Decree 43/2011 under "Mức độ" (imported, mapped).
 HEADER = [
     "STT",
     "Mã thủ tục",
@@ -378,7 +379,10 @@ def test_one_bad_row_and_nothing_is_imported(agency, english):
         ("2.001914", "create"),
     ]
     assert report.rows[1].row == 3
-    assert report.rows[1].errors == ["the level “5” is not 1, 2, 3 or 4"]
+    assert report.rows[1].errors == [
+        "the online service “5” is not Toàn trình, Một phần or Cung cấp thông tin (nor an older "
+        "list's level 1 to 4)"
+    ]
 
 
 def test_a_failure_while_writing_leaves_nothing_behind(agency, monkeypatch):
@@ -417,7 +421,7 @@ def test_missing_columns(agency, english):
     header = [h for h in HEADER if h not in ("Mức độ", "Phí, lệ phí (đồng)")]
     row = [c for i, c in enumerate(COPY) if HEADER[i] not in ("Mức độ", "Phí, lệ phí (đồng)")]
     report = assert_nothing_imported(agency, annex(row, header=header))
-    assert report.file_errors == ["Missing columns: Mức độ, Phí, lệ phí (đồng)."]
+    assert report.file_errors == ["Missing columns: Dịch vụ công trực tuyến, Phí, lệ phí (đồng)."]
     assert report.rows == []
 
 
@@ -427,7 +431,10 @@ def test_an_unknown_level(agency, english, level):
     row[4] = level
     report = assert_nothing_imported(agency, annex(row, CORRECT))
     assert report.rows[0].action == "error"
-    assert report.rows[0].errors == [f"the level “{level}” is not 1, 2, 3 or 4"]
+    assert report.rows[0].errors == [
+        f"the online service “{level}” is not Toàn trình, Một phần or Cung cấp thông tin (nor an "
+        "older list's level 1 to 4)"
+    ]
     assert report.rows[1].action == "create"
     assert report.rows[1].errors == []
 
@@ -872,13 +879,17 @@ def test_a_bad_json_record(agency, change):
 # --- annex export --------------------------------------------------------------------------------
 
 
+# What the portal exports: Decree 42/2022's categories (Art. 11) in their own column.
+EXPORT_HEADER = [h if h != "Mức độ" else "Dịch vụ công trực tuyến" for h in HEADER]
+
+
 def test_csv_export_is_an_annex(catalogue):
     text = exchange.export_csv(catalogue)
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0] == HEADER
+    assert rows[0] == EXPORT_HEADER
     assert rows[1] == ["1", "1.010020", "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc",
-                       "Văn bằng, chứng chỉ", "4", "Trong ngày", "9000", AGENCY,
+                       "Văn bằng, chứng chỉ", "Toàn trình", "Trong ngày", "9000", AGENCY,
                        "Nghị định 23/2015/NĐ-CP"]  # fmt: skip
     assert rows[2][1] == "2.001914"
     assert rows[2][5] == "5 ngày làm việc"
@@ -888,9 +899,9 @@ def test_csv_export_is_an_annex(catalogue):
 def test_xlsx_export_is_an_annex(catalogue):
     sheet = load_workbook(io.BytesIO(exchange.export_xlsx(catalogue))).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0] == HEADER
+    assert rows[0] == EXPORT_HEADER
     assert rows[1][1:5] == ["1.010020", "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc",
-                            "Văn bằng, chứng chỉ", 4]  # fmt: skip
+                            "Văn bằng, chứng chỉ", "Toàn trình"]  # fmt: skip
     assert len(rows) == 3
 
 
@@ -907,7 +918,7 @@ def test_an_exported_annex_imports_back_unchanged(agency, kind):
 
 def test_export_of_an_agency_without_procedures(other_agency):
     assert json.loads(exchange.export_json(other_agency))["procedures"] == []
-    assert list(csv.reader(io.StringIO(exchange.export_csv(other_agency)[1:]))) == [HEADER]
+    assert list(csv.reader(io.StringIO(exchange.export_csv(other_agency)[1:]))) == [EXPORT_HEADER]
 
 
 @pytest.mark.parametrize("timing", ["before", "on_delivery"])
@@ -937,3 +948,40 @@ def test_an_unknown_fee_timing_is_refused(catalogue, agency_admin):
     report = run(catalogue, json.dumps(exported).encode(), filename="ds.json", dry_run=True)
     assert not report.ok
     assert any("fee_timing" in error for row in report.rows for error in row.errors)
+
+
+def test_an_older_list_s_levels_1_to_4_map_to_decree_42_2022_categories(agency):
+    """Decree 42/2022/NĐ-CP replaced the four levels of Decree 43/2011 with fully online (toàn
+    trình) and partly online (một phần) services (Art. 11(1)), the rest giving information: an
+    older list's level 4 is fully online, 3 partly, 1 and 2 information."""
+    rows = []
+    for number, level in enumerate(["1", "2", "Mức độ 3", "4"], start=1):
+        row = [*COPY]
+        row[0], row[1], row[4] = str(number), f"1.00000{number}", level
+        rows.append(row)
+    assert run(agency, annex(*rows), dry_run=False).ok
+    versions = {
+        v.procedure.code: (v.service_level, v.online_service)
+        for v in ProcedureVersion.objects.filter(procedure__agency=agency)
+    }
+    assert versions == {
+        "1.000001": (1, "information"),
+        "1.000002": (2, "information"),
+        "1.000003": (3, "partial"),
+        "1.000004": (4, "full"),
+    }
+
+
+def test_a_list_in_decree_42_2022_words_imports(agency):
+    header = [h if h != "Mức độ" else "Dịch vụ công trực tuyến" for h in HEADER]
+    rows = []
+    for number, words in enumerate(["Toàn trình", "một phần", "Cung cấp thông tin"], start=1):
+        row = [*COPY]
+        row[0], row[1], row[4] = str(number), f"1.00001{number}", words
+        rows.append(row)
+    assert run(agency, annex(*rows, header=header), dry_run=False).ok
+    assert sorted(
+        ProcedureVersion.objects.filter(procedure__agency=agency).values_list(
+            "procedure__code", "service_level"
+        )
+    ) == [("1.000011", 4), ("1.000012", 3), ("1.000013", 2)]

@@ -100,7 +100,7 @@ def test_level_2_needs_the_template_of_each_form(agency, agency_admin, english):
         ],
     )
     assert refused(version, agency_admin) == [
-        "Level 2 and above: upload the form template of “Tờ khai”."
+        "Upload the form template of “Tờ khai”: its form is offered for download."
     ]
     document = version.documents.get(name="Tờ khai")
     document.template.save("to-khai.pdf", ContentFile(TEMPLATE_PDF))
@@ -110,14 +110,18 @@ def test_level_2_needs_the_template_of_each_form(agency, agency_admin, english):
 
 def test_level_3_needs_an_online_channel(agency, agency_admin, english):
     version = ProcedureVersionFactory(procedure__agency=agency, level3=True, channels=[{}])
-    assert refused(version, agency_admin) == ["Level 3 and above: add an online channel."]
+    assert refused(version, agency_admin) == [
+        "An online public service (fully or partly): add an online channel."
+    ]
 
 
 def test_level_3_needs_an_online_form(agency, agency_admin, english):
     version = ProcedureVersionFactory(
         procedure__agency=agency, service_level=3, form_schema=[], channels=[{"online": True}]
     )
-    assert refused(version, agency_admin) == ["Level 3 and above: define the online form."]
+    assert refused(version, agency_admin) == [
+        "An online public service (fully or partly): define the online form."
+    ]
 
 
 def test_level_3_needs_a_valid_online_form(agency, agency_admin, english):
@@ -145,7 +149,7 @@ def test_level_4_needs_a_stated_fee_on_the_online_channel(agency, agency_admin, 
         channels=[{"fee_vnd": 9000}, {"online": True, "fee_vnd": None}],
     )
     assert refused(version, agency_admin) == [
-        "Level 4: state the fee of the online channel (0 when it is free)."
+        "A fully online public service: state the fee of the online channel (0 when free)."
     ]
     Channel.objects.filter(version=version, kind=Channel.Kind.ONLINE).update(fee_vnd=0)
     publish(version, agency_admin)  # free (0) is a stated fee

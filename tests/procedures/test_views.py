@@ -85,14 +85,15 @@ def test_the_catalogue_lists_published_procedures_only(client, catalogue):
         ({"agency": "000.00.31.H29"}, ["1.004889", "2.001914"]),
         ({"implementing_level": "commune"}, ["2.001914"]),
         ({"implementing_level": "ministry"}, ["1.004889"]),
-        ({"level": "1"}, ["1.004889"]),
-        ({"level": "3"}, ["2.002478"]),
-        ({"level": "4"}, ["2.001914"]),
+        # Decree 42/2022/NĐ-CP Art. 11: information (older levels 1-2), partly (3), fully (4).
+        ({"online": "information"}, ["1.004889", "1.010020"]),
+        ({"online": "partial"}, ["2.002478"]),
+        ({"online": "full"}, ["2.001914"]),
         # "both" serves individuals and organisations alike
         ({"applicant": "individual"}, ["1.004889", "1.010020", "2.002478"]),
         ({"applicant": "organization"}, ["1.010020", "2.001914"]),
         ({"field": "van-bang-chung-chi", "agency": "000.00.12.H26"}, ["1.010020"]),
-        ({"q": "van bang", "agency": "000.00.31.H29", "level": "4"}, ["2.001914"]),
+        ({"q": "van bang", "agency": "000.00.31.H29", "online": "full"}, ["2.001914"]),
         ({"q": "chuyen truong", "field": "van-bang-chung-chi"}, []),
     ],
 )
