@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import citizen_id
+from portal.office_hours import _blocks
 
 # QCVN 102:2016/BTTTT: LLL.KK.JJ.XNN, read right to left; level 1 is a letter and two digits
 # (G = ministries, H = provinces), unused levels are zeros. The other groups take the code
@@ -22,8 +23,6 @@ AGENCY_CODE_RE = re.compile(r"\A[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9
 def validate_office_hours(value: str) -> None:
     """Office-hour blocks as "HH:MM-HH:MM,HH:MM-HH:MM": each ends after it starts, none
     overlap."""
-    from portal.workdays import _blocks
-
     try:
         _blocks(tuple(part.strip() for part in value.split(",")))
     except (ValueError, TypeError):

@@ -27,11 +27,12 @@ All functions take and return aware datetimes; they work in the portal's time zo
 
 import datetime as dt
 from functools import lru_cache
-from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
+
+from portal.office_hours import _blocks, _parse_time
 
 HOURS_PER_DAY = 8
 WORKING_DAY = dt.timedelta(hours=HOURS_PER_DAY)
@@ -51,26 +52,6 @@ _MAX_DAYS_SCANNED = 3660
 
 def _tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
-
-
-def _parse_time(text: str) -> dt.time:
-    hours, minutes = text.strip().split(":")
-    return dt.time(int(hours), int(minutes))
-
-
-@lru_cache(maxsize=8)
-def _blocks(spec: tuple[str, ...]) -> tuple[tuple[dt.time, dt.time], ...]:
-    blocks = []
-    for item in spec:
-        start, end = (_parse_time(part) for part in item.split("-"))
-        if end <= start:
-            raise ValueError(f"OFFICE_HOURS block {item!r} ends before it starts")
-        blocks.append((start, end))
-    blocks.sort()
-    for (_, end), (start, _) in pairwise(blocks):
-        if start < end:
-            raise ValueError("OFFICE_HOURS blocks overlap")
-    return tuple(blocks)
 
 
 def office_blocks() -> tuple[tuple[dt.time, dt.time], ...]:
