@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from office import selectors
 from office import services as workflow
 from portal.citizen_id import validate_citizen_id, validate_citizen_id_abroad
+from procedures import windows
 from procedures.models import ProcedureVersion
 from submissions import lifecycle
 from submissions.filers import check_for_whom
@@ -165,6 +166,9 @@ def dossier_intake(
         return existing.get(), False
     if version.status != ProcedureVersion.Status.PUBLISHED:
         raise ValidationError({"procedure": [_("This procedure is not published.")]})
+    refusal = windows.window_refusal(version.procedure)
+    if refusal is not None:  # outside its filing windows, at the desk as online
+        raise ValidationError({"procedure": refusal.messages})
     if channel not in DESK_CHANNELS:
         raise ValidationError({"channel": [_("Choose how the dossier reached the desk.")]})
     problems = {}

@@ -23,6 +23,7 @@ from office import selectors, slips
 from payments import fees
 from portal.models import StaffRole, User
 from portal.workdays import WORKING_DAY, WorkCalendar
+from procedures import windows
 from procedures.models import Channel
 from signing.models import Document
 from submissions import lifecycle
@@ -63,7 +64,9 @@ def dossier_accept(*, dossier: Dossier, actor, expected_state: str | None = None
     lifecycle.take(dossier.accept, actor)
     amount, unit = dossier.version.time_limit()
     if unit == Channel.TimeUnit.SAME_DAY or amount is not None:
-        dossier.due_at = WorkCalendar(dossier.agency).due_at(dossier.received_at, amount or 0, unit)
+        # From receipt, or from the close of the filing window where the law says so.
+        start = windows.clock_start(dossier, dossier.received_at)
+        dossier.due_at = WorkCalendar(dossier.agency).due_at(start, amount or 0, unit)
     dossier.save()
     lifecycle.record(dossier, actor=actor, action=EventAction.ACCEPT, from_state=State.SUBMITTED)
     slips.issue(dossier, DocumentKind.RECEIPT, actor=actor, agency=dossier.front_agency)

@@ -1,6 +1,7 @@
 """The agency administrators' side of the catalogue: edit drafts, preview, publish, import and
 export. Each administrator sees and changes only the agency's own procedures."""
 
+import itertools
 import json
 
 from django import forms
@@ -20,6 +21,7 @@ from procedures.models import (
     SERVICE_TO_LEVEL,
     Channel,
     Field,
+    FilingWindow,
     Procedure,
     ProcedureVersion,
     RequiredDocument,
@@ -64,13 +66,46 @@ class ProcedureForm(forms.ModelForm):
         fields = ["code", "agency"]
 
 
+class FilingWindowFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        periods = sorted(
+            (
+                form.cleaned_data["opens_at"],
+                form.cleaned_data["closes_at"],
+                form.cleaned_data["name"],
+            )
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("opens_at")
+            and form.cleaned_data.get("closes_at")
+        )
+        for (_opens, closes, name), (opens, _closes, other) in itertools.pairwise(periods):
+            if opens < closes:
+                raise forms.ValidationError(
+                    _("The windows “%(first)s” and “%(second)s” overlap.")
+                    % {"first": name, "second": other},
+                    code="window_overlap",
+                )
+
+
+class FilingWindowInline(admin.TabularInline):
+    """The periods in which the procedure takes dossiers (none: always)."""
+
+    model = FilingWindow
+    formset = FilingWindowFormSet
+    extra = 0
+    fields = ["name", "opens_at", "closes_at"]
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
     form = ProcedureForm
     list_display = ["code", "current_name", "agency"]
     list_filter = ["agency"]
     search_fields = ["code", "versions__name"]
-    inlines = [ProcedureVersionInline]
+    inlines = [FilingWindowInline, ProcedureVersionInline]
     list_select_related = ["agency"]
 
     def get_urls(self):
@@ -243,6 +278,7 @@ class ProcedureVersionForm(forms.ModelForm):
             "name",
             "field",
             *exchange.TEXT_FIELDS[1:],  # the record's text fields, as the exchange formats carry
+            "time_from_window_close",
             "form_schema",
         ]
         widgets = {"form_schema": FormSchemaWidget(attrs={"rows": 16, "cols": 100})}

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -134,6 +135,13 @@ class ProcedureVersion(models.Model):
         choices=ServiceLevel.choices,
         default=ServiceLevel.LEVEL_1,
         validators=[MinValueValidator(1), MaxValueValidator(4)],
+    )
+    # A time limit the law counts from the close of the filing window (re-marking "within N
+    # days of the results" is resolved N days after the window closes), not from receipt.
+    time_from_window_close = models.BooleanField(
+        _("time limit counted from the window's close"),
+        default=False,
+        help_text=_("For a procedure with filing windows whose time limit runs from the close"),
     )
     # The fee rule's questions in the form schema (payments.fees.fee_amount): how many copies,
     # and whether the applicant is exempt (the answers that exempt, each with its evidence among
@@ -371,6 +379,56 @@ class RequiredDocument(models.Model):
         """Whether a dossier filed on `channel` (a dossier's channel: the public postal service
         counts as the post) is asked for this document."""
         return ("post" if channel == "public_post" else channel) in (self.channels or [])
+
+
+class FilingWindow(models.Model):
+    """A period in which a procedure that runs in fixed periods (exam registration, admissions,
+    re-marking within N days of the results) takes dossiers; several a year. A procedure with
+    windows takes none outside them."""
+
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.CASCADE, related_name="windows"
+    )
+    name = models.CharField(_("name"), max_length=150, help_text=_("e.g. Đợt 1 năm 2026"))
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("filing window")
+        verbose_name_plural = _("filing windows")
+        ordering = ["opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="filingwindow_closes_after_opening",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError(
+                {"closes_at": _("A window closes after it opens.")}, code="window_order"
+            )
+        if self.procedure_id and self.opens_at and self.closes_at:
+            overlapping = FilingWindow.objects.filter(
+                procedure_id=self.procedure_id,
+                opens_at__lt=self.closes_at,
+                closes_at__gt=self.opens_at,
+            ).exclude(pk=self.pk)
+            other = overlapping.first()
+            if other is not None:
+                raise ValidationError(
+                    _("This window overlaps “%(name)s” (%(opens)s – %(closes)s).")
+                    % {
+                        "name": other.name,
+                        "opens": timezone.localtime(other.opens_at).strftime("%H:%M %d/%m/%Y"),
+                        "closes": timezone.localtime(other.closes_at).strftime("%H:%M %d/%m/%Y"),
+                    },
+                    code="window_overlap",
+                )
 
 
 # Decree 43/2011's levels read as Decree 42/2022's categories, and back (the level a category

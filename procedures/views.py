@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from procedures import selectors
+from procedures import selectors, windows
 from procedures.forms import CatalogueSearchForm
 
 PAGE_SIZE = 20
@@ -30,7 +30,11 @@ def detail(request, code: str):
         if selectors.published_versions().filter(procedure__code=code).exists():
             return redirect(f"{reverse('procedures:catalogue')}?{urlencode({'q': code})}")
         raise Http404
-    return render(request, "procedures/detail.html", {"version": version, "preview": False})
+    return render(
+        request,
+        "procedures/detail.html",
+        {"version": version, "preview": False, "window": windows.window_state(version.procedure)},
+    )
 
 
 def template_download(request, code: str, document_id: int):
@@ -52,7 +56,11 @@ def preview(request, pk: int):
     version = selectors.version_get_for_preview(user=request.user, pk=pk)
     if version is None:
         raise Http404
-    return render(request, "procedures/detail.html", {"version": version, "preview": True})
+    return render(
+        request,
+        "procedures/detail.html",
+        {"version": version, "preview": True, "window": windows.window_state(version.procedure)},
+    )
 
 
 def file_online(request, code: str):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.workdays import classify
-from procedures import fees
+from procedures import fees, windows
 from procedures.models import ProcedureVersion
 from signing.models import Document
 from submissions import lifecycle, uploads
@@ -47,6 +47,9 @@ def dossier_start(*, version: ProcedureVersion, applicant) -> Dossier:
     """A new draft under the published version, prefilled from the applicant's profile."""
     if version.status != ProcedureVersion.Status.PUBLISHED or not version.offers_online_filing:
         raise ValidationError(_("This procedure cannot be filed online."), code="not_online")
+    refusal = windows.window_refusal(version.procedure)
+    if refusal is not None:  # outside the procedure's filing windows
+        raise refusal
     drafts = Dossier.objects.filter(
         applicant=applicant, state=State.DRAFT, submitted_at__isnull=True
     ).count()
@@ -220,6 +223,9 @@ def dossier_submit(
         )
     if problems:
         raise ValidationError(problems, code="incomplete")
+    refusal = windows.window_refusal(dossier.version.procedure)
+    if refusal is not None:  # a draft kept past its window's close
+        raise refusal
     lifecycle.take(dossier.submit, actor)
     dossier.code = _next_code(dossier)
     dossier.save()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal import ratelimit
 from procedures import selectors as procedure_selectors
+from procedures import windows
 from submissions import downloads, selectors, services
 from submissions.forms import AnswersForm, DeliveryForm, TrackForm, UploadForm, WithdrawForm
 from submissions.models import DocumentKind, State
@@ -65,7 +66,12 @@ def start(request, code: str):
     drafts = selectors.dossier_list_for(user=request.user).filter(
         state=State.DRAFT, version__procedure=version.procedure
     )
-    return render(request, "submissions/start.html", {"version": version, "drafts": drafts})
+    closed = windows.window_refusal(version.procedure)
+    return render(
+        request,
+        "submissions/start.html",
+        {"version": version, "drafts": drafts, "closed": closed.messages[0] if closed else ""},
+    )
 
 
 @login_required

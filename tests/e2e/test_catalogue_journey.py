@@ -1,5 +1,5 @@
-"""A citizen looks for a procedure in a real browser: search without accents, filter by level,
-open the detail page and download the application form."""
+"""A citizen looks for a procedure in a real browser: search without accents, filter by how it
+is offered online (Decree 42/2022), open the detail page and download the application form."""
 
 import json
 import re
@@ -48,15 +48,15 @@ def test_search_filter_open_and_download(page, live_server, catalogue, tmp_path)
     expect(results).to_have_count(1)
     expect(results.first).to_contain_text("Cấp bản sao văn bằng, chứng chỉ từ sổ gốc")
 
-    # Filter by level: clear the words, keep only level 3.
+    # Filter by Decree 42/2022's category: clear the words, keep only partly online services.
     page.get_by_role("searchbox").fill("")
     page.locator("summary", has_text="Bộ lọc").click()
-    page.get_by_label("Mức độ dịch vụ").select_option("3")
+    page.get_by_label("Dịch vụ công trực tuyến").select_option("partial")
     page.get_by_role("button", name="Áp dụng bộ lọc").click()
-    expect(page).to_have_url(re.compile(r"level=3"))
+    expect(page).to_have_url(re.compile(r"online=partial"))
     expect(results.first).to_be_visible()
     for badge in page.locator(".procedure-item .badge").all_inner_texts():
-        assert badge.startswith("Mức 3"), badge
+        assert badge == "Dịch vụ công trực tuyến một phần", badge
 
     page.get_by_role("link", name="Chỉnh sửa nội dung văn bằng, chứng chỉ").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
