@@ -293,7 +293,7 @@ def seed_desk_intake() -> int:
     served = centre_desk.agency.served_agencies.first()
     for key, codes, applicant, hand_over in (
         ("demo-centre-organisation", ["1.012971"], ORGANISATION, True),
-        ("demo-centre-pupil", ["1.013220"], FOR_PUPIL, False),
+        ("demo-centre-pupil", ["1.005099"], FOR_PUPIL, False),
     ):
         for version in _versions_of(served, codes, count=1):
             dossier, created = _intake(

@@ -13,6 +13,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from office import services as workflow
 from office.intake import Received, dossier_intake
@@ -166,19 +167,27 @@ def test_the_admin_refuses_overlapping_windows_and_saves_nothing(client, remarki
         "windows-TOTAL_FORMS": 2,
         "windows-INITIAL_FORMS": 0,
         "windows-0-name": "Đợt 1",
-        "windows-0-opens_at_0": "2028-08-01",
+        "windows-0-opens_at_0": "01/08/2028",
         "windows-0-opens_at_1": "08:00",
-        "windows-0-closes_at_0": "2028-08-10",
+        "windows-0-closes_at_0": "10/08/2028",
         "windows-0-closes_at_1": "17:00",
         "windows-1-name": "Đợt 2",
-        "windows-1-opens_at_0": "2028-08-05",
+        "windows-1-opens_at_0": "05/08/2028",
         "windows-1-opens_at_1": "08:00",
-        "windows-1-closes_at_0": "2028-08-15",
+        "windows-1-closes_at_0": "15/08/2028",
         "windows-1-closes_at_1": "17:00",
         "versions-TOTAL_FORMS": 0,
         "versions-INITIAL_FORMS": 0,
     }
+    # Dates typed day first, as a Vietnamese administrator types them.
     response = client.post(url, data)
     assert response.status_code == 200
     assert "Các đợt “Đợt 1” và “Đợt 2” trùng thời gian." in response.content.decode()
-    assert FilingWindow.objects.filter(procedure=procedure).count() == 2
+    assert FilingWindow.objects.filter(procedure=procedure).count() == 2  # nothing saved
+    data["windows-1-opens_at_0"] = "11/08/2028"
+    assert client.post(url, data).status_code == 302
+    added = FilingWindow.objects.filter(procedure=procedure).order_by("opens_at")
+    assert [timezone.localtime(w.opens_at).date() for w in added][2:] == [
+        dt.date(2028, 8, 1),
+        dt.date(2028, 8, 11),
+    ]
