@@ -36,7 +36,8 @@ def test_the_demo_catalogue(client):
     published = ProcedureVersion.objects.filter(status=Status.PUBLISHED).select_related(
         "procedure__agency"
     )
-    assert published.count() >= 25
+    # The procedures whose codes could be checked or are not known to be wrong (see the README).
+    assert published.count() >= 15
     # Every agency that resolves procedures publishes some (the city's People's Committee, above
     # the department and the ward, resolves none of the demo's).
     assert {v.procedure.agency.code for v in published} == {

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--without-catalogue",
             action="store_true",
-            help="Only agencies and users (the catalogue renders ~35 form PDFs on first load)",
+            help="Only agencies and users (the catalogue renders its form PDFs on first load)",
         )
 
     def handle(self, *args, without_catalogue: bool = False, **options):
