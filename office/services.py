@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from office import selectors, slips
 from payments import fees
 from portal.models import StaffRole, User
-from portal.workdays import WORKING_DAY, WorkCalendar
+from portal.workdays import WorkCalendar
 from procedures import windows
 from procedures.models import Channel
 from signing.models import Document
@@ -400,6 +400,11 @@ def dossier_stop(*, dossier: Dossier, actor, reason: str, expected_state: str | 
     lifecycle.require(dossier.stop, actor)
     reason = _required(reason, _("Give the reason for stopping."), field="reason")
     lifecycle.expect(dossier, expected_state)
+    if not dossier.at_resolving_agency:
+        raise ValidationError(
+            _("The service centre has not handed this dossier to the agency yet."),
+            code="not_transferred",
+        )
     from_state = dossier.state
     lifecycle.take(dossier.stop, actor)
     dossier.save()
@@ -411,10 +416,9 @@ def dossier_stop(*, dossier: Dossier, actor, reason: str, expected_state: str | 
     return dossier
 
 
-# The apology letter (Mẫu 04) comes at least a working day before the due time: Decree
+# The apology letter (Mẫu 04) comes no later than the working day before the due date: Decree
 # 61/2018/NĐ-CP Art. 19(1)(c) ("chậm nhất 01 ngày trước ngày hết hạn"), a rule Decree 118/2025
 # keeps (article numbers not confirmed against the texts here: see the README).
-APOLOGY_NOTICE = WORKING_DAY
 
 
 def reschedule_refusal(dossier: Dossier, actor) -> Exception | None:
@@ -429,6 +433,11 @@ def reschedule_refusal(dossier: Dossier, actor) -> Exception | None:
         return ValidationError(
             _("Only a dossier being processed can get a new date."), code="stale"
         )
+    if not dossier.at_resolving_agency:
+        return ValidationError(
+            _("The service centre has not handed this dossier to the agency yet."),
+            code="not_transferred",
+        )
     if dossier.rescheduled:
         return ValidationError(
             _("This dossier already had its apology letter: a new date is given only once."),
@@ -439,12 +448,13 @@ def reschedule_refusal(dossier: Dossier, actor) -> Exception | None:
             _("The due time has passed: the apology letter must be sent before it."),
             code="late",
         )
-    # At least one working day before the due time (DOMAIN.md §3.4; see APOLOGY_NOTICE).
+    # No later than the working day before the due date (DOMAIN.md §3.4; see the note above).
     calendar = WorkCalendar(dossier.agency)
-    if calendar.working_time_between(timezone.now(), dossier.due_at) < APOLOGY_NOTICE:
+    due_day = timezone.localdate(dossier.due_at)
+    if timezone.localdate() > calendar.previous_working_day(due_day):
         return ValidationError(
             _(
-                "The apology letter is sent at least one working day before the due time "
+                "The apology letter is sent no later than the working day before the due date "
                 "(%(due)s): it is too late for a new date now."
             )
             % {"due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")},

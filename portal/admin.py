@@ -141,6 +141,14 @@ class CalendarDayForm(forms.ModelForm):
             province_id = province.pk if province else None
         else:
             province_id = self.forced_province_id
+        if province_id is not None and cleaned.get("kind") == CalendarDay.Kind.WORKING_DAY:
+            raise forms.ValidationError(
+                _(
+                    "A province adds its own days off; the national days off and make-up "
+                    "working days are the government's."
+                ),
+                code="local_working_day",
+            )
         if day is not None:
             clash = CalendarDay.objects.filter(date=day, province_id=province_id).exclude(
                 pk=self.instance.pk

@@ -122,25 +122,29 @@ def parse(data: bytes, name: str = "calendar file") -> YearFile:
 
 
 def load(year_file: YearFile, *, day_model, year_model) -> tuple[int, int]:
-    """Make the year's national days exactly the file's (local days are kept). A day a
-    superuser has confirmed stays confirmed. Returns (days written, days removed). The models
-    are passed in so that a data migration can use its historical ones."""
+    """Make the year's national days from the file exactly the file's: the file's days written,
+    those a previous file had and this one drops removed; days a superuser added, and local
+    days, are kept. A day a superuser has confirmed stays confirmed. Returns (days written, days
+    removed). The models are passed in so that a data migration can use its historical ones."""
+    marks_file = any(field.name == "from_file" for field in day_model._meta.get_fields())
     with transaction.atomic():
         national = day_model.objects.filter(date__year=year_file.year, province__isnull=True)
         confirmed = set(national.filter(confirmed=True).values_list("date", flat=True))
         wanted = {entry.date for entry in year_file.entries}
-        removed, _ = national.exclude(date__in=wanted).delete()
+        # Only a previous file's days are the file's to remove (a model from before the mark
+        # removes none).
+        stale = national.exclude(date__in=wanted).filter(from_file=True) if marks_file else None
+        removed = stale.delete()[0] if stale is not None else 0
         for entry in year_file.entries:
-            day_model.objects.update_or_create(
-                date=entry.date,
-                province=None,
-                defaults={
-                    "kind": entry.kind,
-                    "name": entry.name,
-                    "source": entry.source,
-                    "confirmed": entry.confirmed or entry.date in confirmed,
-                },
-            )
+            defaults = {
+                "kind": entry.kind,
+                "name": entry.name,
+                "source": entry.source,
+                "confirmed": entry.confirmed or entry.date in confirmed,
+            }
+            if marks_file:
+                defaults["from_file"] = True
+            day_model.objects.update_or_create(date=entry.date, province=None, defaults=defaults)
         year_model.objects.update_or_create(
             year=year_file.year,
             defaults={"reviewed": year_file.reviewed, "sources": year_file.sources},

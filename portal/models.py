@@ -417,6 +417,9 @@ class CalendarDay(models.Model):
         default=True,
         help_text=_("A day whose legal basis is not yet confirmed does not count until it is."),
     )
+    # Loaded from a reviewed year file (portal.calendar_files): a new load replaces these and
+    # keeps the days a superuser added.
+    from_file = models.BooleanField(_("from the reviewed file"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("calendar day")

@@ -83,6 +83,7 @@ class WorkCalendar:
         own_hours = getattr(agency, "office_hours", "")
         self._blocks = _blocks(tuple(own_hours.split(","))) if own_hours else office_blocks()
         self.counting = getattr(agency, "deadline_counting", "") or settings.DEADLINE_COUNTING
+        self.tz = _tz()
         self._reviewed: set[int] | None = None
         self._days: dict[int, tuple[dict[dt.date, str], dict[dt.date, str]]] = {}
 
@@ -112,7 +113,9 @@ class WorkCalendar:
 
     def is_working_day(self, day: dt.date) -> bool:
         local, national = self._days_for(day.year)
-        kind = local.get(day) or national.get(day)
+        if local.get(day) == "off":  # a province adds days off; it never removes national ones
+            return False
+        kind = national.get(day)
         if kind is not None:
             return kind == "work"
         if not self.is_reviewed(day.year):
@@ -122,6 +125,18 @@ class WorkCalendar:
             if day in days_off:
                 return False
         return day.weekday() < 5
+
+    def previous_working_day(self, day: dt.date) -> dt.date:
+        """The last working day strictly before `day`."""
+        for offset in range(1, _MAX_DAYS_SCANNED):
+            candidate = day - dt.timedelta(days=offset)
+            if self.is_working_day(candidate):
+                return candidate
+        raise ValueError(f"no working day within ten years before {day}")
+
+    def close_of(self, day: dt.date) -> dt.datetime:
+        """The close of office on `day`."""
+        return self._at(day, self._blocks[-1][1])
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day strictly after `day`."""

@@ -67,6 +67,14 @@ class ProcedureForm(forms.ModelForm):
 
 
 class FilingWindowFormSet(forms.BaseInlineFormSet):
+    """The procedure's windows checked together as edited (the model's own check compares one
+    window with the stored others, which may be moving in the same save)."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.checked_as_a_set = True
+        return form
+
     def clean(self):
         super().clean()
         periods = sorted(
@@ -264,8 +272,9 @@ class ProcedureVersionForm(forms.ModelForm):
 
     def save(self, commit=True):
         chosen = self.cleaned_data.get("online_service")
-        # The legacy level follows the category (an information-only level 1 stays level 1).
-        if chosen and self.instance.online_service != chosen:
+        # The legacy level follows the category (an older information-only level 1 stays 1; a
+        # new version is stored at the category's own level).
+        if chosen and (self.instance.pk is None or self.instance.online_service != chosen):
             self.instance.service_level = SERVICE_TO_LEVEL[chosen]
         return super().save(commit)
 

@@ -16,5 +16,11 @@ class ProceduresConfig(AppConfig):
         ROLE_PERMISSIONS[StaffRole.Role.AGENCY_ADMIN] |= {
             f"procedures.{action}_{model}"
             for action in ("view", "add", "change", "delete")
-            for model in ("procedure", "procedureversion", "channel", "requireddocument")
+            for model in (
+                "procedure",
+                "procedureversion",
+                "channel",
+                "requireddocument",
+                "filingwindow",
+            )
         } | {"procedures.view_field"}

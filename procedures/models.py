@@ -412,6 +412,10 @@ class FilingWindow(models.Model):
             raise ValidationError(
                 {"closes_at": _("A window closes after it opens.")}, code="window_order"
             )
+        # In the admin the procedure's whole set of windows is checked together, as edited
+        # (FilingWindowFormSet): the stored ones may be moving in the same save.
+        if getattr(self, "checked_as_a_set", False):
+            return
         if self.procedure_id and self.opens_at and self.closes_at:
             overlapping = FilingWindow.objects.filter(
                 procedure_id=self.procedure_id,

@@ -23,8 +23,11 @@ LIMITS = {
 SUBJECT_ROLES = (FilerRole.PARENT, FilerRole.REPRESENTATIVE)
 
 
-def _text(values: dict, name: str) -> str:
-    return " ".join(str(values.get(name) or "").split())[: LIMITS[name]]
+def _text(values: dict, name: str, *, compact: bool = False) -> str:
+    """The value, its spaces tidied (or, `compact`, removed: a number typed in groups) before it
+    is cut to the field's length."""
+    words = str(values.get(name) or "").split()
+    return ("" if compact else " ").join(words)[: LIMITS[name]]
 
 
 def check_for_whom(values: dict, *, final: bool = True) -> tuple[dict, dict[str, list[str]]]:
@@ -38,7 +41,7 @@ def check_for_whom(values: dict, *, final: bool = True) -> tuple[dict, dict[str,
     errors: dict[str, list[str]] = {}
     if role in SUBJECT_ROLES:
         details["subject_name"] = _text(values, "subject_name")
-        details["subject_id_number"] = _text(values, "subject_id_number").replace(" ", "")
+        details["subject_id_number"] = _text(values, "subject_id_number", compact=True)
         details["subject_birth_date"] = values.get("subject_birth_date") or None
         if final and not details["subject_name"]:
             errors["subject_name"] = [_("Give the full name of the person the dossier is for.")]
@@ -50,7 +53,7 @@ def check_for_whom(values: dict, *, final: bool = True) -> tuple[dict, dict[str,
     elif role == FilerRole.ORGANISATION:
         for name in ("org_name", "org_tax_code", "org_address", "org_representative"):
             details[name] = _text(values, name)
-        details["org_tax_code"] = details["org_tax_code"].replace(" ", "")
+        details["org_tax_code"] = _text(values, "org_tax_code", compact=True)
         if final and not details["org_name"]:
             errors["org_name"] = [_("Give the organisation's name.")]
         if (final or details["org_tax_code"]) and not mst.is_valid(details["org_tax_code"]):

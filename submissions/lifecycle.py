@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from portal.workdays import WorkCalendar, classify
+from portal.workdays import COUNT_WHOLE_DAYS, WorkCalendar, classify
 from submissions.models import CLOCK_STATES, Dossier, DossierEvent
 from submissions.tasks import notify_event_task
 
@@ -148,13 +148,20 @@ def resume_clock(dossier: Dossier) -> None:
     if dossier.paused_at is None:
         return
     calendar, now = WorkCalendar(dossier.agency), timezone.now()
+
+    def resumed(left):
+        due = calendar.add_working_time(now, left)
+        if calendar.counting == COUNT_WHOLE_DAYS:  # a period of whole days ends at the close
+            due = calendar.close_of(due.astimezone(calendar.tz).date())
+        return due
+
     if dossier.time_left is not None:
-        dossier.due_at = calendar.add_working_time(now, dossier.time_left)
+        dossier.due_at = resumed(dossier.time_left)
         dossier.overdue = dossier.due_at <= now
     if dossier.original_due_at is not None and dossier.original_due_at > dossier.paused_at:
         # The first due time of a rescheduled dossier (what it is classed against) moves by the
         # same pause.
         left = calendar.working_time_between(dossier.paused_at, dossier.original_due_at)
-        dossier.original_due_at = calendar.add_working_time(now, left)
+        dossier.original_due_at = resumed(left)
     dossier.paused_at = None
     dossier.time_left = None

@@ -600,6 +600,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         ],
         target=State.STOPPED,
         permission=_has_role(StaffRole.Role.LEADER),
+        conditions=[_at_resolving_agency],  # not while a centre still holds it
     )
     def stop(self):
         """The agency stops processing (Decree 118/2025: notice of stopping)."""
@@ -774,28 +775,6 @@ class DossierEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Dossier events are append-only.")
-
-    @property
-    def front_agency_id(self) -> int:
-        """The body whose desk faces the applicant: the centre that received the dossier, or
-        the resolving agency itself."""
-        return self.receiving_agency_id or self.agency_id
-
-    @property
-    def front_agency(self) -> Agency:
-        return self.receiving_agency if self.receiving_agency_id else self.agency
-
-    @property
-    def at_resolving_agency(self) -> bool:
-        """The dossier is in the resolving agency's hands: it received it, or the centre that
-        did has handed it over."""
-        return self.receiving_agency_id is None or self.transferred_at is not None
-
-    @property
-    def result_at_front_desk(self) -> bool:
-        """The result is where the applicant collects it: the agency returns its own, a centre
-        once the agency has handed the result back."""
-        return self.receiving_agency_id is None or self.result_transferred_at is not None
 
     @property
     def status_code(self) -> int | None:

@@ -391,3 +391,17 @@ def test_a_centre_publishes_no_procedures(centre):
     from procedures.models import Procedure
 
     assert Procedure._meta.get_field("agency").get_limit_choices_to() == {"kind": "agency"}
+
+
+def test_the_agency_cannot_stop_or_reschedule_what_the_centre_still_holds(version, people):
+    """Found in review: a paper dossier accepted at the centre, not yet handed over, was
+    offered to the agency's leader to stop (a stop notice for a file it never received)."""
+    dossier = taken_in_at_centre(version, people)
+    offered = available_actions(dossier, people.leader)
+    assert "stop" not in offered and "reschedule" not in offered
+    with pytest.raises(ValidationError) as refused:
+        workflow.dossier_stop(dossier=dossier, actor=people.leader, reason="Không đủ điều kiện.")
+    assert refused.value.code == "not_transferred"
+    assert fresh(dossier).state == State.RECEIVED
+    workflow.dossier_transfer(dossier=dossier, actor=people.centre_desk)
+    assert "stop" in available_actions(fresh(dossier), people.leader)

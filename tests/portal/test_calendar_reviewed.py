@@ -228,3 +228,25 @@ def test_the_shipped_files_load_and_say_their_sources():
     assert out.getvalue().splitlines() == ["2025: 13 days (0 removed)", "2026: 16 days (0 removed)"]
     for row in CalendarDay.objects.filter(province=None, date__year__in=[2025, 2026]):
         assert row.source, row
+
+
+def test_a_province_cannot_cancel_a_national_day_off(client, provinces):
+    """Found in review: a local "working day" on 2/9 made National Day a working day for the
+    province's agencies. A province adds days off only."""
+    city_admin = OfficerFactory(agency=provinces["hanoi"], roles=["agency_admin"], is_staff=True)
+    refused = post_day(client, city_admin, date="2026-09-02", kind="work", name="Làm việc")
+    assert refused.status_code == 200
+    assert "Tỉnh chỉ bổ sung ngày nghỉ riêng của địa phương" in refused.content.decode()
+    assert not CalendarDay.objects.filter(province=provinces["hanoi"]).exists()
+    # Even a row put there some other way does not make the national day off a working day.
+    CalendarDay.objects.create(
+        date=dt.date(2026, 9, 2), kind="work", name="x", province=provinces["hanoi"]
+    )
+    assert WorkCalendar(provinces["hanoi_department"]).is_working_day(dt.date(2026, 9, 2)) is False
+
+
+def test_reloading_the_files_keeps_the_days_a_superuser_added():
+    typhoon = CalendarDay.objects.create(date=dt.date(2026, 10, 14), kind="off", name="Bão số 5")
+    call_command("load_calendar", stdout=io.StringIO())
+    assert CalendarDay.objects.filter(pk=typhoon.pk).exists()
+    assert WorkCalendar().is_working_day(dt.date(2026, 10, 14)) is False

@@ -102,3 +102,30 @@ def test_acceptance_sets_the_due_time_by_the_agency_s_counting(agency):
         workflow.dossier_accept(dossier=other, actor=desk)
     other.refresh_from_db()
     assert other.due_at == at(2026, 3, 16, 9)
+
+
+def test_after_a_pause_a_whole_days_period_still_ends_at_the_close_of_office(agency):
+    """Found in review: resuming a paused dossier counted the time left in hours, so under the
+    whole-days default the new due time fell at 16:00 instead of the close of office."""
+    version = ProcedureVersionFactory(
+        published=True,
+        level3=True,
+        procedure__agency=agency,
+        channels=[{}, {"online": True, "fee_vnd": 0, "time_amount": Decimal("5")}],
+    )
+    desk = OfficerFactory(agency=agency, roles=["desk"])
+    specialist = OfficerFactory(agency=agency, roles=["specialist"])
+    with time_machine.travel(at(2026, 3, 9, 9), tick=False):
+        dossier = DossierFactory(version=version, submitted=True)
+        workflow.dossier_accept(dossier=dossier, actor=desk)
+        workflow.dossier_assign(dossier=dossier, actor=desk, specialist=specialist)
+    with time_machine.travel(at(2026, 3, 10, 10), tick=False):
+        workflow.dossier_request_supplement(
+            dossier=dossier, actor=specialist, reason="Thiếu.", items=["Học bạ"]
+        )
+    from submissions import services as filing
+
+    with time_machine.travel(at(2026, 3, 12, 9), tick=False):
+        filing.dossier_resubmit(dossier=dossier, actor=dossier.applicant)
+    dossier.refresh_from_db()
+    assert dossier.due_at == at(2026, 3, 18, 17)

@@ -141,14 +141,13 @@ def test_a_procedure_is_added_in_the_admins_agency_only(client, agency_admin, ot
     add = reverse("admin:procedures_procedure_add")
     form = client.get(add).context["adminform"].form
     assert [a.pk for a in form.fields["agency"].queryset] == [agency_admin.agency_id]
-    response = client.post(add, {"code": "1.004889", "agency": other_agency.pk,
-                                 **_empty_inline("versions")})  # fmt: skip
+    inlines = {**_empty_inline("versions"), **_empty_inline("windows")}
+    response = client.post(add, {"code": "1.004889", "agency": other_agency.pk, **inlines})
     assert response.status_code == 200  # the form is shown again with the error
     assert "agency" in response.context["adminform"].form.errors
     assert not Procedure.objects.filter(agency=other_agency, code="1.004889").exists()
 
-    response = client.post(add, {"code": "1.004889", "agency": agency_admin.agency_id,
-                                 **_empty_inline("versions")})  # fmt: skip
+    response = client.post(add, {"code": "1.004889", "agency": agency_admin.agency_id, **inlines})
     assert response.status_code == 302
     assert Procedure.objects.get(code="1.004889").agency_id == agency_admin.agency_id
 
@@ -471,3 +470,16 @@ def test_export_then_import_from_the_admin_changes_nothing(client, agency_admin,
     response = client.post(IMPORT, {"file": upload})
     assert response.status_code == 302
     assert counts() == before
+
+
+def test_a_new_version_chosen_as_information_offers_its_forms(agency):
+    """Found in review: a new version made in the admin as "information online" stayed at the
+    default legacy level 1, where its form templates are not offered; an imported one is level 2."""
+    from procedures.admin import ProcedureVersionForm
+    from procedures.models import Procedure
+
+    procedure = Procedure.objects.create(code="1.009999", agency=agency)
+    form = ProcedureVersionForm(instance=ProcedureVersion(procedure=procedure))
+    form.cleaned_data = {"online_service": "information"}
+    form.save(commit=False)
+    assert form.instance.service_level == 2 and form.instance.offers_forms

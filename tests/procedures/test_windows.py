@@ -191,3 +191,49 @@ def test_the_admin_refuses_overlapping_windows_and_saves_nothing(client, remarki
         dt.date(2028, 8, 1),
         dt.date(2028, 8, 11),
     ]
+
+
+def test_an_agency_administrator_keeps_its_procedures_windows(client, remarking, agency_admin):
+    """Found in review: without the permission only superusers could open or close windows."""
+    assert agency_admin.has_perm("procedures.add_filingwindow")
+    assert agency_admin.has_perm("procedures.change_filingwindow")
+    client.force_login(agency_admin)
+    procedure = remarking.procedure
+    url = reverse("admin:procedures_procedure_change", args=[procedure.pk])
+    page = client.get(url).content.decode()
+    assert 'name="windows-TOTAL_FORMS"' in page
+
+
+def test_windows_moved_together_in_one_save_are_accepted(client, remarking, superuser):
+    """Found in review: moving 2026's window onto 2027's dates and 2027's on a year in one save
+    was refused as an overlap with the stored rows."""
+    procedure = remarking.procedure
+    first, second = procedure.windows.order_by("opens_at")
+    client.force_login(superuser)
+    url = reverse("admin:procedures_procedure_change", args=[procedure.pk])
+    data = {
+        "code": procedure.code,
+        "agency": procedure.agency_id,
+        "windows-TOTAL_FORMS": 2,
+        "windows-INITIAL_FORMS": 2,
+        "windows-0-id": first.pk,
+        "windows-0-procedure": procedure.pk,
+        "windows-0-name": first.name,
+        "windows-0-opens_at_0": "12/07/2027",
+        "windows-0-opens_at_1": "08:00",
+        "windows-0-closes_at_0": "21/07/2027",
+        "windows-0-closes_at_1": "17:00",
+        "windows-1-id": second.pk,
+        "windows-1-procedure": procedure.pk,
+        "windows-1-name": second.name,
+        "windows-1-opens_at_0": "10/07/2028",
+        "windows-1-opens_at_1": "08:00",
+        "windows-1-closes_at_0": "19/07/2028",
+        "windows-1-closes_at_1": "17:00",
+        "versions-TOTAL_FORMS": 0,
+        "versions-INITIAL_FORMS": 0,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    first.refresh_from_db()
+    assert timezone.localtime(first.opens_at) == at(2027, 7, 12, 8)

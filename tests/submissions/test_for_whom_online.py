@@ -163,3 +163,23 @@ def test_an_organisation_files_and_the_api_keeps_what_the_form_said(client, doss
         "Công ty TNHH Giáo dục Ánh Dương, mã số doanh nghiệp/mã số thuế 0105689122, "
         "18 Phố Quán Thánh, Hà Nội; người đại diện theo pháp luật: Phạm Thị Lan",
     ] in facts
+
+
+def test_a_number_typed_in_groups_is_read_whole():
+    """Found in review: the subject's ID was cut to 12 characters before its spaces were taken
+    out, so "079 012 345 678" became "079012345" and was refused."""
+    from submissions.filers import check_for_whom
+
+    details, problems = check_for_whom(
+        {
+            "filer_role": "parent",
+            "subject_name": "Lê Minh Khôi",
+            "subject_id_number": "079 215 012 345",
+        }
+    )
+    assert problems == {} and details["subject_id_number"] == "079215012345"
+    details, problems = check_for_whom(
+        {"filer_role": "organisation", "org_name": "Công ty", "org_address": "Hà Nội",
+         "org_tax_code": "0105 689 122"}
+    )  # fmt: skip
+    assert problems == {} and details["org_tax_code"] == "0105689122"
