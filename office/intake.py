@@ -70,7 +70,7 @@ def _text(values: dict, name: str, limit: int) -> str:
     return (values.get(name) or "").strip()[:limit]
 
 
-def _check_applicant(applicant: dict) -> dict:
+def _check_applicant(applicant: dict, applicant_type: str = "") -> dict:
     """The filer, and whom they file for (who files for whom, issue 14): themself; a pupil as
     parent or guardian, or someone as authorised representative (the subject's name, and ID
     number if they have one); an organisation (its name, a valid enterprise or tax code, its
@@ -105,7 +105,7 @@ def _check_applicant(applicant: dict) -> dict:
     else:
         errors["id_type"] = [_("Choose the identity document.")]
     details["applicant_citizen_id"] = number[:20]
-    for_whom, problems = check_for_whom(applicant)
+    for_whom, problems = check_for_whom(applicant, applicant_type=applicant_type)
     details.update(for_whom)
     errors.update(problems)
     if errors:
@@ -174,7 +174,7 @@ def dossier_intake(
     problems = {}
     details = {}
     try:
-        details = _check_applicant(applicant)
+        details = _check_applicant(applicant, version.applicant_type)
     except ValidationError as exc:
         problems.update(exc.message_dict)
     try:

@@ -30,10 +30,14 @@ def _text(values: dict, name: str, *, compact: bool = False) -> str:
     return ("" if compact else " ").join(words)[: LIMITS[name]]
 
 
-def check_for_whom(values: dict, *, final: bool = True) -> tuple[dict, dict[str, list[str]]]:
+def check_for_whom(
+    values: dict, *, final: bool = True, applicant_type: str = ""
+) -> tuple[dict, dict[str, list[str]]]:
     """(the dossier's for-whom fields, problems by field name) from `values` keyed by
     FOR_WHOM_FIELDS. The fields of another role are emptied; what is given is always checked,
-    what is missing only when `final` (a draft may be incomplete)."""
+    what is missing only when `final` (a draft may be incomplete). `applicant_type`: whom the
+    procedure serves (ProcedureVersion.ApplicantType): an organisations-only procedure is filed
+    for an organisation, an individuals-only one for a person."""
     role = values.get("filer_role") or FilerRole.SELF
     details = {name: "" for name in FOR_WHOM_FIELDS}
     details["subject_birth_date"] = None
@@ -67,4 +71,13 @@ def check_for_whom(values: dict, *, final: bool = True) -> tuple[dict, dict[str,
             errors["org_address"] = [_("Give the organisation's address.")]
     elif role != FilerRole.SELF:
         errors["filer_role"] = [_("Choose for whom the dossier is filed.")]
+    if "filer_role" not in errors:
+        if applicant_type == "organization" and role != FilerRole.ORGANISATION:
+            errors["filer_role"] = [
+                _("This procedure is for organisations: file it for the organisation.")
+            ]
+        elif applicant_type == "individual" and role == FilerRole.ORGANISATION:
+            errors["filer_role"] = [
+                _("This procedure is for individuals: it is not filed for an organisation.")
+            ]
     return details, errors

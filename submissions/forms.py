@@ -162,10 +162,13 @@ class AnswersForm(forms.Form):
         label=gettext_lazy("Legal representative"), max_length=150, required=False
     )
 
-    def __init__(self, *args, schema: list[dict], final: bool = False, **kwargs):
+    def __init__(
+        self, *args, schema: list[dict], final: bool = False, applicant_type: str = "", **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.schema = schema
         self.final = final
+        self.applicant_type = applicant_type
         for name in APPLICANT_REQUIRED:
             self.fields[name].required = final
         for spec in schema:
@@ -204,7 +207,9 @@ class AnswersForm(forms.Form):
         cleaned = super().clean()
         if self.says_for_whom:
             values = {name: cleaned.get(name) for name in FOR_WHOM_FIELDS}
-            details, problems = check_for_whom(values, final=self.final)
+            details, problems = check_for_whom(
+                values, final=self.final, applicant_type=self.applicant_type
+            )
             for name, messages in problems.items():
                 if name not in self.errors:
                     self.add_error(name, messages)
@@ -228,7 +233,15 @@ class AnswersForm(forms.Form):
         return applicant, answers
 
     @classmethod
-    def from_json(cls, *, schema: list[dict], applicant: dict, answers: dict, final: bool):
+    def from_json(
+        cls,
+        *,
+        schema: list[dict],
+        applicant: dict,
+        answers: dict,
+        final: bool,
+        applicant_type: str = "",
+    ):
         """The form for an API request: answers keyed by the schema's names."""
         data = dict(applicant)
         for spec in schema:
@@ -239,7 +252,7 @@ class AnswersForm(forms.Form):
                 elif value is not None and not isinstance(value, str | list):
                     value = str(value)
                 data[f"q_{spec['name']}"] = value
-        return cls(data, schema=schema, final=final)
+        return cls(data, schema=schema, final=final, applicant_type=applicant_type)
 
     def errors_by_name(self) -> dict[str, list[str]]:
         """Errors keyed as the API and the schema name them (no q_ prefix)."""

@@ -174,6 +174,7 @@ def _answer_problems(dossier: Dossier) -> list[str]:
         applicant={name: getattr(dossier, name) for name in APPLICANT_FIELDS + FOR_WHOM_FIELDS},
         answers=dossier.answers,
         final=True,
+        applicant_type=dossier.version.applicant_type,
     )
     problems = []
     if not form.is_valid():

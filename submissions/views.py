@@ -84,7 +84,12 @@ def edit(request, public_id):
     schema = dossier.version.form_schema
     if request.method == "POST":
         final = "continue" in request.POST
-        form = AnswersForm(request.POST, schema=schema, final=final)
+        form = AnswersForm(
+            request.POST,
+            schema=schema,
+            final=final,
+            applicant_type=dossier.version.applicant_type,
+        )
         if form.is_valid():
             applicant, answers = form.values()
             try:

@@ -49,6 +49,7 @@ def version(agency):
         published=True,
         level3=True,
         procedure__agency=agency,
+        applicant_type="both",  # filed for people and for organisations alike
         channels=[{}, {"online": True, "fee_vnd": 0, "time_amount": Decimal("5")}],
         documents=[
             {"name": "Đơn đề nghị", "required": True},

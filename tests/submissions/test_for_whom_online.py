@@ -134,6 +134,8 @@ def test_a_draft_may_leave_the_subject_for_later_but_cannot_be_submitted_so(clie
 
 
 def test_an_organisation_files_and_the_api_keeps_what_the_form_said(client, dossier):
+    # A procedure open to organisations as to individuals.
+    type(dossier.version).objects.filter(pk=dossier.version_id).update(applicant_type="both")
     organisation = {
         "filer_role": "organisation",
         "org_name": "Công ty TNHH Giáo dục Ánh Dương",
@@ -183,3 +185,43 @@ def test_a_number_typed_in_groups_is_read_whole():
          "org_tax_code": "0105 689 122"}
     )  # fmt: skip
     assert problems == {} and details["org_tax_code"] == "0105689122"
+
+
+@pytest.mark.parametrize(
+    ("applicant_type", "role", "refused"),
+    [
+        ("organization", "self", "Thủ tục này dành cho tổ chức: hãy nộp cho tổ chức."),
+        ("organization", "parent", "Thủ tục này dành cho tổ chức: hãy nộp cho tổ chức."),
+        ("organization", "organisation", None),
+        ("individual", "organisation", "Thủ tục này dành cho cá nhân: không nộp cho tổ chức."),
+        ("individual", "parent", None),
+        ("both", "organisation", None),
+        ("both", "self", None),
+    ],
+)
+def test_whom_one_files_for_follows_whom_the_procedure_serves(applicant_type, role, refused):
+    """Found in review: an organisations-only procedure (founding a school) could be filed for
+    oneself, an individuals-only one for an organisation."""
+    from submissions.filers import check_for_whom
+
+    values = {
+        "filer_role": role, "subject_name": "Lê Minh Khôi", "org_name": "Công ty",
+        "org_tax_code": "0105689122", "org_address": "Hà Nội",
+    }  # fmt: skip
+    _details, problems = check_for_whom(values, applicant_type=applicant_type)
+    assert problems.get("filer_role") == ([refused] if refused else None)
+
+
+def test_the_online_form_refuses_an_organisation_for_an_individuals_procedure(client, dossier):
+    assert dossier.version.applicant_type == "individual"
+    response = post(
+        client,
+        dossier,
+        {"filer_role": "organisation", "org_name": "Công ty", "org_tax_code": "0105689122",
+         "org_address": "Hà Nội"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response.context["form"].errors["filer_role"] == [
+        "Thủ tục này dành cho cá nhân: không nộp cho tổ chức."
+    ]
+    assert fresh(dossier).filer_role == FilerRole.SELF
