@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from office import forms, selectors, serializers, services
 from payments import fees
 from portal.models import StaffRole
+from submissions import lifecycle
 from submissions.models import Dossier, ResultDelivery, State
 
 Role = StaffRole.Role
@@ -166,6 +167,15 @@ _BY_TRANSITION: dict[str, list[Action]] = {}
 for _action in ACTIONS.values():
     for _transition in transitions_of(_action):
         _BY_TRANSITION.setdefault(_transition, []).append(_action)
+
+
+def may_attempt(action: Action, dossier: Dossier, user) -> bool:
+    """Whether the officer's role allows the action on this dossier at all (whatever its state
+    now): checked before the input is read, so that someone without the role learns nothing
+    from the messages (e.g. which specialists the agency has). Actions that are not transitions
+    are the service's to refuse."""
+    names = transitions_of(action)
+    return not names or any(lifecycle.may_take(getattr(dossier, name), user) for name in names)
 
 
 def available_actions(dossier: Dossier, user) -> list[str]:

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from office import selectors
-from office.actions import ACTIONS, ROLE_REFUSED, available_actions
+from office.actions import ACTIONS, ROLE_REFUSED, available_actions, may_attempt
 from portal.parsers import JSONParser
 from submissions import downloads
 from submissions import selectors as dossier_selectors
@@ -356,6 +356,8 @@ class OfficeDossierActionApi(APIView):
         if action not in ACTIONS:
             raise exceptions.NotFound(_("There is no such action."))
         action = ACTIONS[action]
+        if not may_attempt(action, dossier, request.user):
+            raise exceptions.PermissionDenied(ROLE_REFUSED)
         data = action.serializer(
             data=request.data, context={"request": request, "dossier": dossier}
         )

@@ -20,7 +20,7 @@ from office import forms as office_forms
 from office import intake as intake_
 from office import register as register_
 from office import selectors, slips
-from office.actions import ACTIONS, ROLE_REFUSED, available_actions
+from office.actions import ACTIONS, ROLE_REFUSED, available_actions, may_attempt
 from portal import errors
 from portal.models import StaffRole
 from procedures.models import Procedure, ProcedureVersion
@@ -161,6 +161,9 @@ def act(request, public_id, action: str):
     if action not in ACTIONS:
         raise Http404
     action = ACTIONS[action]
+    if not may_attempt(action, dossier, request.user):
+        messages.error(request, ROLE_REFUSED)
+        return _render_dossier(request, dossier, status=403)
     form = action.form_for(dossier, request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the marked fields."))

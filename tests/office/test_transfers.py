@@ -405,3 +405,21 @@ def test_the_agency_cannot_stop_or_reschedule_what_the_centre_still_holds(versio
     assert fresh(dossier).state == State.RECEIVED
     workflow.dossier_transfer(dossier=dossier, actor=people.centre_desk)
     assert "stop" in available_actions(fresh(dossier), people.leader)
+
+
+def test_a_centre_officer_assigning_is_refused_before_the_input_is_read(client, version, people):
+    """Found in review: the centre's desk got 400 "choose a specialist of this agency" for a
+    wrong id, telling which ids are the agency's specialists; it is 403, whatever the id."""
+    dossier = filed_online(version, people.citizen)
+    workflow.dossier_accept(dossier=dossier, actor=people.centre_desk)
+    api = reverse("api-office-dossier-action", args=[dossier.public_id, "assign"])
+    client.force_login(people.centre_desk)
+    for specialist in (people.specialist.pk, 999999):
+        response = client.post(api, {"specialist": specialist}, content_type="application/json")
+        assert response.status_code == 403
+    page = client.post(
+        reverse("office:act", args=[dossier.public_id, "assign"]),
+        {"assign-specialist": 999999},
+    )
+    assert page.status_code == 403
+    assert fresh(dossier).state == State.RECEIVED
