@@ -10,6 +10,7 @@ from django.http import FileResponse
 from django.utils import timezone
 
 from office.slips import CHANNEL_VI
+from portal.spreadsheets import text_cells
 from signing import services as signing
 from signing.models import Document
 from submissions.models import DocumentKind, FilerRole, State
@@ -81,7 +82,7 @@ def xlsx_response(rows: QuerySet, start: dt.date, end: dt.date) -> FileResponse:
     sheet.append([f"SỔ THEO DÕI HỒ SƠ (Mẫu số 06) từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"])
     sheet.append(HEADINGS)
     for row in rows.iterator(chunk_size=2000):
-        sheet.append(line(row))
+        sheet.append(text_cells(sheet, line(row)))  # a typed formula stays text
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)

@@ -31,6 +31,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from portal.models import Agency
+from portal.spreadsheets import text_cells
 from procedures import form_schema
 from procedures.models import (
     LEVEL_TO_SERVICE,
@@ -250,11 +251,10 @@ def export_csv(agency: Agency) -> str:
 def export_xlsx(agency: Agency) -> bytes:
     from openpyxl import Workbook
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Phu luc"
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Phu luc")
     for row in annex_rows(agency):
-        sheet.append(row)
+        sheet.append(text_cells(sheet, row))  # a typed formula stays text
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -985,3 +985,12 @@ def test_a_list_in_decree_42_2022_words_imports(agency):
             "procedure__code", "service_level"
         )
     ) == [("1.000011", 4), ("1.000012", 3), ("1.000013", 2)]
+
+
+def test_an_exported_annex_keeps_a_typed_formula_as_text(catalogue):
+    """Formula injection (OWASP "CSV Injection"): a name that starts with = is text in the
+    spreadsheet, not a formula."""
+    ProcedureVersion.objects.filter(procedure__agency=catalogue).update(name='=HYPERLINK("x")')
+    sheet = load_workbook(io.BytesIO(exchange.export_xlsx(catalogue))).active
+    names = [row[2] for row in sheet.iter_rows(min_row=2)]
+    assert names and all(c.data_type == "s" and c.value == '=HYPERLINK("x")' for c in names)

@@ -725,6 +725,29 @@ def test_the_register_downloads_as_xlsx(client, people, registered):
     assert states[dossiers[1].code] == "Accepted"
 
 
+@pytest.mark.parametrize(
+    "typed", ['=HYPERLINK("http://x.example","Nhấn")', "+1+1", "-2+3", "@SUM(A1)"]
+)
+def test_a_register_cell_that_looks_like_a_formula_opens_as_text(client, people, registered, typed):
+    """Formula injection (OWASP "CSV Injection"; issue 16, item 7): a name typed as a formula
+    is stored in the spreadsheet as text, never as a formula Excel would run."""
+    from openpyxl import load_workbook
+
+    today, dossiers, _elsewhere = registered
+    Dossier.objects.filter(pk=dossiers[0].pk).update(applicant_name=typed)
+    client.force_login(people.desk)
+    response = client.get(
+        reverse("office:register"), {"start": today, "end": today, "format": "xlsx"}
+    )
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    cells = [
+        row[2] for row in sheet.iter_rows(min_row=3) if row[0].value == fresh(dossiers[0]).code
+    ]
+    [cell] = cells
+    assert cell.data_type == "s"
+    assert cell.value.startswith(typed)
+
+
 def test_the_register_as_a_signed_pdf_is_requested(client, people, registered):
     today, dossiers, _elsewhere = registered
     client.force_login(people.desk)
