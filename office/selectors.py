@@ -256,7 +256,11 @@ def register_rows(*, agency, start: dt.date, end: dt.date) -> QuerySet:
     if agency.is_service_centre:
         queryset = Dossier.objects.filter(receiving_agency_id=agency.pk)
     else:
-        queryset = Dossier.objects.filter(agency_id=agency.pk)
+        # What a centre received counts in the agency's register once handed over (a dossier
+        # the centre refused, or has not accepted yet, is the centre's alone).
+        queryset = Dossier.objects.filter(agency_id=agency.pk).exclude(
+            receiving_agency__isnull=False, transferred_at__isnull=True
+        )
     return (
         queryset.alias(register_day=Coalesce("received_at", "submitted_at"))
         .filter(register_day__gte=since, register_day__lt=until)

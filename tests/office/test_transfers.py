@@ -423,3 +423,20 @@ def test_a_centre_officer_assigning_is_refused_before_the_input_is_read(client, 
     )
     assert page.status_code == 403
     assert fresh(dossier).state == State.RECEIVED
+
+
+def test_the_agency_s_register_counts_a_centre_s_dossier_once_handed_over(
+    version, people, agency, centre
+):
+    """Found in review: the agency's register listed centre dossiers the centre had not
+    accepted yet, or had refused."""
+    today = timezone.localdate()
+    waiting = filed_online(version, people.citizen)  # at the centre, not accepted
+    paper = taken_in_at_centre(version, people)  # accepted at the centre, not handed over
+    codes = lambda register_of: {  # noqa: E731
+        row["code"] for row in selectors.register_rows(agency=register_of, start=today, end=today)
+    }
+    assert codes(agency) == set()
+    assert codes(centre) == {waiting.code, paper.code}
+    workflow.dossier_transfer(dossier=paper, actor=people.centre_desk)
+    assert codes(agency) == {paper.code}
