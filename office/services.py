@@ -184,11 +184,8 @@ def dossier_assign(
     ):
         raise ValidationError(_("Choose a specialist of this agency."), code="specialist")
     lifecycle.expect(dossier, expected_state)
-    if dossier.state == State.RECEIVED and not dossier.at_resolving_agency:
-        raise ValidationError(
-            _("The service centre has not handed this dossier to the agency yet."),
-            code="not_transferred",
-        )
+    if dossier.state == State.RECEIVED and (still := _still_at_centre(dossier)):
+        raise still
     lifecycle.take(dossier.assign, actor)
     dossier.assignee = specialist
     dossier.save()
@@ -280,6 +277,17 @@ def dossier_approve(*, dossier: Dossier, actor, expected_state: str | None = Non
     approvals = dossier.events.filter(action=EventAction.APPROVE).count()
     slips.issue(dossier, DocumentKind.RESULT, actor=actor, revision=approvals)
     return dossier
+
+
+def _still_at_centre(dossier: Dossier) -> ValidationError | None:
+    """The refusal of a step that is the resolving agency's while the centre that received the
+    dossier has not handed it over (None: it has, or no centre received it)."""
+    if dossier.at_resolving_agency:
+        return None
+    return ValidationError(
+        _("The service centre has not handed this dossier to the agency yet."),
+        code="not_transferred",
+    )
 
 
 def _require_result_at_front_desk(dossier: Dossier) -> None:
@@ -400,11 +408,8 @@ def dossier_stop(*, dossier: Dossier, actor, reason: str, expected_state: str | 
     lifecycle.require(dossier.stop, actor)
     reason = _required(reason, _("Give the reason for stopping."), field="reason")
     lifecycle.expect(dossier, expected_state)
-    if not dossier.at_resolving_agency:
-        raise ValidationError(
-            _("The service centre has not handed this dossier to the agency yet."),
-            code="not_transferred",
-        )
+    if still := _still_at_centre(dossier):
+        raise still
     from_state = dossier.state
     lifecycle.take(dossier.stop, actor)
     dossier.save()
@@ -433,11 +438,8 @@ def reschedule_refusal(dossier: Dossier, actor) -> Exception | None:
         return ValidationError(
             _("Only a dossier being processed can get a new date."), code="stale"
         )
-    if not dossier.at_resolving_agency:
-        return ValidationError(
-            _("The service centre has not handed this dossier to the agency yet."),
-            code="not_transferred",
-        )
+    if still := _still_at_centre(dossier):
+        return still
     if dossier.rescheduled:
         return ValidationError(
             _("This dossier already had its apology letter: a new date is given only once."),
@@ -627,19 +629,30 @@ def transfer_result_refusal(dossier: Dossier, actor) -> Exception | None:
     return None
 
 
-@transaction.atomic
-def dossier_transfer(*, dossier: Dossier, actor, expected_state: str | None = None) -> Dossier:
-    """The receiving centre hands an accepted (paper) dossier to the resolving agency, whose
-    queue it then joins; an online one goes at acceptance (dossier_accept)."""
+def _take_handoff(dossier: Dossier, *, actor, expected_state, refusal_of, action) -> Dossier:
+    """Lock, refuse (the role before the state the officer saw), record the hand-off."""
     dossier = lifecycle.lock(dossier)
-    refusal = transfer_refusal(dossier, actor)
+    refusal = refusal_of(dossier, actor)
     if isinstance(refusal, PermissionDenied):
         raise refusal
     lifecycle.expect(dossier, expected_state)
     if refusal is not None:
         raise refusal
-    _handoff(dossier, actor=actor, action=EventAction.TRANSFER)
+    _handoff(dossier, actor=actor, action=action)
     return dossier
+
+
+@transaction.atomic
+def dossier_transfer(*, dossier: Dossier, actor, expected_state: str | None = None) -> Dossier:
+    """The receiving centre hands an accepted (paper) dossier to the resolving agency, whose
+    queue it then joins; an online one goes at acceptance (dossier_accept)."""
+    return _take_handoff(
+        dossier,
+        actor=actor,
+        expected_state=expected_state,
+        refusal_of=transfer_refusal,
+        action=EventAction.TRANSFER,
+    )
 
 
 @transaction.atomic
@@ -647,12 +660,10 @@ def dossier_transfer_result(
     *, dossier: Dossier, actor, expected_state: str | None = None
 ) -> Dossier:
     """The resolving agency hands the signed result back to the centre, which returns it."""
-    dossier = lifecycle.lock(dossier)
-    refusal = transfer_result_refusal(dossier, actor)
-    if isinstance(refusal, PermissionDenied):
-        raise refusal
-    lifecycle.expect(dossier, expected_state)
-    if refusal is not None:
-        raise refusal
-    _handoff(dossier, actor=actor, action=EventAction.TRANSFER_RESULT)
-    return dossier
+    return _take_handoff(
+        dossier,
+        actor=actor,
+        expected_state=expected_state,
+        refusal_of=transfer_result_refusal,
+        action=EventAction.TRANSFER_RESULT,
+    )
