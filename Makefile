@@ -20,7 +20,7 @@ PYTEST_ARGS ?=
 TEST_FAST_WORKERS ?= auto
 TEST_FAST_MARKERS := not browser and not integration and not postgresql
 
-.PHONY: run test test-fast lint check messages bench fuzz-api deps deps-test lock services worker clean
+.PHONY: run test test-fast lint check messages bench fuzz-api papers deps deps-test lock services worker clean
 
 ## run: install what is missing, migrate, load demo data and serve http://127.0.0.1:8000
 run: deps
@@ -53,6 +53,13 @@ check: deps
 lint: deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+## papers: render every kind of paper with long realistic content to docs/papers/*.png (60 dpi),
+## through the layout test (tests/signing/test_papers.py), for reviewers to look at
+papers: deps-test
+	rm -rf docs/papers var/papers.sqlite3
+	DATABASE_URL="sqlite:///$(CURDIR)/var/papers.sqlite3" REDIS_URL= CACHE_URL= \
+	  PAPERS_DIR="$(CURDIR)/docs/papers" $(PY) -m pytest -p no:randomly -q tests/signing/test_papers.py
 
 ## messages: extract translatable strings into the Vietnamese catalogue and compile it
 messages: deps

@@ -29,6 +29,21 @@ COMMUNE = "000.25.12.H26"
 CENTRE = ("000.26.12.H26", "Trung tâm Phục vụ hành chính công phường Ba Đình",
           "TTPVHCC phường Ba Đình", Agency.Level.COMMUNE)  # fmt: skip
 
+# What the papers print: place name, the head (signs Mẫu 04), the tax code on fee receipts
+# (illustrative names and codes).
+PAPERS = {
+    PROVINCE: {"place_name": "Hà Nội", "head_title": "Giám đốc", "head_name": "Trần Văn Quang",
+               "tax_code": "0100686343"},
+    COMMUNE: {"place_name": "Ba Đình", "head_title": "Chủ tịch", "head_name": "Ngô Thị Minh",
+              "tax_code": "0110793506"},
+    CENTRE[0]: {"place_name": "Ba Đình", "head_title": "Giám đốc", "head_name": "Lý Văn Nam"},
+}  # fmt: skip
+# A leader's position and how they sign the agency's results (KT.: on behalf of the head).
+SIGNERS = {
+    "lanhdao@demo.dvc.vn": ("Phó Giám đốc", "kt"),
+    "lanhdao.badinh@demo.dvc.vn": ("Phó Chủ tịch", "kt"),
+}
+
 USERS = [
     # email, full name, agency code, roles, Django admin access
     (SUPERUSER_EMAIL, "Quản trị hệ thống", None, [], True),
@@ -80,6 +95,8 @@ def seed() -> list[tuple[str, str]]:
         },
     )
     Agency.objects.filter(code=COMMUNE).update(service_centre=by_code[code])
+    for agency_code, papers in PAPERS.items():
+        Agency.objects.filter(code=agency_code).update(**papers)
 
     logins = []
     for email, full_name, agency_code, roles, is_staff in USERS:
@@ -91,6 +108,7 @@ def seed() -> list[tuple[str, str]]:
         user.agency = by_code.get(agency_code)
         user.is_staff = is_staff
         user.is_superuser = email.startswith("admin@")
+        user.position, user.signing_authority = SIGNERS.get(email, ("", ""))
         if agency_code is None and not is_staff:
             for field, value in CITIZEN_PROFILE.items():
                 setattr(user, field, value)

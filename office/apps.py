@@ -9,9 +9,13 @@ class OfficeConfig(AppConfig):
     verbose_name = _("Back-office")
 
     def ready(self):
-        from office import receivers
+        from office import receivers, register
         from payments.signals import payment_paid
+        from signing import sources
         from signing.signals import document_signed
+        from submissions.models import DocumentKind
+
+        sources.provide(DocumentKind.REGISTER, register.document_lines)
 
         document_signed.connect(receivers.result_signed, dispatch_uid="office.result_signed")
         payment_paid.connect(receivers.payment_paid, dispatch_uid="office.payment_paid")

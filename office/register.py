@@ -15,20 +15,21 @@ from signing import services as signing
 from signing.models import Document
 from submissions.models import DocumentKind, FilerRole, State
 
+# Mẫu 06's columns after its TT (line number), which the PDF and the spreadsheet add.
 HEADINGS = [
     "Mã hồ sơ",
-    "Thủ tục hành chính",
-    "Người nộp, liên hệ",
-    "Hình thức nộp",
-    "Ngày tiếp nhận",
-    "Hẹn trả",
-    "Liên thông",
-    "Ngày có kết quả",
-    "Ngày trả",
-    "Trạng thái",
+    "Tên thủ tục hành chính",
+    "Số lượng hồ sơ (bộ)",
+    "Tên cá nhân, tổ chức",
+    "Địa chỉ, số điện thoại",
+    "Cơ quan chủ trì giải quyết",
+    "Nhận hồ sơ",
+    "Hẹn trả kết quả",
+    "Chuyển hồ sơ đến cơ quan giải quyết",
+    "Nhận kết quả từ cơ quan giải quyết",
+    "Trả kết quả cho cá nhân, tổ chức",
+    "Ghi chú",
 ]
-# The signed PDF carries at most this many lines (a longer period: the spreadsheet).
-PDF_MAX_ROWS = 5000
 
 
 def _for_whom(row: dict) -> str:
@@ -39,38 +40,32 @@ def _for_whom(row: dict) -> str:
     return ""
 
 
-def _handoffs(row: dict, day) -> str:
-    """Liên thông: the other body (the resolving agency in a centre's register, the receiving
-    centre in an agency's) and the dates the dossier and its result were handed over."""
-    if not row["other_body"]:
-        return ""
-    text = row["other_body"]
-    if row["transferred_at"]:
-        text += f"\nchuyển xử lý: {day(row['transferred_at'])}"
-    if row["result_transferred_at"]:
-        text += f"\nnhận kết quả: {day(row['result_transferred_at'])}"
-    return text
-
-
 def line(row: dict) -> list[str]:
-    """One line of the register from a row of office.selectors.register_rows."""
+    """One line of the register from a row of office.selectors.register_rows: Mẫu 06's columns
+    (Circular 01/2018/TT-VPCP) — the lead agency, and for a dossier that went between a
+    centre and the agency (liên thông) the dates it was handed over and its result came back."""
     zone = timezone.get_current_timezone()
 
     def day(value):
-        return value.astimezone(zone).strftime("%d/%m/%Y %H:%M") if value else ""
+        return value.astimezone(zone).strftime("%d/%m/%Y\n%H:%M") if value else ""
 
+    note = f"{State(row['state']).label}; {CHANNEL_VI[row['channel']].lower()}"
+    if row["other_body"]:  # liên thông: the body the dossier went between
+        note += f"; liên thông: {row['other_body']}"
     return [
         row["code"] or "",
         row["procedure_name"],
-        f"{row['applicant_name']}, {row['applicant_phone']}" + _for_whom(row),
-        CHANNEL_VI[row["channel"]],
+        str(row["sets"] or 1),
+        row["applicant_name"] + _for_whom(row),
+        ", ".join(part for part in (row["applicant_address"], row["applicant_phone"]) if part),
+        row["lead_agency"],
         day(row["received_at"] or row["submitted_at"]),
         day(row["due_at"]),
-        _handoffs(row, day),
-        day(row["resolved_at"]),
+        day(row["transferred_at"]),
+        day(row["result_transferred_at"]),
         day(row["returned_at"])
         + (f"\n{row['post_service']}: {row['post_tracking']}" if row["post_tracking"] else ""),
-        str(State(row["state"]).label),
+        note,
     ]
 
 
@@ -80,9 +75,9 @@ def xlsx_response(rows: QuerySet, start: dt.date, end: dt.date) -> FileResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("So theo doi")
     sheet.append([f"SỔ THEO DÕI HỒ SƠ (Mẫu số 06) từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"])
-    sheet.append(HEADINGS)
-    for row in rows.iterator(chunk_size=2000):
-        sheet.append(text_cells(sheet, line(row)))  # a typed formula stays text
+    sheet.append(["TT", *HEADINGS])
+    for number, row in enumerate(rows.iterator(chunk_size=2000), start=1):
+        sheet.append(text_cells(sheet, [number, *line(row)]))  # a typed formula stays text
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
@@ -94,26 +89,44 @@ def xlsx_response(rows: QuerySet, start: dt.date, end: dt.date) -> FileResponse:
     )
 
 
-def pdf_request(*, agency, actor, rows: QuerySet, start: dt.date, end: dt.date) -> Document:
+def pdf_request(*, agency, actor, start: dt.date, end: dt.date) -> Document:
     """Ask the worker for the register of the period as a signed PDF (a new revision each
-    time: the register of a period changes as dossiers move)."""
+    time: the register of a period changes as dossiers move). Its lines are read when it is
+    rendered (`document_lines`), any number of them."""
     revision = Document.objects.filter(agency=agency, kind=DocumentKind.REGISTER).count() + 1
     return signing.document_request(
         kind=DocumentKind.REGISTER,
         title=f"SỔ THEO DÕI HỒ SƠ từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}",
-        template="documents/form.html",
-        context={
-            "form_number": "Mẫu số 06",
-            # Nine columns: a portrait A4 would push the last ones off the page.
-            "landscape": True,
-            "headings": HEADINGS,
-            "rows": [line(row) for row in rows[:PDF_MAX_ROWS]],
-        },
+        template="documents/register.html",
+        context=pdf_context(start=start, end=end, actor=actor),
         agency=agency,
         revision=revision,
         paper="A4",
         actor=actor,
     )
+
+
+def pdf_context(*, start: dt.date, end: dt.date, actor) -> dict:
+    return {
+        "form_number": "Mẫu số 06",
+        "heading": "SỔ THEO DÕI HỒ SƠ",
+        "landscape": True,
+        "unnumbered": True,  # a register is a book, not an outgoing document
+        "start": f"{start:%d/%m/%Y}",
+        "end": f"{end:%d/%m/%Y}",
+        "period": [start.isoformat(), end.isoformat()],
+        "column_numbers": list(range(1, 14)),
+        "signature": {"authority": ["NGƯỜI LẬP SỔ"], "name": actor.full_name if actor else ""},
+    }
+
+
+def document_lines(document: Document):
+    """The register's lines, read from the database as the worker renders it."""
+    from office.selectors import register_rows
+
+    start, end = (dt.date.fromisoformat(day) for day in document.context["period"])
+    rows = register_rows(agency=document.agency, start=start, end=end)
+    return (line(row) for row in rows.iterator(chunk_size=2000))
 
 
 def document_for(*, agency_id: int, document_id) -> Document | None:

@@ -7,8 +7,8 @@ and the resolving agency); anyone else sees nothing (the pages and the API answe
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from portal.models import StaffRole, User
@@ -236,7 +236,7 @@ REGISTER_FIELDS = (
     "public_id", "code", "state", "channel", "applicant_name", "applicant_phone", "submitted_at",
     "received_at", "due_at", "resolved_at", "returned_at", "post_service", "post_tracking",
     "filer_role", "subject_name", "org_name", "org_tax_code", "transferred_at",
-    "result_transferred_at",
+    "result_transferred_at", "applicant_address",
 )  # fmt: skip
 
 
@@ -268,8 +268,15 @@ def register_rows(*, agency, start: dt.date, end: dt.date) -> QuerySet:
         # (form schema, search text, legal texts) for each of up to a hundred lines.
         .annotate(
             procedure_name=F("version__name"),
+            lead_agency=Coalesce(NullIf("agency__short_name", Value("")), "agency__name"),
             other_body=F("agency__name" if agency.is_service_centre else "receiving_agency__name"),
+            # The sets received on paper (the most of any component); online: one.
+            sets=Subquery(
+                IntakeComponent.objects.filter(dossier=OuterRef("pk"))
+                .order_by("-sets")
+                .values("sets")[:1]
+            ),
         )
         .order_by("register_day", "received_at", "submitted_at", "pk")
-        .values(*REGISTER_FIELDS, "procedure_name", "other_body")
+        .values(*REGISTER_FIELDS, "procedure_name", "lead_agency", "other_body", "sets")
     )

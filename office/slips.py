@@ -21,15 +21,18 @@ from submissions.models import (
 )
 
 Kind = DocumentKind
+# title (tên loại), the form's number in Circular 01/2018/TT-VPCP, paper. Decree 30/2020/NĐ-CP
+# Appendix I: A4 for every administrative document (a receipt may be A5; on A5 a slip with ten
+# components runs to three pages, so all are A4).
 TITLES = {
-    Kind.RECEIPT: ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Mẫu số 01", "A5"),
-    Kind.SUPPLEMENT: ("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", "Mẫu số 02", "A5"),
-    Kind.REFUSAL: ("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", "Mẫu số 03", "A5"),
-    Kind.APOLOGY: ("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Mẫu số 04", "A5"),
+    Kind.RECEIPT: ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Mẫu số 01", "A4"),
+    Kind.SUPPLEMENT: ("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", "Mẫu số 02", "A4"),
+    Kind.REFUSAL: ("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", "Mẫu số 03", "A4"),
+    Kind.APOLOGY: ("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Mẫu số 04", "A4"),
     Kind.CONTROL_SHEET: ("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Mẫu số 05", "A4"),
     Kind.REGISTER: ("SỔ THEO DÕI HỒ SƠ", "Mẫu số 06", "A4"),
-    Kind.FEE_RECEIPT: ("BIÊN LAI THU PHÍ, LỆ PHÍ ĐIỆN TỬ", "", "A5"),
-    Kind.STOP_NOTICE: ("THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ", "", "A5"),
+    Kind.FEE_RECEIPT: ("BIÊN LAI THU PHÍ, LỆ PHÍ", "", "A4"),
+    Kind.STOP_NOTICE: ("THÔNG BÁO", "", "A4"),
     Kind.CERTIFIED_COPY: ("CHỨNG THỰC BẢN SAO ĐIỆN TỬ TỪ BẢN CHÍNH", "", "A4"),
 }
 # The channel as the papers name it (Vietnamese whatever the reader's language).
@@ -48,6 +51,8 @@ DELIVERY_VI = {
 
 def _delivery_vi(dossier) -> str:
     if dossier.result_delivery == ResultDelivery.POST:
+        if dossier.delivery_address.strip() == (dossier.applicant_address or "").strip():
+            return f"{DELIVERY_VI[ResultDelivery.POST]}, đến địa chỉ trên"
         return f"{DELIVERY_VI[ResultDelivery.POST]}, đến: {dossier.delivery_address}"
     if dossier.result_delivery == ResultDelivery.DESK and dossier.receiving_agency_id:
         return f"Tại {dossier.receiving_agency.name}"
@@ -104,13 +109,44 @@ def _applicant_facts(dossier) -> list[list[str]]:
     facts += who_for_whom_vi(dossier)
     if dossier.applicant_address:
         facts.append(["Địa chỉ", dossier.applicant_address])
-    facts.append(["Số điện thoại", dossier.applicant_phone])
+    contact = dossier.applicant_phone
     if dossier.applicant_email:
-        facts.append(["Thư điện tử", dossier.applicant_email])
+        contact += f"; thư điện tử: {dossier.applicant_email}"
+    facts.append(["Số điện thoại", contact])
     facts.append(["Nội dung yêu cầu giải quyết", dossier.version.name])
     if dossier.receiving_agency_id:  # liên thông: received by a centre for the agency
         facts.append(["Cơ quan giải quyết", dossier.agency.name])
     return facts
+
+
+def legal_bases(version) -> list[str]:
+    """The procedure's legal bases, one per line of its published record ("- Luật …")."""
+    return [
+        line.strip().lstrip("-–•+ ").strip().rstrip(";.")
+        for line in (version.legal_basis or "").splitlines()
+        if line.strip().lstrip("-–•+ ").strip()
+    ]
+
+
+def signature_of(user, agency, *, note: str = "") -> dict:
+    """The signature block (Decree 30/2020/NĐ-CP Appendix I): the signing authority's wording —
+    the head signs as their title; a deputy "KT." (ký thay) the head, then their own position;
+    "TL." (thừa lệnh) likewise — and the signer's full name."""
+    if user is None:
+        return {"authority": [], "name": "", "note": note}
+    head = agency.head_title_or_default.upper()
+    position = (user.position or "").upper()
+    authority = {
+        "head": [position or head],
+        "kt": [f"KT. {head}", position],
+        "tl": [f"TL. {head}", position],
+    }.get(user.signing_authority, [position] if position else [])
+    return {"authority": [line for line in authority if line], "name": user.full_name, "note": note}
+
+
+def head_signature(agency) -> dict:
+    """The head of the agency's own signature (Mẫu 04 is signed by the head)."""
+    return {"authority": [agency.head_title_or_default.upper()], "name": agency.head_name}
 
 
 def _fee_fact(dossier) -> list[list[str]]:
@@ -120,6 +156,8 @@ def _fee_fact(dossier) -> list[list[str]]:
         return []
     if procedure_fees.exempt(dossier.version, dossier.answers or {}):
         return [["Phí, lệ phí", "Miễn (thuộc đối tượng được miễn)"]]
+    if amount == 0:
+        return [["Phí, lệ phí", "Không thu phí, lệ phí"]]
     text = f"{amount:,}".replace(",", ".") + " đồng"
     if dossier.version.fee_quantity_question and any(
         c.fee_per_copy for c in dossier.version.channels.all()
@@ -128,7 +166,40 @@ def _fee_fact(dossier) -> list[list[str]]:
     return [["Phí, lệ phí", text]]
 
 
+def register_line(dossier) -> str:
+    """Mẫu 01's "Vào Sổ theo dõi hồ sơ": the register's book (the year) and the dossier's line
+    in it (the receiving body's dossiers of that year up to this one, in the register's order)."""
+    from django.db.models import Q
+    from django.db.models.functions import Coalesce
+
+    from submissions.models import Dossier
+
+    day = dossier.received_at or dossier.submitted_at
+    if day is None:
+        return ""
+    year_start = timezone.localtime(day).replace(
+        month=1, day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    same_desk = (
+        Q(receiving_agency_id=dossier.receiving_agency_id)
+        if dossier.receiving_agency_id
+        else Q(agency_id=dossier.agency_id, receiving_agency__isnull=True)
+    )
+    line = (
+        Dossier.objects.filter(same_desk)
+        .alias(register_day=Coalesce("received_at", "submitted_at"))
+        .filter(register_day__gte=year_start)
+        .filter(Q(register_day__lt=day) | Q(register_day=day, pk__lte=dossier.pk))
+        .count()
+    )
+    return f"Quyển số {year_start.year}, số thứ tự {line}"
+
+
 def _receipt(dossier, extra) -> dict:
+    """Mẫu 01 (Circular 01/2018/TT-VPCP): the applicant, the request, the components received
+    (form, sheets × sets), the number of sets, the statutory time, received at, the time the
+    result is due, how and where it is returned, the register line, the officer who received
+    it; the applicant signs a paper received at the desk."""
     amount, unit = dossier.version.time_limit()
     working = "ngày làm việc" if unit == Channel.TimeUnit.WORKING_DAYS else "giờ làm việc"
     limit = (
@@ -140,7 +211,7 @@ def _receipt(dossier, extra) -> dict:
     )
     files = list(dossier.files.filter(removed_at__isnull=True).select_related("requirement"))
     received = {c.requirement_id: c for c in dossier.components.all()}  # paper: as received
-    rows = []
+    rows, sets = [], 1
     for number, requirement in enumerate(dossier.version.documents.all(), start=1):
         count = sum(1 for f in files if f.requirement_id == requirement.pk)
         component = received.get(requirement.pk)
@@ -148,66 +219,118 @@ def _receipt(dossier, extra) -> dict:
             amount = f"{component.sheets} tờ × {component.sets} bộ"
             if count:
                 amount += f"; {count} bản quét"
+            sets = max(sets, component.sets)
             rows.append([str(number), requirement.name, FORM_VI[component.form], amount])
         elif count:
             kind = "Bản chính" if requirement.originals else "Bản sao"
             rows.append([str(number), requirement.name, kind, f"{count} tệp điện tử"])
+    actor = (extra or {}).get("actor")
+    paper = dossier.channel != IntakeChannel.ONLINE
     return {
         "facts": [
             *_applicant_facts(dossier),
-            ["Thời hạn giải quyết", limit],
-            ["Thời gian nhận hồ sơ", _when(dossier.received_at)],
-            ["Thời gian trả kết quả", _when(dossier.due_at)],
             ["Hình thức nộp hồ sơ", CHANNEL_VI[dossier.channel]],
             *_fee_fact(dossier),
             ["Hình thức nhận kết quả", _delivery_vi(dossier)],
         ],
-        "items_title": "Thành phần hồ sơ đã nhận:",
+        "items_title": "1. Thành phần hồ sơ nộp gồm:",
         "headings": ["TT", "Tên giấy tờ", "Hình thức", "Số lượng"],
+        "widths": [6, 60, 15, 19],
         "rows": rows,
-        "closing": [
-            "Vào sổ theo dõi hồ sơ. Người nộp tra cứu tình trạng hồ sơ bằng mã hồ sơ trên Cổng "
-            "dịch vụ công."
+        "after": [  # two to a line
+            [["2. Số lượng hồ sơ", f"{sets:02d} bộ"], ["3. Thời hạn giải quyết", limit]],
+            [
+                ["4. Thời gian nhận hồ sơ", _when(dossier.received_at)],
+                ["5. Hẹn trả kết quả", _when(dossier.due_at)],
+            ],
         ],
+        "closing": [f"Vào Sổ theo dõi hồ sơ: {register_line(dossier)}."],
+        "signature": signature_of(None, dossier.front_agency)
+        | {
+            "authority": ["NGƯỜI TIẾP NHẬN HỒ SƠ"],
+            "note": "(Ký và ghi rõ họ tên)",
+            "name": actor.full_name if actor else "",
+        },
+        "counter_signature": {
+            "authority": ["NGƯỜI NỘP HỒ SƠ"],
+            "note": "(Ký và ghi rõ họ tên)",
+            "name": dossier.applicant_name,
+        }
+        if paper
+        else None,
     }
 
 
 def _supplement(dossier, extra) -> dict:
+    """Mẫu 02: what to add or correct, the reason, its legal basis (the procedure's published
+    components and their legal bases), whom to ask; signed by the officer who guides."""
     request = dossier.supplements.first()
+    actor = (extra or {}).get("actor") or (request.requested_by if request else None)
+    contact = dossier.front_agency.name + (
+        f", điện thoại {dossier.front_agency.phone}" if dossier.front_agency.phone else ""
+    )
+    bases = legal_bases(dossier.version)
     return {
-        "recipient": dossier.applicant_name,
         "facts": _applicant_facts(dossier),
         "items_title": "Yêu cầu bổ sung, hoàn thiện hồ sơ gồm những nội dung sau:",
         "items": list(request.items) if request else [],
         "closing": [
             f"Lý do: {request.reason}" if request else "",
-            "Ông/Bà bổ sung hồ sơ trực tuyến trên Cổng dịch vụ công. "
-            f"Liên hệ: {dossier.front_agency.name}"
-            + (f", điện thoại {dossier.front_agency.phone}" if dossier.front_agency.phone else "")
+            "Căn cứ: thành phần hồ sơ của thủ tục hành chính đã được công bố"
+            + (f" và {'; '.join(bases)}" if bases else "")
             + ".",
+            "Trong quá trình hoàn thiện hồ sơ nếu có vướng mắc, Ông/Bà liên hệ "
+            f"{contact} để được hướng dẫn. Ông/Bà bổ sung hồ sơ trực tuyến trên Cổng dịch vụ "
+            "công hoặc tại Bộ phận Một cửa.",
         ],
+        "signature": {
+            "authority": ["NGƯỜI HƯỚNG DẪN"],
+            "note": "(Ký và ghi rõ họ tên)",
+            "name": actor.full_name if actor else "",
+        },
     }
 
 
 def _refusal(dossier, extra) -> dict:
+    """Mẫu 03: the reasons for refusing, with the legal basis; signed by the officer."""
+    actor = (extra or {}).get("actor")
+    bases = legal_bases(dossier.version)
     return {
-        "recipient": dossier.applicant_name,
         "facts": _applicant_facts(dossier),
-        "intro": ["Cơ quan tiếp nhận hồ sơ không tiếp nhận giải quyết hồ sơ này vì lý do sau:"],
-        "closing": [dossier.decision_reasons, "Xin thông báo để Ông/Bà được biết và thực hiện."],
+        "intro": [
+            f"Qua xem xét, {dossier.front_agency.name} thông báo không tiếp nhận, giải quyết hồ sơ "
+            "này với lý do cụ thể như sau:"
+        ],
+        "closing": [
+            dossier.decision_reasons,
+            *(["Căn cứ: " + "; ".join(bases) + "."] if bases else []),
+            "Xin thông báo cho Ông/Bà được biết và thực hiện./.",
+        ],
+        "signature": {
+            "authority": ["NGƯỜI TIẾP NHẬN HỒ SƠ"],
+            "note": "(Ký và ghi rõ họ tên)",
+            "name": actor.full_name if actor else "",
+        },
     }
 
 
 def _stop_notice(dossier, extra) -> dict:
-    """The written notice that the dossier's handling stopped, with the reason (signed)."""
+    """The written notice that the dossier's handling stopped, with the reason (signed by the
+    officer who stopped it, with their authority)."""
+    actor = (extra or {}).get("actor")
     return {
+        "summary": "Về việc dừng giải quyết hồ sơ",
         "recipient": dossier.applicant_name,
+        "intro": [
+            f"{dossier.agency.name} thông báo dừng giải quyết hồ sơ sau đây:",
+        ],
         "facts": [*_applicant_facts(dossier), ["Ngày tiếp nhận hồ sơ", _when(dossier.received_at)]],
-        "intro": ["Cơ quan giải quyết thông báo dừng giải quyết hồ sơ sau đây:"],
         "closing": [
             f"Lý do: {(extra or {}).get('reason', '')}",
-            "Xin thông báo để Ông/Bà được biết và thực hiện.",
+            "Xin thông báo để Ông/Bà được biết và thực hiện./.",
         ],
+        "recipients": [dossier.applicant_name, "Lưu: VT, hồ sơ " + (dossier.code or "")],
+        "signature": signature_of(actor, dossier.agency),
     }
 
 
@@ -231,12 +354,20 @@ def _certified_copy(dossier, extra) -> dict:
             "Bản sao điện tử nêu trên đã được đối chiếu đúng với bản chính. Tệp có mã băm SHA-256 "
             "trùng với mã băm ghi trên đây là bản sao được chứng thực."
         ],
+        "signature": {"authority": ["NGƯỜI CHỨNG THỰC"], "name": actor.full_name},
     }
 
 
 def _apology(dossier, extra) -> dict:
+    """Mẫu 04: to the applicant; received on, the code, the date promised, why it is late, the
+    apology and the new date; signed by the head of the agency."""
+    agency = dossier.agency
     return {
         "recipient": dossier.applicant_name,
+        "intro": [
+            f"Ngày {_day(dossier.received_at)}, {agency.name} tiếp nhận giải quyết hồ sơ của "
+            f"Ông/Bà đề nghị giải quyết thủ tục hành chính “{dossier.version.name}”."
+        ],
         "facts": [
             ["Mã hồ sơ", dossier.code or ""],
             ["Ngày tiếp nhận hồ sơ", _when(dossier.received_at)],
@@ -245,27 +376,70 @@ def _apology(dossier, extra) -> dict:
             ["Thời gian hẹn trả kết quả lần sau", _when(dossier.due_at)],
         ],
         "closing": [
-            "Cơ quan xin lỗi Ông/Bà vì sự chậm trễ này và sẽ trả kết quả đúng thời gian hẹn lần "
-            "sau."
+            f"Tuy nhiên đến nay, {agency.name} chưa trả kết quả giải quyết hồ sơ của Ông/Bà đúng "
+            "hạn như đã hẹn. Sự chậm trễ này đã gây phiền hà cho Ông/Bà. "
+            f"{agency.name} xin lỗi Ông/Bà và sẽ trả kết quả giải quyết hồ sơ cho Ông/Bà vào "
+            f"{_when(dossier.due_at)}.",
+            "Xin trân trọng cảm ơn sự hợp tác của Ông/Bà./.",
         ],
+        "signature": head_signature(agency),
     }
 
 
+def _day(value) -> str:
+    return timezone.localtime(value).strftime("%d/%m/%Y") if value else ""
+
+
+def _lowered(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
 def _result(dossier, extra) -> dict:
+    """The result as a decision (Decree 30/2020/NĐ-CP Appendix I, quyết định cá biệt): the
+    competent person, the legal bases (the procedure's), the request considered, the articles,
+    the recipients and the signer; a denial is a notice (thông báo) giving the reasons."""
+    actor = (extra or {}).get("actor")
+    agency = dossier.agency
+    version = dossier.version
+    bases = legal_bases(version)
+    received = f"hồ sơ mã số {dossier.code}, tiếp nhận ngày {_day(dossier.received_at)}"
     if dossier.decision == Decision.DENY:
         return {
-            "title": "THÔNG BÁO TỪ CHỐI GIẢI QUYẾT HỒ SƠ",
+            "title": "THÔNG BÁO",
+            "summary": f"Về việc không giải quyết hồ sơ {dossier.code}",
             "recipient": dossier.applicant_name,
-            "facts": _applicant_facts(dossier),
-            "intro": ["Sau khi xem xét hồ sơ, cơ quan không giải quyết yêu cầu vì lý do sau:"],
-            "closing": [dossier.decision_reasons],
+            "intro": [
+                f"{agency.name} nhận được đề nghị của Ông/Bà giải quyết thủ tục hành chính "
+                f"“{version.name}” ({received}).",
+                f"Sau khi xem xét, {agency.name} không giải quyết hồ sơ vì lý do sau:",
+            ],
+            "closing": [
+                dossier.decision_reasons,
+                *(["Căn cứ: " + "; ".join(bases) + "."] if bases else []),
+                "Xin thông báo để Ông/Bà được biết./.",
+            ],
+            "recipients": [dossier.applicant_name, f"Lưu: VT, hồ sơ {dossier.code}"],
+            "signature": signature_of(actor, agency),
         }
+    competent = f"{agency.head_title_or_default} {agency.name}".upper()
     return {
-        "title": (dossier.version.result or "KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH")[:200],
-        "recipient": dossier.applicant_name,
-        "facts": _applicant_facts(dossier),
-        "intro": [f"Kết quả giải quyết thủ tục hành chính “{dossier.version.name}”:"],
+        "title": "QUYẾT ĐỊNH",
+        "summary": f"Về việc {_lowered(version.name)}",
+        "template": "documents/decision.html",
+        "competent": competent,
+        "bases": [f"Căn cứ {basis}" for basis in bases],
+        "considering": f"Xét đề nghị của Ông/Bà {dossier.applicant_name} ({received}) và đề xuất "
+        "của bộ phận chuyên môn",
+        "articles": [
+            dossier.result_content,
+            "Quyết định này có hiệu lực kể từ ngày ký.",
+            f"Văn phòng, các đơn vị có liên quan và Ông/Bà {dossier.applicant_name} chịu trách "
+            "nhiệm thi hành Quyết định này./.",
+        ],
+        # Mentioned by tests and the API as the result's words.
         "closing": [dossier.result_content],
+        "recipients": ["Như Điều 3", f"Lưu: VT, hồ sơ {dossier.code}"],
+        "signature": signature_of(actor, agency),
     }
 
 
@@ -301,28 +475,58 @@ def control_sheet_rows(dossier) -> list[list[str]]:
 
 
 def _control_sheet(dossier, extra) -> dict:
+    """Mẫu 05: the lead and co-operating bodies, each hand-off with its time and result."""
+    facts = [
+        *_applicant_facts(dossier),
+        ["Cơ quan (bộ phận) giải quyết hồ sơ", dossier.agency.name],
+        ["Cơ quan phối hợp giải quyết hồ sơ", dossier.version.coordinating_agency or "Không"],
+        ["Hẹn trả kết quả", _when(dossier.due_at)],
+    ]
     return {
-        "facts": [*_applicant_facts(dossier), ["Hẹn trả kết quả", _when(dossier.due_at)]],
+        "facts": facts,
         "headings": ["Bàn giao", "Thời gian", "Trạng thái", "Kết quả", "Ghi chú"],
+        "widths": [34, 15, 19, 12, 20],
         "rows": control_sheet_rows(dossier),
+        "signature": {"authority": ["CƠ QUAN GIẢI QUYẾT HỒ SƠ"], "name": ""},
     }
 
 
+# The e-receipt's template and series (ký hiệu mẫu, ký hiệu biên lai): the agency registers
+# them with its tax authority; these are the portal's defaults (Decree 123/2020/NĐ-CP Art. 32
+# lists the contents; the symbols' format is not confirmed here).
+FEE_RECEIPT_FORM = "01BLP0-001"
+
+
 def _fee_receipt(dossier, extra) -> dict:
+    """The electronic fee receipt (biên lai thu phí, lệ phí điện tử), with the contents Decree
+    123/2020/NĐ-CP Art. 32 asks: its name, template symbol and series, number, the collecting
+    body and its tax code, the payer, the fee, the amount in figures and in words, the date."""
+    from portal.words import amount_in_words
+
     extra = extra or {}
     paid_at = parse_datetime(extra.get("paid_at", "")) if extra.get("paid_at") else None
-    amount = f"{int(extra.get('amount', 0)):,}".replace(",", ".")
+    amount = int(extra.get("amount", 0))
+    agency = dossier.agency
+    year = timezone.localtime(paid_at).year if paid_at else timezone.localdate().year
     return {
+        "summary": "(Biên lai điện tử)",
         "facts": [
-            ["Đơn vị thu", dossier.agency.name],
+            ["Ký hiệu mẫu biên lai", FEE_RECEIPT_FORM],
+            ["Ký hiệu biên lai", f"BL{year % 100:02d}E"],
+            ["Đơn vị thu phí, lệ phí", agency.name],
+            ["Mã số thuế", agency.tax_code or "(chưa khai báo)"],
+            ["Địa chỉ", agency.address or ""],
             ["Người nộp", dossier.applicant_name],
+            ["Địa chỉ người nộp", dossier.applicant_address or ""],
             ["Mã hồ sơ", dossier.code or ""],
-            ["Nội dung thu", f"Phí, lệ phí giải quyết thủ tục “{dossier.version.name}”"],
-            ["Số tiền", f"{amount} đồng"],
+            ["Tên loại phí, lệ phí", f"Phí, lệ phí giải quyết thủ tục “{dossier.version.name}”"],
+            ["Số tiền", f"{amount:,}".replace(",", ".") + " đồng"],
+            ["Bằng chữ", amount_in_words(amount)],
             ["Hình thức thanh toán", "Thanh toán trực tuyến"],
             ["Mã giao dịch", f"{extra.get('order_ref', '')} / {extra.get('transaction_no', '')}"],
             ["Thời gian thanh toán", _when(paid_at)],
         ],
+        "signature": {"authority": ["ĐƠN VỊ THU PHÍ, LỆ PHÍ"], "name": ""},
     }
 
 
@@ -339,6 +543,23 @@ BUILDERS = {
 }
 
 
+def build(dossier, kind: str, *, extra: dict | None = None, actor=None):
+    """The paper of `kind` for the dossier: (title, template, content, paper size)."""
+    extra = dict(extra or {})
+    extra.setdefault("actor", actor)
+    context = BUILDERS[kind](dossier, extra)
+    title, form_number, paper = TITLES.get(kind, (None, "", "A4"))
+    heading = context.pop("title", None) or title
+    template = context.pop("template", "documents/form.html")
+    context["form_number"] = form_number
+    context["heading"] = heading
+    if context.get("summary") and not context["summary"].startswith("("):
+        title = f"{heading} {_lowered(context['summary'])}"  # "QUYẾT ĐỊNH về việc …"
+    else:
+        title = heading
+    return title, template, context, paper
+
+
 def issue(
     dossier,
     kind: str,
@@ -352,14 +573,11 @@ def issue(
     and signed by `agency`: by default the resolving agency; the receiving desk's papers
     (receipt, refusal, the desk's supplement request, certified copies) by the body whose desk
     received the dossier."""
-    context = BUILDERS[kind](dossier, extra)
-    title, form_number, paper = TITLES.get(kind, (None, "", "A4"))
-    title = context.pop("title", None) or title
-    context["form_number"] = form_number
+    title, template, context, paper = build(dossier, kind, extra=extra, actor=actor)
     return signing.document_request(
         kind=kind,
         title=title,
-        template="documents/form.html",
+        template=template,
         context=context,
         agency=agency or dossier.agency,
         owner=dossier,

@@ -255,7 +255,7 @@ def register(request):
     rows = selectors.register_rows(agency=request.user.agency, start=start, end=end)
     if request.method == "POST":
         document = register_.pdf_request(
-            agency=request.user.agency, actor=request.user, rows=rows, start=start, end=end
+            agency=request.user.agency, actor=request.user, start=start, end=end
         )
         messages.success(request, _("The register is being prepared as a signed PDF."))
         return redirect(reverse("office:register") + f"?start={start}&end={end}&doc={document.pk}")

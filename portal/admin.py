@@ -70,7 +70,7 @@ class UserAdmin(DjangoUserAdmin):
             _("Personal details"),
             {"fields": ["full_name", "phone", "citizen_id", "date_of_birth", "gender", "address"]},
         ),
-        (_("Work"), {"fields": ["agency", "language"]}),
+        (_("Work"), {"fields": ["agency", "position", "signing_authority", "language"]}),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},

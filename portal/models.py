@@ -128,6 +128,37 @@ class Agency(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # What its papers need (Decree 30/2020/NĐ-CP Appendix I; Decree 123/2020/NĐ-CP Art. 32).
+    place_name = models.CharField(
+        _("place name on papers"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "The place before the date on the agency's papers (địa danh), e.g. Hà Nội, or Ba Đình "
+            "for a ward. Empty: Hà Nội."
+        ),
+    )
+    head_title = models.CharField(
+        _("title of the head"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "The head's title in the signature block (Giám đốc, Chủ tịch, Bộ trưởng). Empty: the "
+            "usual title for the agency's level."
+        ),
+    )
+    head_name = models.CharField(
+        _("name of the head"),
+        max_length=150,
+        blank=True,
+        help_text=_("Signs the papers the head signs (Mẫu 04, the apology and new date)."),
+    )
+    tax_code = models.CharField(
+        _("tax code"),
+        max_length=14,
+        blank=True,
+        help_text=_("Printed on the electronic fee receipts the agency issues."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -143,6 +174,17 @@ class Agency(models.Model):
         return self.kind == self.Kind.SERVICE_CENTRE
 
     def clean(self):
+        if self.tax_code:
+            from stdnum import exceptions as stdnum_errors
+            from stdnum.vn import mst
+
+            try:
+                self.tax_code = mst.compact(self.tax_code)
+                mst.validate(self.tax_code)
+            except stdnum_errors.ValidationError:
+                raise ValidationError(
+                    {"tax_code": _("Enter the tax code of 10 digits (13 for a branch).")}
+                ) from None
         if self.is_service_centre and self.service_centre_id is not None:
             raise ValidationError(
                 {"service_centre": _("A service centre receives its dossiers itself.")}
@@ -179,6 +221,26 @@ class Agency(models.Model):
                     )
                 }
             )
+
+    # The head's usual title by level (the signature block's wording when head_title is empty).
+    HEAD_TITLES = {
+        "ministry": "Bộ trưởng",
+        "province_committee": "Chủ tịch",
+        "province": "Giám đốc",
+        "commune": "Chủ tịch",
+    }
+
+    @property
+    def head_title_or_default(self) -> str:
+        if self.head_title:
+            return self.head_title
+        if self.is_service_centre:
+            return "Giám đốc"
+        return self.HEAD_TITLES.get(self.level, "Thủ trưởng cơ quan")
+
+    @property
+    def place(self) -> str:
+        return self.place_name or "Hà Nội"
 
     @property
     def governing_body(self) -> str:
@@ -294,6 +356,26 @@ class User(AbstractBaseUser, PermissionsMixin):
         on_delete=models.PROTECT,
         related_name="staff",
         help_text=_("Staff only: the agency this officer works for"),
+    )
+    position = models.CharField(
+        _("position"),
+        max_length=100,
+        blank=True,
+        help_text=_("Staff only: the position printed under a signature, e.g. Phó Giám đốc."),
+    )
+    signing_authority = models.CharField(
+        _("signs as"),
+        max_length=8,
+        blank=True,
+        choices=[
+            ("head", _("the head of the agency")),
+            ("kt", _("deputy, on behalf of the head (KT.)")),
+            ("tl", _("by order of the head (TL.)")),
+        ],
+        help_text=_(
+            "How a leader signs the agency's results: the signing authority's wording over the "
+            "signature (Decree 30/2020/NĐ-CP Appendix I)."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(

@@ -289,6 +289,8 @@ SIGNING_TRUST_ROOTS = env.list(
 )
 # Documents still pending after this many minutes are re-enqueued by the sweeper.
 SIGNING_SWEEP_AFTER_MINUTES = env.int("SIGNING_SWEEP_AFTER_MINUTES", default=10)
+# A document of many lines (the register) is rendered this many lines at a time (signing/render.py).
+DOCUMENT_PART_LINES = 2000
 if PRODUCTION and not SIGNING_KEK:
     raise ImproperlyConfigured("PORTAL_ENV=production needs SIGNING_KEK (see .env.example)")
 

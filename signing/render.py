@@ -76,6 +76,61 @@ def render_html(template: str, context: dict) -> str:
     return render_to_string(template, context)
 
 
+def page_count(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def render_parts(template: str, context: dict, lines, *, part_lines: int) -> bytes:
+    """A document with any number of table lines, rendered `part_lines` at a time and joined
+    into one PDF, so that memory stays that of one part whatever the length (WeasyPrint lays a
+    whole document out at once: a 100,000-line register would hold 4,000 pages of boxes).
+
+    Each part is its own HTML document: the first carries the header and title, the last the
+    signature; a part after the first starts on a new page, goes on with the page numbers
+    (`page_offset`) and numbers its lines on from the part before (`first_line`)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    iterator = iter(lines)
+    part = _take(iterator, part_lines)
+    pages = 0
+    first_line = 1
+    while True:
+        following = _take(iterator, part_lines) if len(part) == part_lines else []
+        html = render_html(
+            template,
+            {
+                **context,
+                "rows": [[str(first_line + n), *line] for n, line in enumerate(part)],
+                "continuation": pages > 0,
+                "more_follows": bool(following),
+                "page_offset": pages + 1,
+            },
+        )
+        pdf = render_pdf(html)
+        reader = PdfReader(io.BytesIO(pdf))
+        writer.append(reader)
+        pages += len(reader.pages)
+        first_line += len(part)
+        if not following:
+            break
+        part = following
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _take(iterator, count: int) -> list:
+    part = []
+    for line in iterator:
+        part.append(line)
+        if len(part) == count:
+            break
+    return part
+
+
 def render_pdf(html: str) -> bytes:
     return runner.run(_render_pdf, html)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from signing import certificates, keys, pdfsign, render
+from signing import certificates, keys, pdfsign, render, sources
 from signing.models import Document
 from signing.signals import document_signed
 
@@ -61,6 +61,30 @@ def verify_url(document: Document) -> str:
     return settings.SITE_URL + reverse("signing:verify", args=[document.verification_code])
 
 
+def render_document(document: Document, *, signer: str, signed_at) -> bytes:
+    """The document's PDF as it will be signed: its template over its content and what the
+    signature adds (signer, time, the verification link and its QR). A document whose lines a
+    provider gives (signing.sources: a register) is rendered in parts, any length."""
+    url = verify_url(document)
+    context = {
+        **document.context,
+        "document": document,
+        "agency": document.agency,
+        "signer": signer,
+        "signed_at": signed_at,
+        "signed_at_iso": signed_at.isoformat(),
+        "verify_url": url,
+        "qr_src": "qr:" + url,
+    }
+    with override(settings.LANGUAGE_CODE):
+        lines = sources.lines_of(document)
+        if lines is not None:
+            return render.render_parts(
+                document.template, context, lines, part_lines=settings.DOCUMENT_PART_LINES
+            )
+        return render.render_pdf(render.render_html(document.template, context))
+
+
 def _fail(document: Document, message: str) -> Document:
     document.mark_failed(message)
     document.save(update_fields=["status", "error", "attempts"])
@@ -96,25 +120,10 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
     if problems:
         return _fail(document, " ".join(problems))
     started = time.perf_counter()
-    url = verify_url(document)
     signed_at = timezone.localtime().replace(microsecond=0)
     signer = certificates.signer_name(certificate)
     try:
-        with override(settings.LANGUAGE_CODE):
-            html = render.render_html(
-                document.template,
-                {
-                    **document.context,
-                    "document": document,
-                    "agency": document.agency,
-                    "signer": signer,
-                    "signed_at": signed_at,
-                    "signed_at_iso": signed_at.isoformat(),
-                    "verify_url": url,
-                    "qr_src": "qr:" + url,
-                },
-            )
-        pdf = render.render_pdf(html)
+        pdf = render_document(document, signer=signer, signed_at=signed_at)
         rendered = time.perf_counter()
         signed = pdfsign.sign_pdf(
             pdf,

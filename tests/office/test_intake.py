@@ -337,7 +337,7 @@ def test_who_files_for_whom(people, version, who, details, stored):
     facts = dict(slips.BUILDERS["receipt"](dossier, {})["facts"])
     today = timezone.localdate()
     [row] = register_rows(agency=dossier.agency, start=today, end=today)
-    filer_cell = line(row)[2]
+    filer_cell = line(row)[3]  # Mẫu 06: Tên cá nhân, tổ chức
     body = _office_api(people.desk).get(f"/api/v1/office/dossiers/{dossier.public_id}/").json()
     if dossier.filer_role == "organisation":
         assert "0100109106" in facts["Tổ chức đề nghị"] and "MST 0100109106" in filer_cell

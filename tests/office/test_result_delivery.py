@@ -100,7 +100,7 @@ def test_the_desk_sends_the_result_by_post_and_records_its_delivery(people, engl
     )
     today = timezone.localdate()
     [row] = [r for r in register_rows(agency=dossier.agency, start=today, end=today)]
-    assert "VNPost: EB123456789VN" in line(row)[8]
+    assert "VNPost: EB123456789VN" in line(row)[10]  # Mẫu 06: Trả kết quả
 
     assert actions.available_actions(fresh(dossier), people.desk) == ["record_delivery"]
     with pytest.raises(ValidationError) as early:

@@ -28,6 +28,6 @@ def test_stopping_issues_a_signed_notice_the_applicant_sees(
     assert fresh(dossier).state == State.STOPPED
     (notice,) = documents_of(dossier, "stop_notice")  # among the applicant's documents
     assert notice.status == Document.Status.SIGNED, notice.error
-    assert notice.title == "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"
+    assert notice.title == "THÔNG BÁO về việc dừng giải quyết hồ sơ"
     assert "Lý do: Công dân đề nghị dừng giải quyết." in notice.context["closing"]
     assert notice.pdf.read(5) == b"%PDF-"

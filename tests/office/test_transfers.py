@@ -14,7 +14,7 @@ from office import selectors, slips
 from office import services as workflow
 from office.actions import available_actions
 from office.intake import Received, component_certify, dossier_intake
-from office.register import line
+from office.register import HEADINGS, line
 from office.views import _tabs
 from portal.models import Agency
 from signing.models import Document
@@ -230,10 +230,15 @@ def test_the_result_goes_back_to_the_centre_which_returns_it(version, people, ce
     today = timezone.localdate()
     for register_of, other in ((centre, agency), (agency, centre)):
         [row] = selectors.register_rows(agency=register_of, start=today, end=today)
-        cell = line(row)[6]
-        assert cell.startswith(other.name)
-        assert f"chuyển xử lý: {timezone.localtime(dossier.transferred_at):%d/%m/%Y %H:%M}" in cell
-        assert "nhận kết quả: " in cell
+        cells = dict(zip(HEADINGS, line(row), strict=True))
+        assert f"liên thông: {other.name}" in cells["Ghi chú"]
+        assert cells["Cơ quan chủ trì giải quyết"] == agency.name
+        assert cells["Chuyển hồ sơ đến cơ quan giải quyết"] == (
+            f"{timezone.localtime(dossier.transferred_at):%d/%m/%Y\n%H:%M}"
+        )
+        assert cells["Nhận kết quả từ cơ quan giải quyết"] == (
+            f"{timezone.localtime(dossier.result_transferred_at):%d/%m/%Y\n%H:%M}"
+        )
     # A register of a third agency does not list it.
     assert not selectors.register_rows(
         agency=people.stranger.agency, start=today, end=today

@@ -40,10 +40,10 @@ def header(agency, tmp_path) -> str:
     above_title = text.split("GIẤY TIẾP NHẬN HỒ SƠ")[0]
     # The left column of the header: what stands before the motto on each line.
     lines = [
-        line.split("CỘNG HÒA")[0].split("Độc lập")[0].strip()
+        line.split("CỘNG HÒA")[0].split("Độc lập")[0].split("Hà Nội, ngày")[0].strip()
         for line in above_title.splitlines()
-        if "Hà Nội, ngày" not in line
     ]
+    lines = [line for line in lines if not line.startswith("Số:")]  # the number line
     return " ".join(line for line in lines if line)
 
 

@@ -1050,8 +1050,12 @@ def test_approval_signs_the_result_and_resolves_the_dossier(
         workflow.dossier_approve(dossier=dossier, actor=people.leader)
     row = fresh(dossier)
     result = signed_now(row, "result")
-    assert result.title == (version.result or "KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH")
-    assert "Cấp bản sao văn bằng." in result.context["closing"]
+    # A decision (Decree 30/2020/NĐ-CP Appendix I): its summary, the article granting the request,
+    # the legal bases of the procedure, the approving leader as the signer.
+    assert result.title == f"QUYẾT ĐỊNH về việc {version.name[0].lower()}{version.name[1:]}"
+    assert result.template == "documents/decision.html"
+    assert result.context["articles"][0] == "Cấp bản sao văn bằng."
+    assert result.context["signature"]["name"] == people.leader.full_name
     assert (row.state, row.status_code) == (State.RESOLVED, 9)
     assert row.resolved_at is not None
     assert row.timeliness == Timeliness.EARLY  # resolved days before the due date
@@ -1069,8 +1073,9 @@ def test_a_denial_is_a_signed_refusal_letter(
         workflow.dossier_approve(dossier=dossier, actor=people.leader)
     row = fresh(dossier)
     letter = signed_now(row, "result")
-    assert letter.title == "THÔNG BÁO TỪ CHỐI GIẢI QUYẾT HỒ SƠ"
-    assert letter.context["closing"] == ["Không đủ điều kiện."]
+    assert letter.title == f"THÔNG BÁO về việc không giải quyết hồ sơ {row.code}"
+    assert letter.context["closing"][0] == "Không đủ điều kiện."
+    assert letter.context["signature"]["name"] == people.leader.full_name
     assert (row.state, row.decision) == (State.RESOLVED, Decision.DENY)
 
 
