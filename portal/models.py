@@ -128,6 +128,15 @@ class Agency(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # Decree 30/2020 Art. 5: a result signed by the competent person and by the organisation.
+    requires_personal_signature = models.BooleanField(
+        _("results need the leader's personal signature"),
+        default=False,
+        help_text=_(
+            "A leader may approve a result only with an active personal signing certificate; "
+            "the result is signed by the leader, then by the agency."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -291,6 +291,17 @@ SIGNING_TRUST_ROOTS = env.list(
 SIGNING_SWEEP_AFTER_MINUTES = env.int("SIGNING_SWEEP_AFTER_MINUTES", default=10)
 if PRODUCTION and not SIGNING_KEK:
     raise ImproperlyConfigured("PORTAL_ENV=production needs SIGNING_KEK (see .env.example)")
+# The leaders' personal signatures: the PKCS#11 module of their tokens (SoftHSM2 in the demo and
+# the tests, whose tokens live in SIGNING_SOFTHSM_DIR unless SOFTHSM2_CONF says otherwise).
+SIGNING_PKCS11_MODULE = env.str("SIGNING_PKCS11_MODULE", default="/usr/lib/softhsm/libsofthsm2.so")
+SIGNING_SOFTHSM_DIR = Path(
+    env.str("SIGNING_SOFTHSM_DIR", default=str(BASE_DIR / "var" / "softhsm"))
+)
+# A local Cloud Signature Consortium (CSC API v2) service for development and tests, at
+# /signing/csc-simulator/ (keys in SoftHSM2). Production refuses to start with it.
+CSC_SIMULATOR = env.bool("CSC_SIMULATOR", default=not PRODUCTION)
+if PRODUCTION and CSC_SIMULATOR:
+    raise ImproperlyConfigured("CSC_SIMULATOR cannot be on with PORTAL_ENV=production")
 
 # --- Dossiers (submissions/) -------------------------------------------------------------------
 UPLOAD_MAX_FILE_MB = env.int("UPLOAD_MAX_FILE_MB", default=10)
