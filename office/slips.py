@@ -347,6 +347,7 @@ def issue(
     revision: int = 1,
     extra: dict | None = None,
     agency=None,
+    personal_certificate=None,
 ):
     """Ask for the signed document of `kind` for the dossier (rendered after commit), issued
     and signed by `agency`: by default the resolving agency; the receiving desk's papers
@@ -356,6 +357,11 @@ def issue(
     title, form_number, paper = TITLES.get(kind, (None, "", "A4"))
     title = context.pop("title", None) or title
     context["form_number"] = form_number
+    if personal_certificate is not None:  # signed by the leader first (results only)
+        context["personal_signer"] = {
+            "full_name": personal_certificate.user.full_name,
+            "title": personal_certificate.position,
+        }
     return signing.document_request(
         kind=kind,
         title=title,
@@ -366,4 +372,5 @@ def issue(
         revision=revision,
         paper=paper,
         actor=actor,
+        personal_certificate=personal_certificate,
     )

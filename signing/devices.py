@@ -5,14 +5,13 @@ The PIN is used here, in the leader's request, and nowhere else: never stored, n
 never put in a Celery message. Each signature is one login, one C_Sign (a few ms), one logout.
 """
 
-import functools
 import hashlib
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from signing import pkcs11lib
 from signing.models import PersonalCertificate
 
 WRONG_PIN = _("The PIN is wrong. Nothing was signed; enter the PIN again.")
@@ -65,17 +64,6 @@ def signature_mechanism(row: PersonalCertificate) -> str:
 SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 
 
-@functools.cache
-def pkcs11_lib(path: str):
-    import pkcs11
-
-    if "softhsm" in path:
-        from signing import softhsm
-
-        softhsm.ensure_config()
-    return pkcs11.lib(path)
-
-
 def pkcs11_sign_digest(
     *, token_label: str, key_label: str, key_id: str, pin: str, digest: bytes, key_type: str
 ) -> bytes:
@@ -87,7 +75,7 @@ def pkcs11_sign_digest(
     from pkcs11.util.ec import encode_ecdsa_signature
 
     try:
-        token = pkcs11_lib(settings.SIGNING_PKCS11_MODULE).get_token(token_label=token_label)
+        token = pkcs11lib.load().get_token(token_label=token_label)
         with token.open(user_pin=pin) as session:
             find = {"object_class": ObjectClass.PRIVATE_KEY}
             if key_id:

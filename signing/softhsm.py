@@ -3,34 +3,19 @@ simulator's), with the key pair generated on the token, sensitive and not extrac
 leader's token is a USB device issued with its certificate; this stands in for it.
 
 SoftHSM2 reads its configuration (where the tokens live) from SOFTHSM2_CONF when the library is
-loaded, once per process: `ensure_config` points it at SIGNING_SOFTHSM_DIR unless it is set.
+loaded (signing.pkcs11lib).
 """
 
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 
+from signing import pkcs11lib
+
 SO_PIN_SUFFIX = "-so"  # the demo's security-officer PIN: the user PIN + this (demo tokens only)
-
-
-def ensure_config() -> Path:
-    """The SoftHSM2 configuration in force, written under SIGNING_SOFTHSM_DIR if none is set."""
-    if os.environ.get("SOFTHSM2_CONF"):
-        return Path(os.environ["SOFTHSM2_CONF"])
-    directory = Path(settings.SIGNING_SOFTHSM_DIR)
-    tokens = directory / "tokens"
-    tokens.mkdir(parents=True, exist_ok=True)
-    conf = directory / "softhsm2.conf"
-    conf.write_text(
-        f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n"
-        "slots.removable = false\n"
-    )
-    os.environ["SOFTHSM2_CONF"] = str(conf)
-    return conf
 
 
 def _util() -> str:
@@ -41,25 +26,21 @@ def _util() -> str:
 
 
 def token_exists(label: str) -> bool:
-    from signing import devices
-
-    ensure_config()
-    lib = devices.pkcs11_lib(settings.SIGNING_PKCS11_MODULE)
+    pkcs11lib.ensure_softhsm_config()
+    lib = pkcs11lib.load(settings.SIGNING_PKCS11_MODULE)
     return any(token.label == label for token in lib.get_tokens())
 
 
 def init_token(label: str, *, pin: str, so_pin: str | None = None) -> None:
-    ensure_config()
+    pkcs11lib.ensure_softhsm_config()
     subprocess.run(  # noqa: S603 - softhsm2-util with arguments we make
         [_util(), "--init-token", "--free", "--label", label, "--pin", pin,
          "--so-pin", so_pin or pin + SO_PIN_SUFFIX],
         check=True, capture_output=True, env=os.environ.copy(),
     )  # fmt: skip
-    from signing import devices
-
     # SoftHSM2 reads its tokens when the library is initialised: a process that loaded it
     # before sees the new token only once it initialises it again.
-    devices.pkcs11_lib(settings.SIGNING_PKCS11_MODULE).reinitialize()
+    pkcs11lib.load(settings.SIGNING_PKCS11_MODULE).reinitialize()
 
 
 def generate_key(label: str, *, pin: str, key_label: str, key_id: bytes):
@@ -68,9 +49,7 @@ def generate_key(label: str, *, pin: str, key_label: str, key_id: bytes):
     from pkcs11 import Attribute, KeyType
     from pkcs11.util.ec import encode_named_curve_parameters
 
-    from signing import devices
-
-    token = devices.pkcs11_lib(settings.SIGNING_PKCS11_MODULE).get_token(token_label=label)
+    token = pkcs11lib.load(settings.SIGNING_PKCS11_MODULE).get_token(token_label=label)
     with token.open(user_pin=pin, rw=True) as session:
         params = session.create_domain_parameters(
             KeyType.EC,
@@ -107,9 +86,7 @@ def private_key_attributes(label: str, *, pin: str, key_label: str) -> dict:
     """What the token says of the private key (for the tests: sensitive, not extractable)."""
     from pkcs11 import Attribute, ObjectClass
 
-    from signing import devices
-
-    token = devices.pkcs11_lib(settings.SIGNING_PKCS11_MODULE).get_token(token_label=label)
+    token = pkcs11lib.load(settings.SIGNING_PKCS11_MODULE).get_token(token_label=label)
     with token.open(user_pin=pin) as session:
         key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=key_label)
         return {

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.models import User
-from signing import certificates, images, pki, softhsm
+from signing import certificates, images, pkcs11lib, pki, softhsm
 from signing.models import PersonalCertificate
 
 KEY_LABEL = "signing"
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if softhsm.token_exists(label):
             raise CommandError(
                 f"Token {label} exists without a certificate in force: remove it from "
-                f"{softhsm.ensure_config()} to start again"
+                f"{pkcs11lib.ensure_softhsm_config()} to start again"
             )
         softhsm.init_token(label, pin=pin)
         key_id = hashlib.sha256(label.encode()).digest()[:8]
