@@ -173,7 +173,7 @@ def test_the_leader_signs_with_the_pin_and_the_agency_seals_after(
     assert Document.objects.get(pk=document.pk).sha256 == document.sha256
 
 
-class pdfsig:  # noqa: N801 - the field names as pdfsig prints them
+class pdfsig:  # the field names as pdfsig prints them
     PERSONAL = pdfsign.PERSONAL_FIELD_NAME
     ORG = pdfsign.FIELD_NAME
 
@@ -203,7 +203,7 @@ def test_a_locked_token_is_named(awaiting, leader, monkeypatch):
     """SoftHSM2 never locks a PIN, so the token's answer is stood in for here."""
     from pkcs11 import exceptions as p11
 
-    dossier, document = awaiting
+    _dossier, document = awaiting
 
     class Locked:
         def get_token(self, **kwargs):

@@ -1,11 +1,12 @@
 import hashlib
+import secrets
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.models import User
-from signing import certificates, images, pkcs11lib, pki, softhsm
+from signing import certificates, images, pki, softhsm
 from signing.models import PersonalCertificate
 
 KEY_LABEL = "signing"
@@ -32,12 +33,8 @@ class Command(BaseCommand):
         if certificates.personal_certificate_for(user) is not None:
             self.stdout.write(f"  {email} has a personal certificate in force")
             return
-        label = "dvc-" + hashlib.sha256(email.encode()).hexdigest()[:12]
-        if softhsm.token_exists(label):
-            raise CommandError(
-                f"Token {label} exists without a certificate in force: remove it from "
-                f"{pkcs11lib.ensure_softhsm_config()} to start again"
-            )
+        # A new token each time (a database made afresh forgets the earlier ones' certificates).
+        label = f"dvc-{hashlib.sha256(email.encode()).hexdigest()[:8]}-{secrets.token_hex(4)}"
         softhsm.init_token(label, pin=pin)
         key_id = hashlib.sha256(label.encode()).digest()[:8]
         public_key = softhsm.generate_key(label, pin=pin, key_label=KEY_LABEL, key_id=key_id)
