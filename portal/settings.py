@@ -297,11 +297,6 @@ SIGNING_PKCS11_MODULE = env.str("SIGNING_PKCS11_MODULE", default="/usr/lib/softh
 SIGNING_SOFTHSM_DIR = Path(
     env.str("SIGNING_SOFTHSM_DIR", default=str(BASE_DIR / "var" / "softhsm"))
 )
-# A local Cloud Signature Consortium (CSC API v2) service for development and tests, at
-# /signing/csc-simulator/ (keys in SoftHSM2). Production refuses to start with it.
-CSC_SIMULATOR = env.bool("CSC_SIMULATOR", default=not PRODUCTION)
-if PRODUCTION and CSC_SIMULATOR:
-    raise ImproperlyConfigured("CSC_SIMULATOR cannot be on with PORTAL_ENV=production")
 
 # --- Dossiers (submissions/) -------------------------------------------------------------------
 UPLOAD_MAX_FILE_MB = env.int("UPLOAD_MAX_FILE_MB", default=10)

@@ -102,9 +102,9 @@ def sign(row: PersonalCertificate, data: bytes, *, pin: str) -> bytes:
     digest = hashlib.sha256(data).digest()
     mechanism = signature_mechanism(row)
     if row.backend == PersonalCertificate.Backend.CSC:
-        from signing import csc
-
-        signature = csc.sign_digest(row, digest=digest, pin=pin, mechanism=mechanism)
+        # The CSC API v2 client (credentials/authorize → SAD, signatures/signHash) is not built
+        # yet: such a certificate cannot sign.
+        raise DeviceError(_("Remote signing (CSC) is not available yet. Nothing was signed."))
     else:
         signature = pkcs11_sign_digest(
             token_label=row.token_label,
