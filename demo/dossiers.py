@@ -178,6 +178,24 @@ def seed() -> int:
     return Dossier.objects.filter(applicant=citizen).count()
 
 
+def sign_one_result(*, pin: str) -> int:
+    """After `seed` committed: the leader signs one of the approved results with the token (the
+    other waits on the leader's dossier page, to show the signing step)."""
+    from signing import selectors as signing_selectors
+    from signing import services as signing_services
+
+    leader = User.objects.filter(email=LEADER).first()
+    done = (Dossier.State.RESOLVED, Dossier.State.RETURNED)
+    if Dossier.objects.filter(state__in=done, applicant__email=CITIZEN).exists():
+        return 0  # signed on an earlier run
+    for dossier in Dossier.objects.filter(state=Dossier.State.SIGNING, applicant__email=CITIZEN):
+        document = signing_selectors.document_awaiting_signature(owner=dossier, user=leader)
+        if document is not None:
+            signing_services.document_sign_personal(document=document, actor=leader, pin=pin)
+            return 1
+    return 0
+
+
 def hand_back_resolved() -> int:
     """The demo's last step, run after `seed` committed: one resolved dossier handed back."""
     desk = User.objects.filter(email=DESK).first()

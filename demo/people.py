@@ -58,6 +58,15 @@ USERS = [
     ("lanhdao.badinh@demo.dvc.vn", "Đỗ Văn Hùng", COMMUNE, [StaffRole.Role.LEADER], False),
 ]
 
+# The leaders' demo signing tokens (SoftHSM2, `make_leader_token`): their PIN, and the position
+# printed above each one's signature. Results of the demo agencies need both signatures.
+DEMO_TOKEN_PIN = "246810"  # noqa: S105 - printed by `make run`; demo tokens only
+LEADER_POSITIONS = {
+    "lanhdao@demo.dvc.vn": "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC",
+    "lanhdao.badinh@demo.dvc.vn": "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH",
+}
+PERSONAL_SIGNATURE_AGENCIES = (PROVINCE, COMMUNE)
+
 CITIZEN_PROFILE = {
     "phone": "0912345678",
     "citizen_id": "001090012345",
@@ -80,6 +89,7 @@ def seed() -> list[tuple[str, str]]:
                 "short_name": short_name,
                 "level": level,
                 "parent": by_code.get(parent),
+                "requires_personal_signature": code in PERSONAL_SIGNATURE_AGENCIES,
             },
         )
         by_code[code] = agency

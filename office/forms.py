@@ -278,3 +278,16 @@ class IntakeForm(forms.Form):
                 }
             )
         return rows
+
+
+class PinForm(forms.Form):
+    """The PIN of the leader's token (or of the remote signing credential): never stored."""
+
+    pin = forms.CharField(
+        label=gettext_lazy("PIN of your signing token"),
+        max_length=64,
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

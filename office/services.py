@@ -25,6 +25,7 @@ from portal.models import StaffRole, User
 from portal.workdays import WorkCalendar
 from procedures import windows
 from procedures.models import Channel
+from signing import selectors as signing_selectors
 from signing.models import Document
 from submissions import lifecycle
 from submissions import services as filing
@@ -269,13 +270,27 @@ def dossier_approve(*, dossier: Dossier, actor, expected_state: str | None = Non
             _("The fee is paid on delivery and is not paid yet: the specialist asks for it first."),
             code="unpaid",
         )
+    # Decree 30/2020 Art. 5: the result signed by the leader and by the agency, when the leader
+    # holds a personal certificate; an agency may require it.
+    personal = signing_selectors.personal_certificate_for(user=actor)
+    if personal is None and dossier.agency.requires_personal_signature:
+        raise ValidationError(
+            _(
+                "Your agency requires the leader's personal digital signature on results, and "
+                "you have no personal signing certificate in force. Ask the agency "
+                "administrator to register your certificate, then approve again."
+            ),
+            code="no_personal_certificate",
+        )
     lifecycle.take(dossier.approve, actor)
     dossier.save()
     lifecycle.record(
         dossier, actor=actor, action=EventAction.APPROVE, from_state=State.PENDING_APPROVAL
     )
     approvals = dossier.events.filter(action=EventAction.APPROVE).count()
-    slips.issue(dossier, DocumentKind.RESULT, actor=actor, revision=approvals)
+    slips.issue(
+        dossier, DocumentKind.RESULT, actor=actor, revision=approvals, personal_certificate=personal
+    )
     return dossier
 
 

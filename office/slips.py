@@ -568,12 +568,18 @@ def issue(
     revision: int = 1,
     extra: dict | None = None,
     agency=None,
+    personal_certificate=None,
 ):
     """Ask for the signed document of `kind` for the dossier (rendered after commit), issued
     and signed by `agency`: by default the resolving agency; the receiving desk's papers
     (receipt, refusal, the desk's supplement request, certified copies) by the body whose desk
     received the dossier."""
     title, template, context, paper = build(dossier, kind, extra=extra, actor=actor)
+    if personal_certificate is not None:  # signed by the leader first (results only)
+        context["personal_signer"] = {
+            "full_name": personal_certificate.user.full_name,
+            "title": personal_certificate.position,
+        }
     return signing.document_request(
         kind=kind,
         title=title,
@@ -584,4 +590,5 @@ def issue(
         revision=revision,
         paper=paper,
         actor=actor,
+        personal_certificate=personal_certificate,
     )

@@ -10,6 +10,8 @@ urlpatterns = [
     path("intake/", views.intake, name="intake"),
     path("dossiers/<uuid:public_id>/", views.dossier_page, name="dossier"),
     path("dossiers/<uuid:public_id>/files/<int:file_id>/", views.file_view, name="file"),
+    path("dossiers/<uuid:public_id>/sign/", views.sign, name="sign"),
+    path("dossiers/<uuid:public_id>/sign/pdf/", views.sign_pdf, name="sign_pdf"),
     path("dossiers/<uuid:public_id>/control-sheet/", views.control_sheet, name="control_sheet"),
     path(
         "dossiers/<uuid:public_id>/components/<int:component_id>/certify/",

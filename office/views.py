@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,8 @@ from office.actions import ACTIONS, ROLE_REFUSED, available_actions, may_attempt
 from portal import errors
 from portal.models import StaffRole
 from procedures.models import Procedure, ProcedureVersion
+from signing import selectors as signing_selectors
+from signing import services as signing_services
 from submissions import downloads
 from submissions import selectors as dossier_selectors
 from submissions.models import DocumentKind, Dossier
@@ -143,6 +145,7 @@ def _render_dossier(request, dossier, *, bound=None, status=200):
         "can_certify": selectors.is_desk_of(request.user, dossier.front_agency_id),
         "action_forms": action_forms,
         "open_action": bound[0] if bound else "",
+        "to_sign": signing_selectors.document_awaiting_signature(owner=dossier, user=request.user),
         "now": timezone.now(),
     }
     return render(request, "office/dossier.html", context, status=status)
@@ -183,6 +186,64 @@ def act(request, public_id, action: str):
         return _render_dossier(request, dossier, bound=(action.name, form), status=400)
     messages.success(request, _("Done: %(action)s.") % {"action": action.label})
     return redirect("office:dossier", dossier.public_id)
+
+
+def _awaiting(request, dossier):
+    document = signing_selectors.document_awaiting_signature(owner=dossier, user=request.user)
+    if document is None:
+        raise Http404
+    return document
+
+
+@_officer
+@require_http_methods(["GET", "POST"])
+def sign(request, public_id):
+    """The leader's personal signature: the exact PDF that will be signed, and the token's PIN
+    (used in this request only, never stored or queued)."""
+    dossier = _dossier(request, public_id)
+    document = signing_selectors.document_awaiting_signature(owner=dossier, user=request.user)
+    if document is None:
+        if request.method == "POST":
+            messages.error(request, _("This document is no longer waiting for your signature."))
+        return redirect("office:dossier", dossier.public_id)
+    form = office_forms.PinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signing_services.document_sign_personal(
+                document=document, actor=request.user, pin=form.cleaned_data["pin"]
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            if errors.is_conflict(exc):
+                messages.error(request, " ".join(exc.messages))
+                return redirect("office:dossier", dossier.public_id)
+            errors.add_to_form(form, exc)
+        else:
+            messages.success(
+                request, _("Signed. The agency's signature is being added to the document.")
+            )
+            return redirect("office:dossier", dossier.public_id)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "office/sign.html",
+        {"dossier": dossier, "document": document, "form": form},
+        status=status,
+    )
+
+
+@_officer
+@require_GET
+@xframe_options_sameorigin
+def sign_pdf(request, public_id):
+    """The prepared PDF, exactly the bytes the leader's signature will cover."""
+    document = _awaiting(request, _dossier(request, public_id))
+    return FileResponse(
+        document.prepared_pdf.open("rb"),
+        filename=f"{document.verification_code}.pdf",
+        content_type="application/pdf",
+    )
 
 
 @_officer

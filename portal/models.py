@@ -159,6 +159,15 @@ class Agency(models.Model):
         blank=True,
         help_text=_("Printed on the electronic fee receipts the agency issues."),
     )
+    # Decree 30/2020 Art. 5: a result signed by the competent person and by the organisation.
+    requires_personal_signature = models.BooleanField(
+        _("results need the leader's personal signature"),
+        default=False,
+        help_text=_(
+            "A leader may approve a result only with an active personal signing certificate; "
+            "the result is signed by the leader, then by the agency."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -293,6 +293,12 @@ SIGNING_SWEEP_AFTER_MINUTES = env.int("SIGNING_SWEEP_AFTER_MINUTES", default=10)
 DOCUMENT_PART_LINES = 2000
 if PRODUCTION and not SIGNING_KEK:
     raise ImproperlyConfigured("PORTAL_ENV=production needs SIGNING_KEK (see .env.example)")
+# The leaders' personal signatures: the PKCS#11 module of their tokens (SoftHSM2 in the demo and
+# the tests, whose tokens live in SIGNING_SOFTHSM_DIR unless SOFTHSM2_CONF says otherwise).
+SIGNING_PKCS11_MODULE = env.str("SIGNING_PKCS11_MODULE", default="/usr/lib/softhsm/libsofthsm2.so")
+SIGNING_SOFTHSM_DIR = Path(
+    env.str("SIGNING_SOFTHSM_DIR", default=str(BASE_DIR / "var" / "softhsm"))
+)
 
 # --- Dossiers (submissions/) -------------------------------------------------------------------
 UPLOAD_MAX_FILE_MB = env.int("UPLOAD_MAX_FILE_MB", default=10)

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the portal needs, only those missing.
-#   system-deps.sh run    what the site needs (WeasyPrint's libraries, fonts, gettext)
+#   system-deps.sh run    what the site needs (WeasyPrint's libraries, fonts, gettext, and
+#                         SoftHSM2: the leaders' demo PKCS#11 tokens and the CSC simulator's keys)
 #   system-deps.sh test   + headless Chromium, poppler (pdfsig) and NSS tools for the tests
 #   system-deps.sh bench  + wrk for the HTTP benchmarks
 set -euo pipefail
 mode=${1:-run}
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-noto-core
-          fonts-dejavu-core gettext)
+          fonts-dejavu-core gettext softhsm2)
 if [ "$mode" = test ]; then
   packages+=(chromium poppler-utils libnss3-tools)
 elif [ "$mode" = bench ]; then

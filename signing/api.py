@@ -35,6 +35,17 @@ class SignedDocumentOutput(serializers.Serializer):
         return request.build_absolute_uri(url) if request else url
 
 
+class SignatureOutput(serializers.Serializer):
+    field = serializers.CharField()
+    signer = serializers.CharField()
+    certificate_serial = serializers.CharField()
+    issuer = serializers.CharField()
+    signed_at = serializers.CharField()
+    intact = serializers.BooleanField()
+    valid = serializers.BooleanField()
+    trusted = serializers.BooleanField()
+
+
 class VerdictOutput(serializers.Serializer):
     verdict = serializers.CharField(source="code")
     message = serializers.CharField()
@@ -42,6 +53,7 @@ class VerdictOutput(serializers.Serializer):
     signer = serializers.CharField()
     signed_at = serializers.CharField()
     details = serializers.ListField(child=serializers.CharField())
+    signatures = SignatureOutput(many=True)
     document = SignedDocumentOutput(allow_null=True)
 
 

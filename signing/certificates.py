@@ -125,11 +125,17 @@ def certificate_for_signing(agency) -> SigningCertificate | None:
     )
 
 
-def load_x509(row: SigningCertificate) -> x509.Certificate:
+def load_x509(row) -> x509.Certificate:
+    """The certificate of a SigningCertificate or a PersonalCertificate."""
     return x509.load_pem_x509_certificate(row.certificate_pem.encode())
 
 
 def signer_name(row: SigningCertificate) -> str:
+    return _name(load_x509(row))
+
+
+def personal_signer_name(row) -> str:
+    """The common name of a personal certificate (the leader's full name)."""
     return _name(load_x509(row))
 
 
@@ -164,3 +170,80 @@ def load_signer(row: SigningCertificate):
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@transaction.atomic
+def personal_certificate_register(
+    *,
+    user,
+    certificate_pem: str,
+    chain_pem: str = "",
+    position: str = "",
+    backend: str = "pkcs11",
+    token_label: str = "",
+    key_label: str = "",
+    key_id: str = "",
+    csc_service_url: str = "",
+    csc_credential_id: str = "",
+    signature_png: bytes | None = None,
+):
+    """Register a staff member's personal certificate (its key stays on the token or at the
+    signing service: nothing secret is stored). Refused, storing nothing, when the certificate
+    cannot sign now; the staff member's other certificates of the same backend are deactivated."""
+    from django.core.files.base import ContentFile
+
+    from signing.models import PersonalCertificate
+
+    try:
+        cert = x509.load_pem_x509_certificate(certificate_pem.encode())
+    except ValueError as exc:
+        raise ValidationError(_("This is not a PEM certificate."), code="pem") from exc
+    errors = usability_errors(cert)
+    if errors:
+        raise ValidationError(errors, code="unusable")
+    fingerprint = cert.fingerprint(hashes.SHA256()).hex()
+    if PersonalCertificate.objects.filter(sha256=fingerprint).exists():
+        raise ValidationError(_("This certificate has been registered already."), code="duplicate")
+    PersonalCertificate.objects.filter(user=user, is_active=True).update(is_active=False)
+    row = PersonalCertificate(
+        user=user,
+        position=position,
+        subject=cert.subject.rfc4514_string()[:500],
+        issuer=cert.issuer.rfc4514_string()[:500],
+        serial=format(cert.serial_number, "x"),
+        sha256=fingerprint,
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+        chain_pem=chain_pem,
+        backend=backend,
+        token_label=token_label,
+        key_label=key_label,
+        key_id=key_id,
+        csc_service_url=csc_service_url,
+        csc_credential_id=csc_credential_id,
+    )
+    if signature_png:
+        row.signature_image.save(f"{fingerprint[:16]}.png", ContentFile(signature_png), save=False)
+    row.save()
+    return row
+
+
+def personal_certificate_for(user):
+    """The staff member's active personal certificate in force, if any."""
+    from signing.models import PersonalCertificate
+
+    now = timezone.now()
+    return (
+        PersonalCertificate.objects.filter(
+            user=user, is_active=True, not_before__lte=now, not_after__gte=now
+        )
+        .order_by("-not_after")
+        .first()
+    )
+
+
+def seal_image_set(row: SigningCertificate, png: bytes) -> None:
+    from django.core.files.base import ContentFile
+
+    row.seal_image.save(f"seal-{row.sha256[:16]}.png", ContentFile(png), save=True)

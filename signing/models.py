@@ -37,6 +37,12 @@ class SigningCertificate(models.Model):
     chain_pem = models.TextField(blank=True, editable=False)
     encrypted_key = models.BinaryField(editable=False)
     kek_id = models.CharField(max_length=16, editable=False)
+    seal_image = models.FileField(
+        _("seal image"),
+        upload_to="seals/",
+        blank=True,
+        help_text=_("The agency's seal, red on a transparent background (PNG), at actual size"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)
 
@@ -54,11 +60,76 @@ class SigningCertificate(models.Model):
         return self.is_active and self.not_before <= now <= self.not_after
 
 
+class PersonalCertificate(models.Model):
+    """A staff member's own signing certificate (a leader's, Decree 30/2020 Art. 5) with where
+    its key lives: on the leader's PKCS#11 token or at a remote signing service (CSC API v2).
+    There is no private key here, on purpose: the portal never holds a leader's key; the leader
+    unlocks it with the PIN for each signature."""
+
+    class Backend(models.TextChoices):
+        PKCS11 = "pkcs11", _("PKCS#11 token")
+        CSC = "csc", _("Remote signing service (CSC)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.PROTECT,
+        related_name="personal_certificates",
+    )
+    position = models.CharField(
+        _("position"), max_length=150, blank=True, help_text=_("As printed above the signature")
+    )
+    subject = models.CharField(_("subject"), max_length=500, editable=False)
+    issuer = models.CharField(_("issuer"), max_length=500, editable=False)
+    serial = models.CharField(_("serial number"), max_length=80, editable=False)
+    sha256 = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True, editable=False)
+    not_before = models.DateTimeField(_("valid from"), editable=False)
+    not_after = models.DateTimeField(_("valid until"), editable=False)
+    certificate_pem = models.TextField(editable=False)
+    chain_pem = models.TextField(blank=True, editable=False)
+    backend = models.CharField(
+        _("where the key is"), max_length=10, choices=Backend.choices, default=Backend.PKCS11
+    )
+    token_label = models.CharField(_("token label"), max_length=32, blank=True)
+    key_label = models.CharField(_("key label"), max_length=64, blank=True)
+    key_id = models.CharField(_("key ID (hex)"), max_length=128, blank=True)
+    csc_service_url = models.URLField(_("CSC service URL"), blank=True)
+    csc_credential_id = models.CharField(_("CSC credential ID"), max_length=200, blank=True)
+    signature_image = models.FileField(
+        _("signature image"),
+        upload_to="signatures/",
+        blank=True,
+        help_text=_("Blue, on a transparent background (PNG), Decree 30/2020 Appendix I"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personal signing certificate")
+        verbose_name_plural = _("personal signing certificates")
+        ordering = ["user", "-not_after"]
+
+    def __str__(self):
+        return f"{self.subject} ({self.serial})"
+
+    @property
+    def is_current(self) -> bool:
+        now = timezone.now()
+        return self.is_active and self.not_before <= now <= self.not_after
+
+
 class Document(models.Model):
-    """A rendered and signed PDF. Once signed, nothing about it changes."""
+    """A rendered and signed PDF. Once signed, nothing about it changes.
+
+    With a personal certificate the document is signed twice (Decree 30/2020 Art. 5): the
+    worker renders it and prepares the leader's signature (pending → awaiting_signature), the
+    leader signs the prepared bytes with the PIN (→ signature_received), and the worker embeds
+    that signature and adds the organisation's (→ signed)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        AWAITING_SIGNATURE = "awaiting_signature", _("Awaiting the leader's signature")
+        SIGNATURE_RECEIVED = "signature_received", _("Being sealed")
         SIGNED = "signed", _("Signed")
         FAILED = "failed", _("Failed")
 
@@ -99,6 +170,24 @@ class Document(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # The leader's signature, when the document needs one (see the class docstring).
+    personal_certificate = models.ForeignKey(
+        PersonalCertificate,
+        verbose_name=_("personal certificate"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    prepared_pdf = models.FileField(upload_to="prepared/%Y/%m/", blank=True, max_length=200)
+    # What pyHanko needs to resume: the /ByteRange digest and where the signature goes.
+    prepared_digest = models.JSONField(default=dict, blank=True, editable=False)
+    # The DER of the CMS signed attributes: exactly the bytes the leader's key signs.
+    to_be_signed = models.BinaryField(blank=True, default=b"", editable=False)
+    personal_signature = models.BinaryField(blank=True, default=b"", editable=False)
+    personal_signer = models.CharField(_("signed personally by"), max_length=300, blank=True)
+    personal_signed_at = models.DateTimeField(_("signed personally at"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")
@@ -118,11 +207,27 @@ class Document(models.Model):
             return f"{ct.app_label}.{ct.model}:{owner.pk}:{kind}:{revision}"
         return f"agency:{agency.pk}:{kind}:{revision}"
 
-    @transition(field=status, source=Status.PENDING, target=Status.SIGNED)
+    @transition(field=status, source=Status.PENDING, target=Status.AWAITING_SIGNATURE)
+    def mark_prepared(self):
+        self.error = ""
+
+    @transition(field=status, source=Status.AWAITING_SIGNATURE, target=Status.SIGNATURE_RECEIVED)
+    def receive_signature(self, signature: bytes, *, signer: str):
+        self.personal_signature = signature
+        self.personal_signer = signer
+        self.personal_signed_at = timezone.now()
+
+    @transition(
+        field=status, source=[Status.PENDING, Status.SIGNATURE_RECEIVED], target=Status.SIGNED
+    )
     def mark_signed(self):
         self.error = ""
 
-    @transition(field=status, source=[Status.PENDING, Status.FAILED], target=Status.FAILED)
+    @transition(
+        field=status,
+        source=[Status.PENDING, Status.SIGNATURE_RECEIVED, Status.FAILED],
+        target=Status.FAILED,
+    )
     def mark_failed(self, error: str):
         self.error = error[:2000]
 

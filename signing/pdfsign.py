@@ -105,7 +105,7 @@ def sign_pdf(pdf: bytes, *, certificate: SigningCertificate, reason: str, locati
     return runner.run(_sign, pdf, signer=signer, reason=reason, location=location)
 
 
-def _sign(pdf: bytes, *, signer, reason: str, location: str) -> bytes:
+def _sign(pdf: bytes, *, signer, reason: str, location: str, appearance=None) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -116,11 +116,18 @@ def _sign(pdf: bytes, *, signer, reason: str, location: str) -> bytes:
         reason=reason[:200],
         location=location[:200],
     )
+    field = fields.SigFieldSpec(sig_field_name=FIELD_NAME)
+    style = None
+    if appearance is not None:  # (page, box, seal PNG, text): a visible seal
+        page, box, png = appearance
+        field = fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=page, box=box)
+        style = _image_style(png) if png else None
     pdf_signer = signers.PdfSigner(
         meta,
         signer=signer,
         timestamper=_timestamper(),
-        new_field_spec=fields.SigFieldSpec(sig_field_name=FIELD_NAME),
+        new_field_spec=field,
+        stamp_style=style,
     )
     out = io.BytesIO()
     # A fixed reservation for the CMS container: without it pyHanko signs twice, once only to
@@ -131,3 +138,199 @@ def _sign(pdf: bytes, *, signer, reason: str, location: str) -> bytes:
         IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out, bytes_reserved=reserved
     )
     return out.getvalue()
+
+
+# --- Two signatures (Decree 30/2020 Art. 5): the leader's, then the organisation's ----------------
+
+PERSONAL_FIELD_NAME = "ChuKySoCaNhan"  # the competent person's signature
+SEAL_MM = 36  # the seal's actual size
+MM = 72 / 25.4  # PDF points per millimetre
+
+
+def seal_box(personal: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    """Where the organisation's seal goes: its actual size, over the left third of the personal
+    signature image (Decree 30/2020 Appendix I), centred on it vertically."""
+    x1, y1, x2, y2 = personal
+    size = SEAL_MM * MM
+    right = x1 + (x2 - x1) / 3
+    middle = (y1 + y2) / 2
+    return (round(right - size), round(middle - size / 2), round(right), round(middle + size / 2))
+
+
+def _image_style(png: bytes):
+    """A signature appearance that is a transparent PNG (the image is drawn with its text, if
+    any, by signing.images: pyHanko's own text needs a font stack we do not ship)."""
+    from PIL import Image
+    from pyhanko.pdf_utils.images import PdfImage
+    from pyhanko.stamp import StaticStampStyle
+
+    return StaticStampStyle(
+        background=PdfImage(Image.open(io.BytesIO(png)).convert("RGBA")),
+        background_opacity=1.0,
+        border_width=0,
+    )
+
+
+def _asn1_cert(pem: str):
+    from asn1crypto import pem as asn1_pem
+    from asn1crypto import x509 as asn1_x509
+
+    return [
+        asn1_x509.Certificate.load(der)
+        for _type, _headers, der in asn1_pem.unarmor(pem.encode(), multiple=True)
+    ]
+
+
+def _external_signer(certificate_pem: str, chain_pem: str, mechanism: str, value=None):
+    from asn1crypto import algos
+    from pyhanko.sign.signers.pdf_cms import ExternalSigner
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    return ExternalSigner(
+        signing_cert=_asn1_cert(certificate_pem)[0],
+        cert_registry=SimpleCertificateStore.from_certs(_asn1_cert(chain_pem) if chain_pem else []),
+        signature_value=value if value is not None else 512,
+        signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": mechanism}),
+    )
+
+
+def prepare_personal(
+    pdf: bytes,
+    *,
+    certificate_pem: str,
+    chain_pem: str,
+    mechanism: str,
+    page: int,
+    box: tuple[float, float, float, float],
+    image_png: bytes | None,
+    reason: str,
+    location: str,
+) -> tuple[bytes, dict, bytes]:
+    """The leader's signature, interrupted (pyHanko's "interrupted signing"): the PDF with the
+    signature field (the leader's image in `box` of `page`) and its placeholder, the /ByteRange
+    digest to resume with, and the DER of the CMS signed attributes, which is what the leader's
+    key signs. Nothing here needs the key."""
+    return runner.run(
+        _prepare_personal,
+        pdf,
+        certificate_pem=certificate_pem,
+        chain_pem=chain_pem,
+        mechanism=mechanism,
+        page=page,
+        box=box,
+        image_png=image_png,
+        reason=reason,
+        location=location,
+    )
+
+
+def _prepare_personal(pdf: bytes, *, certificate_pem, chain_pem, mechanism, page, box,
+                      image_png, reason, location):  # fmt: skip
+    import asyncio
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    signer = _external_signer(certificate_pem, chain_pem, mechanism)
+    meta = signers.PdfSignatureMetadata(
+        field_name=PERSONAL_FIELD_NAME,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason[:200],
+        location=location[:200],
+    )
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer=signer,
+        stamp_style=_image_style(image_png) if image_png else None,
+        new_field_spec=fields.SigFieldSpec(
+            sig_field_name=PERSONAL_FIELD_NAME,
+            on_page=page,
+            box=tuple(round(v) for v in box),
+        ),
+    )
+
+    async def prepare():
+        digest, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
+            IncrementalPdfFileWriter(io.BytesIO(pdf)),
+            bytes_reserved=16384 if settings.SIGNING_TSA_URL else 8192,
+        )
+        attributes = await signer.signed_attrs(digest.document_digest, "sha256", use_pades=True)
+        return output.getvalue(), digest, attributes.dump()
+
+    prepared, digest, to_be_signed = asyncio.run(prepare())
+    state = {
+        "document_digest": digest.document_digest.hex(),
+        "reserved_region_start": digest.reserved_region_start,
+        "reserved_region_end": digest.reserved_region_end,
+        "mechanism": mechanism,
+    }
+    return prepared, state, to_be_signed
+
+
+def finish_personal(
+    prepared: bytes, *, state: dict, to_be_signed: bytes, signature: bytes,
+    certificate_pem: str, chain_pem: str,
+) -> bytes:  # fmt: skip
+    """The prepared PDF with the leader's CMS signature (built around `signature`, the value the
+    leader's key made over `to_be_signed`) in its placeholder; a timestamp on it (B-T) when
+    SIGNING_TSA_URL is set."""
+    return runner.run(
+        _finish_personal,
+        prepared,
+        state=state,
+        to_be_signed=to_be_signed,
+        signature=signature,
+        certificate_pem=certificate_pem,
+        chain_pem=chain_pem,
+    )
+
+
+def _finish_personal(prepared, *, state, to_be_signed, signature, certificate_pem, chain_pem):
+    import asyncio
+
+    from asn1crypto import cms
+    from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+    from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+
+    signer = _external_signer(certificate_pem, chain_pem, state["mechanism"], signature)
+
+    async def finish():
+        container = await signer.async_sign_prescribed_attributes(
+            "sha256",
+            signed_attrs=cms.CMSAttributes.load(to_be_signed),
+            timestamper=_timestamper(),
+        )
+        output = io.BytesIO(prepared)
+        digest = PreparedByteRangeDigest(
+            document_digest=bytes.fromhex(state["document_digest"]),
+            reserved_region_start=state["reserved_region_start"],
+            reserved_region_end=state["reserved_region_end"],
+        )
+        await PdfTBSDocument.async_finish_signing(output, digest, container)
+        return output.getvalue()
+
+    return asyncio.run(finish())
+
+
+def seal_pdf(
+    pdf: bytes,
+    *,
+    certificate: SigningCertificate,
+    reason: str,
+    location: str,
+    page: int,
+    box: tuple[int, int, int, int],
+    image_png: bytes | None,
+) -> bytes:
+    """The organisation's signature as a new revision, visible: `image_png` (the seal, with the
+    organisation's name and the time, signing.images.seal_with_text) in `box` of `page`."""
+    signer = certificates.load_signer(certificate)
+    return runner.run(
+        _sign,
+        pdf,
+        signer=signer,
+        reason=reason,
+        location=location,
+        appearance=(page, box, image_png),
+    )

@@ -69,11 +69,15 @@ def issue_signing_certificate(
     days: int = 1095,
     key_usage_ok: bool = True,
     key_type: str = "ec",
-) -> tuple[ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, x509.Certificate]:
+    public_key=None,
+) -> tuple[ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | None, x509.Certificate]:
     """A document-signing certificate: digitalSignature + nonRepudiation, and emailProtection
     with an e-mail address, which NSS (pdfsig) wants before it calls a signer trusted. The key
-    is ECDSA P-256, or RSA-2048 (`key_type="rsa"`, what Vietnamese CAs mostly issue)."""
-    if key_type == "rsa":
+    is ECDSA P-256, or RSA-2048 (`key_type="rsa"`, what Vietnamese CAs mostly issue); or, with
+    `public_key`, the key made elsewhere (on a leader's token): then no private key is returned."""
+    if public_key is not None:
+        key = None
+    elif key_type == "rsa":
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     else:
         key = ec.generate_private_key(ec.SECP256R1())
@@ -82,7 +86,7 @@ def issue_signing_certificate(
         x509.CertificateBuilder()
         .subject_name(_name(common_name, organisation))
         .issuer_name(root_cert.subject)
-        .public_key(key.public_key())
+        .public_key(public_key or key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(start + dt.timedelta(days=days))

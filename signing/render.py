@@ -141,3 +141,38 @@ def _render_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher()).write_pdf(
         font_config=font_config(), attachments=[]
     )
+
+
+# The signature areas a document template marks with these ids (templates/documents/base.html).
+SIGNATURE_AREAS = ("sig-personal", "sig-org")
+PX_TO_PT = 0.75  # CSS pixels (1/96 in) to PDF points (1/72 in)
+
+
+def render_pdf_with_areas(html: str, ids=SIGNATURE_AREAS) -> tuple[bytes, dict]:
+    """The PDF and where the elements with these ids landed, read from WeasyPrint's layout (no
+    coordinates hard-coded, so a template may move them): {id: (page index, (x1, y1, x2, y2))}
+    in PDF points from the page's lower left corner, the corners of the element's border box."""
+    return runner.run(_render_pdf_with_areas, html, tuple(ids))
+
+
+def _render_pdf_with_areas(html: str, ids: tuple[str, ...]) -> tuple[bytes, dict]:
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher()).render(
+        font_config=font_config()
+    )
+    areas = {}
+    for index, page in enumerate(document.pages):
+        for name, (x1, y1, x2, y2) in page.anchors.items():
+            if name in ids and name not in areas:
+                height = page.height
+                areas[name] = (
+                    index,
+                    (
+                        x1 * PX_TO_PT,
+                        (height - y2) * PX_TO_PT,
+                        x2 * PX_TO_PT,
+                        (height - y1) * PX_TO_PT,
+                    ),
+                )
+    return document.write_pdf(attachments=[]), areas

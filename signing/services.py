@@ -5,6 +5,7 @@ import time
 
 from cryptography.exceptions import InvalidTag
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template import TemplateDoesNotExist
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from signing import certificates, keys, pdfsign, render, sources
+from signing import certificates, images, keys, pdfsign, render, sources
 from signing.models import Document
 from signing.signals import document_signed
 
@@ -30,9 +31,12 @@ def document_request(
     revision: int = 1,
     paper: str = "A4",
     actor=None,
+    personal_certificate=None,
 ) -> Document:
     """Ask for a signed document; rendering and signing run in a Celery worker after commit.
-    The same owner, kind and revision always give the same one document."""
+    The same owner, kind and revision always give the same one document. With a
+    `personal_certificate` (a leader's), the worker prepares the document for the leader's
+    signature first (`document_sign_personal`), and the organisation signs after the leader."""
     from signing.tasks import render_and_sign_task
 
     key = Document.make_key(owner=owner, kind=kind, revision=revision, agency=agency)
@@ -48,6 +52,7 @@ def document_request(
             "owner": owner,
             "revision": revision,
             "created_by": actor,
+            "personal_certificate": personal_certificate,
         },
     )
     if created:
@@ -65,17 +70,7 @@ def render_document(document: Document, *, signer: str, signed_at) -> bytes:
     """The document's PDF as it will be signed: its template over its content and what the
     signature adds (signer, time, the verification link and its QR). A document whose lines a
     provider gives (signing.sources: a register) is rendered in parts, any length."""
-    url = verify_url(document)
-    context = {
-        **document.context,
-        "document": document,
-        "agency": document.agency,
-        "signer": signer,
-        "signed_at": signed_at,
-        "signed_at_iso": signed_at.isoformat(),
-        "verify_url": url,
-        "qr_src": "qr:" + url,
-    }
+    context = _render_context(document, signer=signer, signed_at=signed_at)
     with override(settings.LANGUAGE_CODE):
         lines = sources.lines_of(document)
         if lines is not None:
@@ -119,6 +114,8 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
     problems = certificates.usability_errors(certificates.load_x509(certificate))
     if problems:
         return _fail(document, " ".join(problems))
+    if document.personal_certificate_id:
+        return _prepare_personal(document)
     started = time.perf_counter()
     signed_at = timezone.localtime().replace(microsecond=0)
     signer = certificates.signer_name(certificate)
@@ -159,6 +156,193 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
         (time.perf_counter() - rendered) * 1000,
         (time.perf_counter() - started) * 1000,
     )
+    return document
+
+
+def _render_context(document: Document, *, signer: str, signed_at) -> dict:
+    url = verify_url(document)
+    return {
+        **document.context,
+        "document": document,
+        "agency": document.agency,
+        "signer": signer,
+        "signed_at": signed_at,
+        "signed_at_iso": signed_at.isoformat(),
+        "verify_url": url,
+        "qr_src": "qr:" + url,
+    }
+
+
+def _personal_problems(document: Document) -> list[str]:
+    personal = document.personal_certificate
+    if not personal.is_active:
+        return [_("The leader's personal certificate has been deactivated.")]
+    return certificates.usability_errors(certificates.load_x509(personal))
+
+
+def _prepare_personal(document: Document) -> Document:
+    """The final document, rendered once and prepared for the leader's signature: the field
+    with the leader's signature image where the template put `sig-personal`, and the bytes the
+    leader's key will sign. The document then waits (awaiting_signature) for the leader."""
+    from signing import devices
+
+    problems = _personal_problems(document)
+    if problems:
+        return _fail(document, " ".join(problems))
+    personal = document.personal_certificate
+    signed_at = timezone.localtime().replace(microsecond=0)
+    context = _render_context(
+        document, signer=certificates.personal_signer_name(personal), signed_at=signed_at
+    )
+    context.setdefault(
+        "personal_signer",
+        {"full_name": personal.user.full_name, "title": personal.position},
+    )
+    try:
+        with override(settings.LANGUAGE_CODE):
+            html = render.render_html(document.template, context)
+        pdf, areas = render.render_pdf_with_areas(html)
+        if "sig-personal" not in areas:
+            return _fail(
+                document,
+                _("The template %(name)s has no place for the leader's signature (sig-personal).")
+                % {"name": document.template},
+            )
+        page, box = areas["sig-personal"]
+        image = personal.signature_image.read() if personal.signature_image else None
+        if personal.signature_image:
+            personal.signature_image.close()
+        prepared, state, to_be_signed = pdfsign.prepare_personal(
+            pdf,
+            certificate_pem=personal.certificate_pem,
+            chain_pem=personal.chain_pem,
+            mechanism=devices.signature_mechanism(personal),
+            page=page,
+            box=box,
+            image_png=image,
+            reason=document.title,
+            location=document.agency.name,
+        )
+    except TemplateDoesNotExist as exc:
+        return _fail(document, _("Unknown document template %(name)s.") % {"name": exc})
+    except devices.DeviceError as exc:
+        return _fail(document, str(exc.message))
+    document.prepared_pdf.save(
+        f"{document.verification_code}-prepared.pdf", ContentFile(prepared), save=False
+    )
+    state["areas"] = {name: [page, list(box)] for name, (page, box) in areas.items()}
+    document.prepared_digest = state
+    document.to_be_signed = to_be_signed
+    document.mark_prepared()
+    document.save()
+    logger.info("document %s prepared for the leader's signature", document.pk)
+    return document
+
+
+def document_sign_personal(*, document: Document, actor, pin: str) -> Document:
+    """The leader signs the prepared document with the token's PIN, in the request: one login
+    and one signature of the prepared bytes (a few ms); the worker then embeds it and adds the
+    organisation's signature (`document_finish`, on commit). Only the certificate's holder may
+    sign; the row lock makes a second submit, or a second leader, wait and then find the
+    document signed ("stale"). A wrong PIN or a locked token changes nothing."""
+    from signing import devices
+    from signing.tasks import finish_document_task
+
+    with transaction.atomic():
+        document = (
+            Document.objects.select_for_update(of=("self",))
+            .select_related("personal_certificate__user")
+            .get(pk=document.pk)
+        )
+        personal = document.personal_certificate
+        if personal is None or personal.user_id != actor.pk:
+            raise PermissionDenied(_("Only the leader who approved this document signs it."))
+        if document.status != Document.Status.AWAITING_SIGNATURE:
+            raise ValidationError(
+                _("This document is no longer waiting for a signature: it has been signed."),
+                code="stale",
+            )
+        problems = _personal_problems(document)
+        if problems:
+            raise ValidationError(problems, code="unusable")
+        try:
+            signature = devices.sign(personal, bytes(document.to_be_signed), pin=pin)
+        except devices.DeviceError as exc:
+            raise ValidationError({"pin": ValidationError(exc.message, code=exc.code)}) from None
+        document.receive_signature(signature, signer=certificates.personal_signer_name(personal))
+        document.save()
+        transaction.on_commit(lambda: finish_document_task.delay(document.pk))
+    return document
+
+
+@transaction.atomic
+def document_finish(*, document_id: int) -> Document | None:
+    """In the worker, after the leader signed: the leader's CMS signature into the prepared PDF,
+    then the organisation's signature as a second revision with the seal over the left third of
+    the leader's image. A rerun finds the document signed and leaves it."""
+    document = (
+        Document.objects.select_for_update(of=("self",))
+        .select_related("agency", "personal_certificate")
+        .filter(pk=document_id)
+        .first()
+    )
+    if document is None or document.status != Document.Status.SIGNATURE_RECEIVED:
+        return document
+    document.attempts += 1
+    certificate = certificates.certificate_for_signing(document.agency)
+    if certificate is None:
+        return _fail(document, _("The agency has no signing certificate in force."))
+    problems = certificates.usability_errors(certificates.load_x509(certificate))
+    if problems:
+        return _fail(document, " ".join(problems))
+    personal = document.personal_certificate
+    state = document.prepared_digest
+    with document.prepared_pdf.open("rb") as handle:
+        prepared = handle.read()
+    signed_at = timezone.localtime().replace(microsecond=0)
+    try:
+        personally_signed = pdfsign.finish_personal(
+            prepared,
+            state=state,
+            to_be_signed=bytes(document.to_be_signed),
+            signature=bytes(document.personal_signature),
+            certificate_pem=personal.certificate_pem,
+            chain_pem=personal.chain_pem,
+        )
+        page, personal_box = state["areas"]["sig-personal"]
+        if "sig-org" in state["areas"]:
+            page, org_box = state["areas"]["sig-org"]
+            box = tuple(round(v) for v in org_box)
+        else:
+            box = pdfsign.seal_box(tuple(personal_box))
+        seal = certificate.seal_image.read() if certificate.seal_image else None
+        if certificate.seal_image:
+            certificate.seal_image.close()
+        signed = pdfsign.seal_pdf(
+            personally_signed,
+            certificate=certificate,
+            reason=document.title,
+            location=document.agency.name,
+            page=page,
+            box=box,
+            image_png=images.seal_with_text(
+                seal, [f"Ký bởi: {document.agency.name}", f"Thời gian ký: {signed_at.isoformat()}"]
+            ),
+        )
+    except keys.KekMissing as exc:
+        return _fail(document, str(exc))
+    except InvalidTag:
+        return _fail(document, _("The signing key cannot be decrypted with SIGNING_KEK."))
+    document.pdf.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
+    document.sha256 = certificates.sha256_hex(signed)
+    document.certificate = certificate
+    document.certificate_serial = certificate.serial
+    document.signer = certificates.signer_name(certificate)
+    document.signed_at = signed_at
+    document.mark_signed()
+    document.save()
+    transaction.on_commit(lambda: document_signed.send(sender=Document, document=document))
+    logger.info("document %s signed by the leader and the agency", document.pk)
     return document
 
 

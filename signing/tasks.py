@@ -24,6 +24,20 @@ def render_and_sign_task(document_id: int) -> str | None:
     return document.status if document else None
 
 
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def finish_document_task(document_id: int) -> str | None:
+    """After the leader signed: embed the leader's signature and add the organisation's.
+    Takes the id only (the PIN never leaves the leader's request). Idempotent."""
+    document = services.document_finish(document_id=document_id)
+    return document.status if document else None
+
+
 @shared_task
 def sweep_pending_documents_task(older_than_minutes: int | None = None) -> int:
     """Re-enqueue documents left pending (a worker died, a message was lost)."""
@@ -38,4 +52,12 @@ def sweep_pending_documents_task(older_than_minutes: int | None = None) -> int:
     )
     for document_id in ids:
         render_and_sign_task.delay(document_id)
-    return len(ids)
+    # Signed by the leader, not yet sealed (a worker died): finish them.
+    received = list(
+        Document.objects.filter(
+            status=Document.Status.SIGNATURE_RECEIVED, personal_signed_at__lte=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )
+    for document_id in received:
+        finish_document_task.delay(document_id)
+    return len(ids) + len(received)

@@ -45,6 +45,24 @@ MESSAGES = {
 
 
 @dataclass
+class SignatureReport:
+    """One signature of a PDF: who, with which certificate, when, and whether it holds."""
+
+    field: str
+    signer: str
+    certificate_serial: str
+    issuer: str
+    signed_at: str
+    intact: bool
+    valid: bool
+    trusted: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted
+
+
+@dataclass
 class Verdict:
     code: str
     message: str
@@ -53,6 +71,7 @@ class Verdict:
     signed_at: str = ""
     sha256: str = ""
     details: list[str] = field(default_factory=list)
+    signatures: list[SignatureReport] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -95,27 +114,61 @@ def verify_pdf(data: bytes) -> Verdict:
         return Verdict(NOT_PDF, str(MESSAGES[NOT_PDF]), sha256=digest, details=[type(exc).__name__])
     if not signatures:
         return Verdict(UNSIGNED, str(MESSAGES[UNSIGNED]), sha256=digest)
-    signature = signatures[-1]
     context = ValidationContext(trust_roots=list(trust_roots()), allow_fetching=False)
-    try:
-        status = validate_pdf_signature(signature, context)
-    except Exception as exc:  # a mangled signature raises all kinds of errors: it is broken
-        return Verdict(
-            MODIFIED, str(MESSAGES[MODIFIED]), sha256=digest, details=[type(exc).__name__]
-        )
+    reports, statuses = [], []
+    for signature in signatures:  # the leader's, then the organisation's (Decree 30/2020)
+        try:
+            status = validate_pdf_signature(signature, context)
+        except Exception as exc:  # a mangled signature raises all kinds of errors: it is broken
+            return Verdict(
+                MODIFIED, str(MESSAGES[MODIFIED]), sha256=digest, details=[type(exc).__name__]
+            )
+        statuses.append(status)
+        reports.append(_report(signature, status))
+    status = statuses[-1]
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
     signed_at = status.signer_reported_dt.isoformat() if status.signer_reported_dt else ""
-    common = {"sha256": digest, "signer": signer, "signed_at": signed_at}
+    common = {"sha256": digest, "signer": signer, "signed_at": signed_at, "signatures": reports}
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    if not status.intact or not status.valid:
+    if not all(s.intact and s.valid for s in statuses):
         return Verdict(MODIFIED, str(MESSAGES[MODIFIED]), **common)
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE or len(signatures) > 1:
+    # The last signature covers the whole file; each earlier one is followed only by later
+    # signatures (pyHanko's difference analysis: nothing but a new signature and its seal).
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE or not all(
+        _only_signatures_after(s) for s in statuses[:-1]
+    ):
         return Verdict(
             MODIFIED, str(MESSAGES[MODIFIED]), details=["content added after signing"], **common
         )
-    if not status.trusted:
+    if not all(s.trusted for s in statuses):
         return Verdict(UNTRUSTED, str(MESSAGES[UNTRUSTED]), **common)
     if ours is None:
         return Verdict(NOT_ISSUED, str(MESSAGES[NOT_ISSUED]), **common)
     return Verdict(AUTHENTIC, str(MESSAGES[AUTHENTIC]), document=ours, **common)
+
+
+def _only_signatures_after(status) -> bool:
+    """An earlier signature of a document signed twice: what came after it is only form
+    filling (a signature field with its appearance), as pyHanko's difference analysis sees."""
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    return status.coverage >= SignatureCoverageLevel.ENTIRE_REVISION and (
+        status.modification_level is not None
+        and status.modification_level <= ModificationLevel.FORM_FILLING
+    )
+
+
+def _report(signature, status) -> SignatureReport:
+    cert = status.signing_cert
+    return SignatureReport(
+        field=signature.field_name,
+        signer=cert.subject.human_friendly if cert else "",
+        certificate_serial=format(cert.serial_number, "x") if cert else "",
+        issuer=cert.issuer.human_friendly if cert else "",
+        signed_at=status.signer_reported_dt.isoformat() if status.signer_reported_dt else "",
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+    )

@@ -26,7 +26,15 @@ def verify_code(request, code: str):
     document = selectors.document_get_public(code=code)
     if document is None:
         return render(request, "signing/verify_unknown.html", {"code": code[:40]}, status=404)
-    return render(request, "signing/verify_document.html", {"document": document})
+    signatures = []
+    if document.status == Document.Status.SIGNED and document.pdf:
+        with document.pdf.open("rb") as handle:  # each signature's signer, time and validity
+            signatures = verify.verify_pdf(handle.read()).signatures
+    return render(
+        request,
+        "signing/verify_document.html",
+        {"document": document, "signatures": signatures},
+    )
 
 
 @require_GET

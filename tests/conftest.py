@@ -24,6 +24,20 @@ def _test_settings():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _softhsm_in_tmp(tmp_path_factory):
+    """The leaders' SoftHSM2 tokens made by tests live in the session's own folder (SoftHSM2
+    reads SOFTHSM2_CONF once per process, when the PKCS#11 module is first loaded)."""
+    from django.test import override_settings
+
+    from signing import pkcs11lib
+
+    os.environ.pop("SOFTHSM2_CONF", None)
+    with override_settings(SIGNING_SOFTHSM_DIR=tmp_path_factory.mktemp("softhsm")):
+        pkcs11lib.ensure_softhsm_config()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):
     """Each test starts with an empty in-process cache: cached pages and counters from one test

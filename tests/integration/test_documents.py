@@ -14,13 +14,14 @@ import pytest
 import redis
 from cryptography import x509
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, transaction
 
 from portal.celery import app as celery_app
 from signing import certificates, keys, services, tasks, verify
 from signing.models import Document, SigningCertificate
-from tests.factories import AgencyFactory
+from tests.factories import AgencyFactory, UserFactory
 from tests.integration import processes
 from tests.signing.support import (
     flip_byte_in_signed_content,
@@ -219,3 +220,56 @@ def test_a_document_whose_worker_is_killed_mid_task_is_signed_after_the_sweep(si
     assert hashlib.sha256(pdf).hexdigest() == document.sha256
     assert verify.verify_pdf(pdf).code == verify.AUTHENTIC
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+
+
+def test_a_result_signed_by_the_leader_then_the_agency_through_the_worker(signing_env):
+    """The acceptance path of issue 16 items 4–5 with a real worker: it prepares the result, the
+    leader signs with the PIN of a SoftHSM2 token here (real PKCS#11), it adds the agency's
+    signature; pdfsig and pyHanko find two valid, trusted signatures, the leader's first."""
+    from signing import pdfsign
+
+    agency = AgencyFactory(code="000.00.12.H26", name="Sở Giáo dục và Đào tạo Hà Nội")
+    call_command("make_demo_pki", "--dir", str(signing_env.pki_dir), stdout=io.StringIO())
+    leader = UserFactory(
+        email="lanhdao-worker@example.vn", full_name="Phạm Thị Dung", agency=agency
+    )
+    call_command("make_leader_token", leader.email, "--pin", "135790", stdout=io.StringIO())
+    personal = certificates.personal_certificate_for(leader)
+    log = signing_env.tmp / "worker.log"
+
+    celery_app.conf.task_always_eager = False
+    with worker(signing_env.env, log):
+        with transaction.atomic():
+            document = services.document_request(
+                kind="result",
+                title="Quyết định công nhận kết quả",
+                template="documents/notice.html",
+                context=notice_context(),
+                agency=agency,
+                personal_certificate=personal,
+            )
+        document = wait_done(document, log, timeout=60)
+        assert document.status == Status.AWAITING_SIGNATURE, document.error
+        with pytest.raises(DjangoValidationError):
+            services.document_sign_personal(document=document, actor=leader, pin="000000")
+        services.document_sign_personal(document=document, actor=leader, pin="135790")
+        wait_until(
+            lambda: status_of(document) in (Status.SIGNED, Status.FAILED),
+            timeout=60,
+            what=f"the agency's signature; worker log:\n{log_text(log)}",
+        )
+    document = Document.objects.get(pk=document.pk)
+    assert document.status == Status.SIGNED, document.error
+    assert "finish_document_task" in log_text(log) and "135790" not in log_text(log)
+
+    path = Path(document.pdf.path)
+    nssdir = nss_db(signing_env.tmp / "nss", signing_env.root)
+    report = run(["pdfsig", "-nssdir", nssdir, str(path)])
+    assert report.count("Signature is Valid") == 2, report
+    assert report.count("Certificate is Trusted") == 2, report
+    first, second = report.split("Signature #2")
+    assert pdfsign.PERSONAL_FIELD_NAME in first and "Phạm Thị Dung" in first
+    assert pdfsign.FIELD_NAME in second and "Sở Giáo dục và Đào tạo Hà Nội" in second
+    verdict = verify.verify_pdf(path.read_bytes())
+    assert verdict.code == verify.AUTHENTIC, verdict
+    assert [s.ok for s in verdict.signatures] == [True, True]

@@ -404,6 +404,8 @@ OFFICE_PAGE_METHODS = {
     "file": {"GET"},
     "control_sheet": {"POST"},
     "act": {"POST"},
+    "sign": {"GET", "POST"},  # the leader's personal signature
+    "sign_pdf": {"GET"},
 }
 # intake names no dossier; who may use it: tests/office/test_intake.py
 OFFICE_OTHER_PAGES = {"queue", "register", "intake"}

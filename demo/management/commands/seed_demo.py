@@ -21,11 +21,22 @@ class Command(BaseCommand):
     def handle(self, *args, without_catalogue: bool = False, **options):
         logins = people.seed()
         call_command("make_demo_pki", stdout=self.stdout)
+        for email, position in people.LEADER_POSITIONS.items():
+            call_command(
+                "make_leader_token",
+                email,
+                "--pin",
+                people.DEMO_TOKEN_PIN,
+                "--position",
+                position,
+                stdout=self.stdout,
+            )
         if not without_catalogue:
             admin = User.objects.get(email=people.SUPERUSER_EMAIL)
             added = catalogue.seed(actor=admin)
             self.stdout.write(f"Procedure catalogue: {added} demo procedures published.")
             count = dossiers.seed()
+            dossiers.sign_one_result(pin=people.DEMO_TOKEN_PIN)
             dossiers.hand_back_resolved()
             if count:
                 self.stdout.write(f"Demo dossiers: {count} for {dossiers.CITIZEN}.")
@@ -37,3 +48,4 @@ class Command(BaseCommand):
         )
         for email, role in logins:
             self.stdout.write(f"  {email:<30} {role}")
+        self.stdout.write(f"Leaders' signing-token PIN (demo): {people.DEMO_TOKEN_PIN}")

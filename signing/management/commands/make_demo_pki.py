@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from portal.models import Agency
-from signing import certificates, pki
+from signing import certificates, images, pki
 
 
 class Command(BaseCommand):
@@ -24,7 +24,10 @@ class Command(BaseCommand):
         if agency:
             agencies = agencies.filter(code__in=agency)
         for item in agencies:
-            if certificates.certificate_for_signing(item) is not None:
+            current = certificates.certificate_for_signing(item)
+            if current is not None:
+                if not current.seal_image:
+                    certificates.seal_image_set(current, images.seal_png(item.name))
                 continue
             key, cert = pki.issue_signing_certificate(
                 root_key,
@@ -34,11 +37,12 @@ class Command(BaseCommand):
                 email=f"signing.{item.code.lower()}@demo.dvc.vn",
             )
             passphrase = secrets.token_urlsafe(12)
-            certificates.certificate_import(
+            row = certificates.certificate_import(
                 agency=item,
                 data=pki.to_pkcs12(key, cert, [root_cert], passphrase),
                 passphrase=passphrase,
                 name=f"{item.short_name or item.name} ({pki.DEMO})",
             )
+            certificates.seal_image_set(row, images.seal_png(item.name))
             self.stdout.write(f"  certificate for {item.code} {item.name}")
         self.stdout.write(f"Demo root CA for verifiers: {root_path}")

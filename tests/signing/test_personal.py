@@ -1,0 +1,272 @@
+"""Two signatures on a result (Decree 30/2020 Art. 5): the leader's, with the key on a PKCS#11
+token (SoftHSM2, real PKCS#11), then the agency's. The worker prepares, the leader signs with
+the PIN in the request, the worker finishes."""
+
+import io
+import subprocess
+import uuid
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+from celery.app.task import Task
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+
+from office import services as workflow
+from portal.models import StaffRole
+from signing import certificates, devices, pdfsign, softhsm, verify
+from signing.models import Document, PersonalCertificate
+from submissions.models import DocumentKind, Dossier, State
+from tests.factories import DossierFactory, OfficerFactory, ProcedureVersionFactory
+from tests.signing.support import der, run
+
+pytestmark = pytest.mark.django_db
+
+PIN = "918273"
+Status = Document.Status
+
+
+def make_leader(agency, *, pin: str = PIN, position: str = "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"):
+    leader = OfficerFactory(
+        agency=agency,
+        roles=[StaffRole.Role.LEADER],
+        email=f"lanhdao-{uuid.uuid4().hex[:10]}@example.vn",
+        full_name="Phạm Thị Dung",
+    )
+    call_command(
+        "make_leader_token", leader.email, "--pin", pin, "--position", position,
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    return leader
+
+
+@pytest.fixture
+def leader(demo_pki, agency):
+    return make_leader(agency)
+
+
+@pytest.fixture
+def awaiting(leader, agency, django_capture_on_commit_callbacks):
+    """A dossier the leader approved: its result rendered and prepared, waiting for the PIN."""
+    version = ProcedureVersionFactory(published=True, level3=True, procedure__agency=agency)
+    dossier = DossierFactory(pending_approval=True, version=version, workflow__leader=leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.dossier_approve(dossier=dossier, actor=leader)
+    document = Document.objects.get(
+        owner_type=ContentType.objects.get_for_model(Dossier),
+        owner_id=dossier.pk,
+        kind=DocumentKind.RESULT,
+    )
+    return dossier, document
+
+
+def sign_page(dossier):
+    return reverse("office:sign", args=[dossier.public_id])
+
+
+def test_the_key_is_made_on_the_token_and_never_leaves_it(leader):
+    personal = certificates.personal_certificate_for(leader)
+    assert personal.backend == PersonalCertificate.Backend.PKCS11
+    attributes = softhsm.private_key_attributes(
+        personal.token_label, pin=PIN, key_label=personal.key_label
+    )
+    assert attributes == {
+        "sensitive": True,
+        "extractable": False,
+        "always_sensitive": True,
+        "never_extractable": True,
+    }
+    # Nothing in the model can hold a private key.
+    names = {f.name for f in PersonalCertificate._meta.get_fields()}
+    assert not {n for n in names if "private" in n or "encrypted" in n or n == "key"}
+    assert "PRIVATE KEY" not in personal.certificate_pem + personal.chain_pem
+    # The certificate names the leader and is for this key: the token's signature verifies.
+    assert certificates.personal_signer_name(personal) == "Phạm Thị Dung"
+    assert devices.verifies(personal, b"x", devices.sign(personal, b"x", pin=PIN))
+
+
+def test_approval_prepares_the_result_for_the_leader(awaiting, leader):
+    dossier, document = awaiting
+    assert document.status == Status.AWAITING_SIGNATURE, document.error
+    assert Dossier.objects.get(pk=dossier.pk).state == State.SIGNING
+    assert document.personal_certificate.user == leader
+    assert document.to_be_signed and not document.personal_signature
+    assert not document.pdf and not document.sha256  # nothing public before it is signed
+    prepared = document.prepared_pdf.read()
+    assert prepared.startswith(b"%PDF") and pdfsign.PERSONAL_FIELD_NAME.encode() in prepared
+    page, box = document.prepared_digest["areas"]["sig-personal"]
+    assert page == 0 and 0 < box[0] < box[2] < 595 and 0 < box[1] < box[3] < 842
+
+
+def test_the_leader_signs_with_the_pin_and_the_agency_seals_after(
+    awaiting, leader, demo_pki, client, django_capture_on_commit_callbacks, tmp_path, monkeypatch
+):
+    dossier, document = awaiting
+    sent = []
+    original = Task.apply_async
+
+    def spy(self, args=None, kwargs=None, **options):
+        sent.append((self.name, args, kwargs))
+        return original(self, args, kwargs, **options)
+
+    monkeypatch.setattr(Task, "apply_async", spy)
+    client.force_login(leader)
+    page = client.get(sign_page(dossier))
+    assert page.status_code == 200
+    assert reverse("office:sign_pdf", args=[dossier.public_id]) in page.content.decode()
+    shown = client.get(reverse("office:sign_pdf", args=[dossier.public_id]))
+    assert b"".join(shown.streaming_content) == document.prepared_pdf.open("rb").read()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(sign_page(dossier), {"pin": PIN})
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    # The PIN went in no task message; the finishing task took the document's id alone.
+    assert sent and all(PIN not in repr((args, kwargs)) for _name, args, kwargs in sent)
+    assert ("signing.tasks.finish_document_task", (document.pk,), {}) in [
+        (n, tuple(a or ()), k or {}) for n, a, k in sent
+    ]
+    document.refresh_from_db()
+    assert document.status == Status.SIGNED, document.error
+    assert document.personal_signer == "Phạm Thị Dung"
+    assert Dossier.objects.get(pk=dossier.pk).state == State.RESOLVED
+
+    pdf = document.pdf.open("rb").read()
+    path = tmp_path / "result.pdf"
+    path.write_bytes(pdf)
+    report = run(["pdfsig", str(path)])
+    assert report.count("Signature is Valid") == 2, report
+    first, second = report.split("Signature #2")
+    assert "Phạm Thị Dung" in first and pdfsig_field(first) == pdfsig.PERSONAL
+    assert "Sở Giáo dục và Đào tạo Hà Nội" in second and pdfsig_field(second) == pdfsig.ORG
+
+    # pyHanko agrees: both intact, valid and trusted against the demo root.
+    verdict = verify.verify_pdf(pdf)
+    assert verdict.code == verify.AUTHENTIC, verdict
+    assert [s.field for s in verdict.signatures] == [
+        pdfsign.PERSONAL_FIELD_NAME,
+        pdfsign.FIELD_NAME,
+    ]
+    assert all(s.ok for s in verdict.signatures)
+    personal = certificates.personal_certificate_for(leader)
+    assert verdict.signatures[0].certificate_serial == personal.serial
+    assert verdict.signatures[1].certificate_serial == demo_pki.certificate.serial
+    root = asn1_x509.Certificate.load(der(demo_pki.root_cert))
+    assert root.subject.human_friendly in verdict.signatures[0].issuer
+
+    # The public record lists both.
+    record = client.get(reverse("signing:verify", args=[document.verification_code]))
+    text = record.content.decode()
+    assert text.count("<tr><td>") == 2 and "Phạm Thị Dung" in text
+
+    # A second submit (or a rerun of the task) changes nothing.
+    again = client.post(sign_page(dossier), {"pin": PIN})
+    assert again.status_code == 302
+    with pytest.raises(ValidationError) as refused:
+        from signing import services
+
+        services.document_sign_personal(document=document, actor=leader, pin=PIN)
+    assert refused.value.code == "stale"
+    services.document_finish(document_id=document.pk)
+    assert Document.objects.get(pk=document.pk).sha256 == document.sha256
+
+
+class pdfsig:  # the field names as pdfsig prints them
+    PERSONAL = pdfsign.PERSONAL_FIELD_NAME
+    ORG = pdfsign.FIELD_NAME
+
+
+def pdfsig_field(block: str) -> str:
+    return block.split("Signature Field Name:")[1].split()[0]
+
+
+def test_a_wrong_pin_says_so_changes_nothing_and_the_leader_tries_again(
+    awaiting, leader, client, django_capture_on_commit_callbacks
+):
+    dossier, document = awaiting
+    before = bytes(document.to_be_signed)
+    client.force_login(leader)
+    response = client.post(sign_page(dossier), {"pin": "000000"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "The PIN is wrong" in response.content.decode()
+    document.refresh_from_db()
+    assert document.status == Status.AWAITING_SIGNATURE
+    assert bytes(document.to_be_signed) == before and not document.personal_signature
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(sign_page(dossier), {"pin": PIN}).status_code == 302
+    assert Document.objects.get(pk=document.pk).status == Status.SIGNED
+
+
+def test_a_locked_token_is_named(awaiting, leader, monkeypatch):
+    """SoftHSM2 never locks a PIN, so the token's answer is stood in for here."""
+    from pkcs11 import exceptions as p11
+
+    _dossier, document = awaiting
+
+    class Locked:
+        def get_token(self, **kwargs):
+            raise p11.PinLocked()
+
+    monkeypatch.setattr(devices.pkcs11lib, "load", lambda *a: Locked())
+    from signing import services
+
+    with pytest.raises(ValidationError) as refused, _english():
+        services.document_sign_personal(document=document, actor=leader, pin=PIN)
+    assert "locked" in " ".join(refused.value.messages)
+    assert Document.objects.get(pk=document.pk).status == Status.AWAITING_SIGNATURE
+
+
+def _english():
+    from django.utils import translation
+
+    return translation.override("en")
+
+
+def test_only_the_approving_leader_signs(awaiting, agency, client):
+    dossier, document = awaiting
+    other = make_leader(agency)
+    from signing import services
+
+    with pytest.raises(PermissionDenied):
+        services.document_sign_personal(document=document, actor=other, pin=PIN)
+    client.force_login(other)
+    assert client.post(sign_page(dossier), {"pin": PIN}).status_code == 302
+    assert Document.objects.get(pk=document.pk).status == Status.AWAITING_SIGNATURE
+
+
+def test_an_agency_that_requires_it_refuses_approval_without_a_certificate(demo_pki, agency):
+    agency.requires_personal_signature = True
+    agency.save()
+    version = ProcedureVersionFactory(published=True, level3=True, procedure__agency=agency)
+    leader = OfficerFactory(agency=agency, roles=[StaffRole.Role.LEADER])
+    dossier = DossierFactory(pending_approval=True, version=version, workflow__leader=leader)
+    with pytest.raises(ValidationError) as refused, _english():
+        workflow.dossier_approve(dossier=dossier, actor=leader)
+    assert refused.value.code == "no_personal_certificate"
+    assert "personal signing certificate" in " ".join(refused.value.messages)
+    assert Dossier.objects.get(pk=dossier.pk).state == State.PENDING_APPROVAL
+    assert not Document.objects.filter(kind=DocumentKind.RESULT).exists()
+
+
+def test_without_a_personal_certificate_the_agency_signs_alone(
+    demo_pki, agency, django_capture_on_commit_callbacks
+):
+    version = ProcedureVersionFactory(published=True, level3=True, procedure__agency=agency)
+    leader = OfficerFactory(agency=agency, roles=[StaffRole.Role.LEADER])
+    dossier = DossierFactory(pending_approval=True, version=version, workflow__leader=leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.dossier_approve(dossier=dossier, actor=leader)
+    document = Document.objects.get(kind=DocumentKind.RESULT, owner_id=dossier.pk)
+    assert document.status == Status.SIGNED and document.personal_certificate is None
+
+
+def test_slips_keep_the_agency_signature_alone(awaiting):
+    dossier, _result = awaiting
+    slips = Document.objects.filter(owner_id=dossier.pk).exclude(kind=DocumentKind.RESULT)
+    assert slips and all(d.personal_certificate_id is None for d in slips)
+
+
+def test_softhsm_util_is_installed():
+    assert subprocess.run(["softhsm2-util", "--version"], capture_output=True).returncode == 0
