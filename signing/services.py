@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from signing import certificates, keys, pdfsign, render
+from signing import certificates, keys, numbering, pdfsign, render
 from signing.models import Document
 from signing.signals import document_signed
 
@@ -30,9 +30,14 @@ def document_request(
     revision: int = 1,
     paper: str = "A4",
     actor=None,
+    series: str = "",
+    recipient: str = "",
+    reference: str = "",
 ) -> Document:
     """Ask for a signed document; rendering and signing run in a Celery worker after commit.
-    The same owner, kind and revision always give the same one document."""
+    The same owner, kind and revision always give the same one document. With a `series`
+    (signing.models.Series) it is numbered in the agency's register of outgoing documents when
+    it is signed; `recipient` and `reference` (e.g. the dossier code) go in the register too."""
     from signing.tasks import render_and_sign_task
 
     key = Document.make_key(owner=owner, kind=kind, revision=revision, agency=agency)
@@ -47,6 +52,9 @@ def document_request(
             "agency": agency,
             "owner": owner,
             "revision": revision,
+            "series": series,
+            "recipient": recipient[:300],
+            "reference": reference[:60],
             "created_by": actor,
         },
     )
@@ -99,6 +107,13 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
     url = verify_url(document)
     signed_at = timezone.localtime().replace(microsecond=0)
     signer = certificates.signer_name(certificate)
+    # Numbered before rendering, so that the number is printed: from here on the series' counter
+    # stays locked until this transaction ends. A failure below that is recorded (_fail) keeps
+    # the number for the retry; one that rolls back gives it back, never printed on a stored PDF.
+    numbered = {}
+    if document.series:
+        entry = numbering.number_assign(document=document, issued_at=signed_at, signer=signer)
+        numbered["document_number"] = entry.number
     try:
         with override(settings.LANGUAGE_CODE):
             html = render.render_html(
@@ -112,6 +127,7 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
                     "signed_at_iso": signed_at.isoformat(),
                     "verify_url": url,
                     "qr_src": "qr:" + url,
+                    **numbered,
                 },
             )
         pdf = render.render_pdf(html)
