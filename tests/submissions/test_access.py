@@ -405,8 +405,9 @@ OFFICE_PAGE_METHODS = {
     "control_sheet": {"POST"},
     "act": {"POST"},
 }
-# intake names no dossier; who may use it: tests/office/test_intake.py
-OFFICE_OTHER_PAGES = {"queue", "register", "intake"}
+# intake names no dossier; who may use it: tests/office/test_intake.py; the register of outgoing
+# documents (each agency's own): tests/office/test_outgoing_register.py
+OFFICE_OTHER_PAGES = {"queue", "register", "intake", "outgoing"}
 OFFICE_PAGES = _dossier_patterns(office_url_conf.urlpatterns)
 
 
