@@ -215,3 +215,19 @@ def test_which_papers_are_numbered_in_which_series():
         assert series_for(kind, approved) == Series.SLIP
     for kind in (DocumentKind.REGISTER, DocumentKind.CONTROL_SHEET, DocumentKind.FEE_RECEIPT):
         assert series_for(kind, approved) == ""
+
+
+def test_the_page_costs_the_same_queries_for_a_full_page(client, desk, agency):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(desk)
+    entry(agency, 1)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse(PAGE))
+    for sequence in range(2, 31):
+        entry(agency, sequence)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse(PAGE))
+    assert len(numbers(response)) == 25
+    assert len(many) == len(one)
