@@ -21,6 +21,15 @@ AGENCIES = [
     ("000.25.12.H26", "Ủy ban nhân dân phường Ba Đình", "UBND phường Ba Đình",
      Agency.Level.COMMUNE, "000.00.00.H26"),
 ]  # fmt: skip
+# The abbreviation in each body's document symbols (15/QĐ-SGDĐT): the ministry's is BGDĐT, a
+# People's Committee's UBND (the place is in the heading, not the symbol).
+ABBREVIATIONS = {
+    "000.00.00.G03": "BGDĐT",
+    "000.00.00.H26": "UBND",
+    "000.00.12.H26": "SGDĐT",
+    "000.25.12.H26": "UBND",
+    "000.26.12.H26": "TTPVHCC",
+}
 
 PROVINCE = "000.00.12.H26"
 COMMUNE = "000.25.12.H26"
@@ -87,6 +96,7 @@ def seed() -> list[tuple[str, str]]:
             defaults={
                 "name": name,
                 "short_name": short_name,
+                "abbreviation": ABBREVIATIONS[code],
                 "level": level,
                 "parent": by_code.get(parent),
                 "requires_personal_signature": code in PERSONAL_SIGNATURE_AGENCIES,
@@ -99,6 +109,7 @@ def seed() -> list[tuple[str, str]]:
         defaults={
             "name": name,
             "short_name": short_name,
+            "abbreviation": ABBREVIATIONS[code],
             "level": level,
             "kind": Agency.Kind.SERVICE_CENTRE,
             "parent": by_code[COMMUNE],  # the ward's centre, under its People's Committee

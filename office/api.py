@@ -12,6 +12,7 @@ nothing is stored."""
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -25,6 +26,7 @@ from rest_framework.views import APIView
 from office import selectors
 from office.actions import ACTIONS, ROLE_REFUSED, available_actions, may_attempt
 from portal.parsers import JSONParser
+from signing.models import Document, Series
 from submissions import downloads
 from submissions import selectors as dossier_selectors
 from submissions.api import (
@@ -364,3 +366,86 @@ class OfficeDossierActionApi(APIView):
         data.is_valid(raise_exception=True)
         action.run(dossier=dossier, actor=request.user, data=data.validated_data)
         return Response(_dossier_data(request, _dossier(request, public_id)))
+
+
+# --- the register of outgoing documents -----------------------------------------------------------
+
+
+class OfficeOutgoingInput(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Part of the number, the summary or the dossier code",
+    )
+    year = serializers.IntegerField(
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        error_messages={"invalid": gettext_lazy("Enter a year, for example 2026.")},
+    )
+    series = serializers.ChoiceField(choices=Series.choices, required=False)
+    start = serializers.DateField(required=False, help_text="Issued on or after (YYYY-MM-DD)")
+    end = serializers.DateField(required=False, help_text="Issued on or before (YYYY-MM-DD)")
+
+    def validate(self, data):
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise serializers.ValidationError(
+                {"end": [_("The end of the period is before its start.")]}
+            )
+        return data
+
+
+class OfficeOutgoingEntryOutput(serializers.Serializer):
+    number = serializers.CharField(help_text="Number and symbol, e.g. 15/QĐ-SGDĐT")
+    year = serializers.IntegerField()
+    series = serializers.ChoiceField(choices=Series.choices)
+    sequence = serializers.IntegerField()
+    issued_at = serializers.DateTimeField()
+    summary = serializers.CharField(help_text="Trích yếu: the document's title")
+    recipient = serializers.CharField()
+    dossier_code = serializers.CharField(source="reference")
+    signer = serializers.CharField()
+    status = serializers.ChoiceField(source="document.status", choices=Document.Status.choices)
+    verification_code = serializers.CharField(source="document.verification_code")
+    verify_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_verify_url(self, entry) -> str:
+        url = reverse("signing:verify", args=[entry.document.verification_code])
+        return absolute_url(self.context, url)
+
+    def get_download_url(self, entry) -> str | None:
+        if entry.document.status != Document.Status.SIGNED:
+            return None
+        url = reverse("signing:download", args=[entry.document.verification_code])
+        return absolute_url(self.context, url)
+
+
+class OfficeOutgoingListApi(generics.ListAPIView):
+    """The register of outgoing documents (sổ đăng ký văn bản đi) of the officer's agency,
+    newest first."""
+
+    serializer_class = OfficeOutgoingEntryOutput
+
+    def get_queryset(self):
+        _officer(self.request)
+        params = OfficeOutgoingInput(data=self.request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        return selectors.outgoing_register_for(
+            user=self.request.user,
+            year=data.get("year"),
+            series=data.get("series", ""),
+            start=data.get("start"),
+            end=data.get("end"),
+            query=data.get("q", ""),
+        )
+
+    @extend_schema(
+        parameters=[OfficeOutgoingInput],
+        responses={200: OfficeOutgoingEntryOutput(many=True)},
+        description="404 for anyone who is not an officer; only the officer's own agency's.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from office import intake
 from office.intake import DESK_CHANNELS
+from signing.models import Series
 from submissions.models import (
     Decision,
     FilerRole,
@@ -150,6 +151,44 @@ class RegisterForm(forms.Form):
                 raise ValidationError(_("Choose a period of at most one year."))
             if start > timezone.localdate():
                 raise ValidationError(_("The period starts in the future."))
+        return data
+
+
+class OutgoingRegisterForm(forms.Form):
+    """The filters of the register of outgoing documents (page and API alike): every one
+    optional; a bad one is reported, never a server error."""
+
+    q = forms.CharField(
+        label=gettext_lazy("Number, summary or dossier code"), max_length=100, required=False
+    )
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"),
+        min_value=2000,
+        max_value=2100,
+        required=False,
+        error_messages={"invalid": gettext_lazy("Enter a year, for example 2026.")},
+    )
+    series = forms.ChoiceField(
+        label=gettext_lazy("Series"),
+        choices=[("", gettext_lazy("All series")), *Series.choices],
+        required=False,
+    )
+    start = forms.DateField(
+        label=gettext_lazy("Issued from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=gettext_lazy("Issued until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            raise ValidationError(_("The end of the period is before its start."))
         return data
 
 

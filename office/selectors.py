@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from portal.models import StaffRole, User
 from portal.workdays import UNIT_WORKING_DAYS, WorkCalendar
+from signing import selectors as signing_selectors
+from signing.models import NumberEntry
 from submissions.lifecycle import CLOCK_STATES
 from submissions.models import (
     Dossier,
@@ -63,6 +65,26 @@ def procedures_of(user, prefix: str = "") -> Q:
     if at_centre(user):
         return Q(**{f"{prefix}agency__service_centre_id": user.agency_id})
     return Q(**{f"{prefix}agency_id": user.agency_id})
+
+
+def outgoing_register_for(
+    *,
+    user,
+    year: int | None = None,
+    series: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    query: str = "",
+) -> QuerySet[NumberEntry]:
+    """The register of outgoing documents (sổ đăng ký văn bản đi) of the officer's own agency, a
+    service centre's included (its slips); nothing for anyone else: no agency reads another's."""
+    if not is_officer(user):
+        return NumberEntry.objects.none()
+    since = _period(start, start)[0] if start else None
+    until = _period(end, end)[1] if end else None
+    return signing_selectors.number_entry_list(
+        agency_id=user.agency_id, year=year, series=series, since=since, until=until, query=query
+    )
 
 
 def office_dossier_get_for(*, user, public_id) -> Dossier | None:

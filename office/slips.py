@@ -8,6 +8,7 @@ from django.utils.dateparse import parse_datetime
 from procedures import fees as procedure_fees
 from procedures.models import Channel
 from signing import services as signing
+from signing.models import Series
 from submissions.models import (
     Decision,
     DocumentKind,
@@ -35,6 +36,42 @@ TITLES = {
     Kind.STOP_NOTICE: ("THÔNG BÁO", "", "A4"),
     Kind.CERTIFIED_COPY: ("CHỨNG THỰC BẢN SAO ĐIỆN TỬ TỪ BẢN CHÍNH", "", "A4"),
 }
+# The series each paper is numbered in, in the issuing agency's register of outgoing documents
+# (sổ đăng ký văn bản đi, Decree 30/2020/NĐ-CP Art. 15 and 26; the type abbreviations are in
+# signing.models.TYPE_ABBREVIATIONS):
+# - the result: a decision (QĐ); when the dossier is denied it is a notice of refusal, "THÔNG
+#   BÁO TỪ CHỐI GIẢI QUYẾT HỒ SƠ" (TB): see series_for;
+# - the notice of stopping: a notice (TB);
+# - the desk's slips to the applicant (Mẫu 01 receipt, 02 supplement request, 03 refusal to
+#   accept, 04 apology): papers the agency signs and sends out, so numbered; Appendix III has no
+#   type for a "giấy tiếp nhận" or a "phiếu yêu cầu/từ chối/xin lỗi", and the nearest is the
+#   "phiếu báo" (PB), a slip telling someone something. One series for the four, so that the
+#   desk's daily slips do not run through the numbers of the leader's decisions. A choice for the
+#   agency's records officer (văn thư) to confirm.
+# Not numbered:
+# - the register (Mẫu 06) and the control sheet (Mẫu 05): records kept by the agency, not
+#   documents it issues to anyone (a sổ is where numbers are written, not a numbered paper);
+# - the fee receipt: an electronic receipt (biên lai) carries its own form number, series and
+#   number under the rules on invoices and receipts (Decree 123/2020/NĐ-CP, article unconfirmed);
+# - the certified electronic copy: a certification is numbered in the certification book (sổ
+#   chứng thực) under Decree 23/2015/NĐ-CP, not in the register of outgoing documents.
+SERIES = {
+    Kind.RESULT: Series.DECISION,
+    Kind.STOP_NOTICE: Series.NOTICE,
+    Kind.RECEIPT: Series.SLIP,
+    Kind.SUPPLEMENT: Series.SLIP,
+    Kind.REFUSAL: Series.SLIP,
+    Kind.APOLOGY: Series.SLIP,
+}
+
+
+def series_for(kind: str, dossier) -> str:
+    """The register series of a paper of `kind` for the dossier; "" if it is not numbered."""
+    if kind == Kind.RESULT and dossier.decision == Decision.DENY:
+        return Series.NOTICE
+    return SERIES.get(kind, "")
+
+
 # The channel as the papers name it (Vietnamese whatever the reader's language).
 CHANNEL_VI = {
     IntakeChannel.ONLINE: "Trực tuyến",
@@ -591,4 +628,7 @@ def issue(
         paper=paper,
         actor=actor,
         personal_certificate=personal_certificate,
+        series=series_for(kind, dossier),
+        recipient=dossier.applicant_name,
+        reference=dossier.code or "",
     )

@@ -7,6 +7,7 @@ app_name = "office"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("register/", views.register, name="register"),
+    path("outgoing/", views.outgoing_register, name="outgoing"),
     path("intake/", views.intake, name="intake"),
     path("dossiers/<uuid:public_id>/", views.dossier_page, name="dossier"),
     path("dossiers/<uuid:public_id>/files/<int:file_id>/", views.file_view, name="file"),

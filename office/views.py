@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from office import forms as office_forms
 from office import intake as intake_
+from office import outgoing, selectors, slips
 from office import register as register_
-from office import selectors, slips
 from office.actions import ACTIONS, ROLE_REFUSED, available_actions, may_attempt
 from portal import errors
 from portal.models import StaffRole
@@ -355,6 +355,39 @@ def register(request):
             "document": register_.document_for(
                 agency_id=agency_id, document_id=request.GET.get("doc")
             ),
+        },
+    )
+
+
+@_officer
+@require_GET
+def outgoing_register(request):
+    """Sổ đăng ký văn bản đi: the numbers the officer's agency gave its documents, newest first,
+    searched and filtered; as XLSX (GET `format=xlsx`), every line that matches."""
+    form = office_forms.OutgoingRegisterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(request, "office/outgoing.html", {"form": form}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
+    entries = selectors.outgoing_register_for(
+        user=request.user,
+        year=filters.get("year"),
+        series=filters.get("series") or "",
+        start=filters.get("start"),
+        end=filters.get("end"),
+        query=filters.get("q") or "",
+    )
+    if request.GET.get("format") == "xlsx":
+        filename = f"so-van-ban-di-{request.user.agency.code}.xlsx"
+        return outgoing.xlsx_response(entries, filename=filename)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "office/outgoing.html",
+        {
+            "form": form,
+            "page": Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
+            "query": query.urlencode(),
         },
     )
 

@@ -17,9 +17,18 @@ def _own_agency_only(request) -> bool:
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "kind", "parent", "service_centre", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "abbreviation",
+        "level",
+        "kind",
+        "parent",
+        "service_centre",
+        "is_active",
+    ]
     list_filter = ["level", "kind", "is_active"]
-    search_fields = ["code", "name", "short_name"]
+    search_fields = ["code", "name", "short_name", "abbreviation"]
     autocomplete_fields = ["parent", "service_centre"]
 
 

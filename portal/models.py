@@ -18,6 +18,10 @@ from portal.office_hours import _blocks
 # capital letters, e.g. 000.A0.01.H26.
 # Anchored: RegexValidator uses search(), so an unanchored pattern accepts any text around it.
 AGENCY_CODE_RE = re.compile(r"\A[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9]{2}\Z")
+# The issuing body's abbreviation in a document's symbol ("15/QĐ-SGDĐT", Decree 30/2020/NĐ-CP
+# Art. 15(2) and Appendix I): capital letters, Đ included, digits, and hyphens between parts
+# (an agency and its drafting unit, e.g. UBND-VX).
+AGENCY_ABBREVIATION_RE = re.compile(r"\A[A-ZĐ0-9]+(-[A-ZĐ0-9]+)*\Z")
 
 
 def validate_office_hours(value: str) -> None:
@@ -78,6 +82,21 @@ class Agency(models.Model):
     )
     name = models.CharField(_("name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=64, blank=True)
+    abbreviation = models.CharField(
+        _("abbreviation in document symbols"),
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(
+                AGENCY_ABBREVIATION_RE,
+                _("Use capital letters (Đ included) and digits, for example SGDĐT or UBND."),
+            )
+        ],
+        help_text=_(
+            "As in the symbol of the agency's documents, e.g. SGDĐT in 15/QĐ-SGDĐT. Empty: "
+            "the agency code without its dots."
+        ),
+    )
     level = models.CharField(_("level"), max_length=24, choices=Level.choices)
     parent = models.ForeignKey(
         "self",
@@ -177,6 +196,13 @@ class Agency(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    @property
+    def symbol_abbreviation(self) -> str:
+        """The abbreviation in the symbol of the agency's numbered documents; without one, the
+        code without its dots (000.00.12.H26 → 0000012H26): unique, if unlovely, so a number
+        is never held up for want of an abbreviation."""
+        return self.abbreviation or self.code.replace(".", "")
 
     @property
     def is_service_centre(self) -> bool:

@@ -58,6 +58,7 @@ auth_patterns = [
 # tests/submissions/test_access.py as "every dossier endpoint answers 404 to others".
 office_api_patterns = [
     path("dossiers/", api_office.OfficeDossierListApi.as_view(), name="api-office-dossiers"),
+    path("outgoing/", api_office.OfficeOutgoingListApi.as_view(), name="api-office-outgoing"),
     path(
         "dossiers/<uuid:public_id>/",
         api_office.OfficeDossierDetailApi.as_view(),

@@ -19,6 +19,41 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+class Series(models.TextChoices):
+    """The series an agency numbers its outgoing documents in, each from 1 every calendar year
+    (Decree 30/2020/NĐ-CP Art. 15(1) and 26(1): the number is the document's order among those
+    the agency issues in the year; how administrative documents are grouped into series is the
+    head of the agency's to decide, Art. 26(1)(d)). The caller says which series a document
+    takes (office.slips.SERIES); a document with none is not numbered."""
+
+    DECISION = "decision", _("Decisions (QĐ)")
+    NOTICE = "notice", _("Notices (TB)")
+    SLIP = "slip", _("Slips (PB)")
+    LETTER = "letter", _("Official letters (no type abbreviation)")
+
+
+# The type's abbreviation in the symbol (Decree 30/2020/NĐ-CP Appendix III, "Bảng chữ viết tắt
+# tên loại văn bản hành chính"): Quyết định QĐ, Thông báo TB, Phiếu báo PB; công văn has none
+# and its symbol is the agency's abbreviation alone. The decree's text was not in the sources at
+# hand; these three agree with a third-party tabulation of Appendix III (QĐ, TB, PB, and none
+# for công văn and thư công) and with symbols in use (6905/TB-KBNN, 18/2020/QĐ-TTg).
+TYPE_ABBREVIATIONS = {
+    Series.DECISION: "QĐ",
+    Series.NOTICE: "TB",
+    Series.SLIP: "PB",
+    Series.LETTER: "",
+}
+
+
+def document_symbol(*, sequence: int, series: str, agency: Agency) -> str:
+    """ "Số và ký hiệu": 05/QĐ-SGDĐT, or 05/SGDĐT for a series without a type abbreviation.
+    Numbers below 10 take a leading zero (Decree 30/2020/NĐ-CP Appendix I, "Số, ký hiệu của văn
+    bản"; as read in a third-party checker of the layout, the decree's text not at hand)."""
+    prefix = TYPE_ABBREVIATIONS[Series(series)]
+    symbol = f"{prefix}-{agency.symbol_abbreviation}" if prefix else agency.symbol_abbreviation
+    return f"{sequence:02d}/{symbol}"
+
+
 class SigningCertificate(models.Model):
     """An agency's signing certificate with its chain; the private key is stored encrypted
     (signing/keys.py) and is never shown anywhere."""
@@ -147,6 +182,18 @@ class Document(models.Model):
     owner_id = models.PositiveBigIntegerField(null=True, blank=True)
     owner = GenericForeignKey("owner_type", "owner_id")
     revision = models.PositiveIntegerField(_("revision"), default=1)
+    series = models.CharField(
+        _("register series"),
+        max_length=16,
+        choices=Series.choices,
+        blank=True,
+        help_text="Empty: not numbered in the register of outgoing documents",
+    )
+    number = models.CharField(_("number and symbol"), max_length=60, blank=True)
+    recipient = models.CharField(_("recipient"), max_length=300, blank=True)
+    reference = models.CharField(
+        _("reference"), max_length=60, blank=True, help_text="The owner's code, e.g. a dossier's"
+    )
     key = models.CharField(
         max_length=200, unique=True, help_text="owner, kind and revision: one document each"
     )
@@ -234,3 +281,59 @@ class Document(models.Model):
     @transition(field=status, source=Status.FAILED, target=Status.PENDING)
     def retry(self):
         self.error = ""
+
+
+class NumberCounter(models.Model):
+    """The last number an agency gave in a series in a year (its register of outgoing documents,
+    sổ đăng ký văn bản đi). Only signing.numbering writes it, under the row lock."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    series = models.CharField(max_length=16, choices=Series.choices)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "year", "series"], name="numbercounter_agency_year_series"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.agency_id} {self.year} {self.series}: {self.last}"
+
+
+class NumberEntry(models.Model):
+    """A line of the register of outgoing documents: the number a document was given, once and
+    for good (a document that failed keeps it and is signed with it when retried)."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    series = models.CharField(_("series"), max_length=16, choices=Series.choices)
+    sequence = models.PositiveIntegerField(_("number"))
+    number = models.CharField(_("number and symbol"), max_length=60)
+    document = models.OneToOneField(
+        Document, verbose_name=_("document"), on_delete=models.PROTECT, related_name="entry"
+    )
+    issued_at = models.DateTimeField(_("issued"))
+    summary = models.CharField(_("summary"), max_length=300)
+    recipient = models.CharField(_("recipient"), max_length=300, blank=True)
+    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    signer = models.CharField(_("signer"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("register entry")
+        verbose_name_plural = _("register of outgoing documents")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "year", "series", "sequence"],
+                name="numberentry_agency_year_series_sequence",
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "-issued_at"], name="numberentry_agency_issued")]
+
+    def __str__(self):
+        return self.number

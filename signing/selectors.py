@@ -1,4 +1,6 @@
-from signing.models import Document
+from django.db.models import Q, QuerySet
+
+from signing.models import Document, NumberEntry
 
 
 def document_get_public(*, code: str) -> Document | None:
@@ -31,3 +33,33 @@ def document_awaiting_signature(*, owner, user) -> Document | None:
         .order_by("-revision")
         .first()
     )
+
+
+def number_entry_list(
+    *,
+    agency_id: int,
+    year: int | None = None,
+    series: str = "",
+    since=None,
+    until=None,
+    query: str = "",
+) -> QuerySet[NumberEntry]:
+    """The register of outgoing documents of one agency, newest first: whose register it is,
+    and who may read it, is the caller's to decide (office.selectors.outgoing_register_for).
+    `since`/`until`: issued in [since, until); `query`: part of the number, the summary or the
+    reference (e.g. a dossier code)."""
+    entries = NumberEntry.objects.filter(agency_id=agency_id)
+    if year:
+        entries = entries.filter(year=year)
+    if series:
+        entries = entries.filter(series=series)
+    if since:
+        entries = entries.filter(issued_at__gte=since)
+    if until:
+        entries = entries.filter(issued_at__lt=until)
+    query = (query or "").strip()
+    if query:
+        entries = entries.filter(
+            Q(number__icontains=query) | Q(summary__icontains=query) | Q(reference__icontains=query)
+        )
+    return entries.select_related("document").order_by("-issued_at", "-pk")

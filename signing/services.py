@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from signing import certificates, images, keys, pdfsign, render, sources
+from signing import certificates, images, keys, numbering, pdfsign, render, sources
 from signing.models import Document
 from signing.signals import document_signed
 
@@ -32,9 +32,15 @@ def document_request(
     paper: str = "A4",
     actor=None,
     personal_certificate=None,
+    series: str = "",
+    recipient: str = "",
+    reference: str = "",
 ) -> Document:
     """Ask for a signed document; rendering and signing run in a Celery worker after commit.
-    The same owner, kind and revision always give the same one document. With a
+    The same owner, kind and revision always give the same one document. With a `series`
+    (signing.models.Series) it is numbered in the agency's register of outgoing documents when
+    it is signed (before the leader signs, for a document with a `personal_certificate`);
+    `recipient` and `reference` (e.g. the dossier code) go in the register too. With a
     `personal_certificate` (a leader's), the worker prepares the document for the leader's
     signature first (`document_sign_personal`), and the organisation signs after the leader."""
     from signing.tasks import render_and_sign_task
@@ -51,6 +57,9 @@ def document_request(
             "agency": agency,
             "owner": owner,
             "revision": revision,
+            "series": series,
+            "recipient": recipient[:300],
+            "reference": reference[:60],
             "created_by": actor,
             "personal_certificate": personal_certificate,
         },
@@ -119,6 +128,11 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
     started = time.perf_counter()
     signed_at = timezone.localtime().replace(microsecond=0)
     signer = certificates.signer_name(certificate)
+    # Numbered before rendering, so that the number is printed: from here on the series' counter
+    # stays locked until this transaction ends. A failure below that is recorded (_fail) keeps
+    # the number for the retry; one that rolls back gives it back, never printed on a stored PDF.
+    if document.series:
+        numbering.number_assign(document=document, issued_at=signed_at, signer=signer)
     try:
         pdf = render_document(document, signer=signer, signed_at=signed_at)
         rendered = time.perf_counter()
@@ -170,6 +184,7 @@ def _render_context(document: Document, *, signer: str, signed_at) -> dict:
         "signed_at_iso": signed_at.isoformat(),
         "verify_url": url,
         "qr_src": "qr:" + url,
+        "document_number": document.number,
     }
 
 
@@ -191,9 +206,10 @@ def _prepare_personal(document: Document) -> Document:
         return _fail(document, " ".join(problems))
     personal = document.personal_certificate
     signed_at = timezone.localtime().replace(microsecond=0)
-    context = _render_context(
-        document, signer=certificates.personal_signer_name(personal), signed_at=signed_at
-    )
+    signer = certificates.personal_signer_name(personal)
+    if document.series:  # the number is on the paper the leader signs
+        numbering.number_assign(document=document, issued_at=signed_at, signer=signer)
+    context = _render_context(document, signer=signer, signed_at=signed_at)
     context.setdefault(
         "personal_signer",
         {"full_name": personal.user.full_name, "title": personal.position},

@@ -407,8 +407,9 @@ OFFICE_PAGE_METHODS = {
     "sign": {"GET", "POST"},  # the leader's personal signature
     "sign_pdf": {"GET"},
 }
-# intake names no dossier; who may use it: tests/office/test_intake.py
-OFFICE_OTHER_PAGES = {"queue", "register", "intake"}
+# intake names no dossier; who may use it: tests/office/test_intake.py; the register of outgoing
+# documents (each agency's own): tests/office/test_outgoing_register.py
+OFFICE_OTHER_PAGES = {"queue", "register", "intake", "outgoing"}
 OFFICE_PAGES = _dossier_patterns(office_url_conf.urlpatterns)
 
 
