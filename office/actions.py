@@ -52,6 +52,8 @@ class Action:
         kwargs = {"initial": {"expected_state": dossier.state}}
         if self.form is forms.AssignForm:
             kwargs["specialists"] = selectors.office_specialists(agency_id=dossier.agency_id)
+        if self.form is forms.ProposeForm:
+            kwargs["blanks"] = selectors.result_blanks(dossier)
         return self.form(data, prefix=self.name, **kwargs)
 
 
@@ -84,7 +86,7 @@ ACTIONS: dict[str, Action] = {
         Action(
             "propose", _("Send for approval"), (Role.SPECIALIST,),
             forms.ProposeForm, serializers.OfficeProposeInput, services.dossier_propose,
-            params=("decision", "reasons", "result_content"),
+            params=("decision", "reasons", "result_content", "values"),
         ),
         Action(
             "send_back", _("Send back to the specialist"), (Role.LEADER,),

@@ -66,12 +66,25 @@ class ProposeForm(ActionForm):
     )
     result_content = _text(gettext_lazy("Content of the result (to grant)"), rows=5)
     reasons = _text(gettext_lazy("Reasons (to deny)"))
+    # The blanks of the result template (edit_<name> fields below), gathered by clean().
+    values = forms.JSONField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, blanks=(), **kwargs):
         super().__init__(*args, **kwargs)
         # Which of the two a decision needs is the service's rule (office.services).
         self.fields["result_content"].required = False
         self.fields["reasons"].required = False
+        # The blanks of the procedure's result template (the service says they are needed).
+        self.blanks = list(blanks)
+        for name, label in self.blanks:
+            self.fields[f"edit_{name}"] = forms.CharField(
+                label=label, max_length=500, required=False
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["values"] = {name: cleaned.get(f"edit_{name}", "") for name, _l in self.blanks}
+        return cleaned
 
 
 class NoteForm(ActionForm):

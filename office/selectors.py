@@ -17,6 +17,7 @@ from signing import selectors as signing_selectors
 from signing.models import NumberEntry
 from submissions.lifecycle import CLOCK_STATES
 from submissions.models import (
+    DocumentKind,
     Dossier,
     DossierFile,
     IntakeChannel,
@@ -302,3 +303,35 @@ def register_rows(*, agency, start: dt.date, end: dt.date) -> QuerySet:
         .order_by("register_day", "received_at", "submitted_at", "pk")
         .values(*REGISTER_FIELDS, "procedure_name", "lead_agency", "other_body", "sets")
     )
+
+
+def result_blanks(dossier) -> list[tuple[str, str]]:
+    """The blanks a specialist fills in when proposing: those of the version's result
+    templates (to grant and to deny), each once."""
+    seen, blanks = set(), []
+    for template in dossier.version.result_templates.order_by("kind", "pk"):
+        for name, label in template.blanks():
+            if name not in seen:
+                seen.add(name)
+                blanks.append((name, label))
+    return blanks
+
+
+def result_drafts(dossier) -> list:
+    """The result's drafts, newest first, each with its rendered PDF (staff only)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from signing.models import Document
+
+    documents = {
+        d.revision: d
+        for d in Document.objects.filter(
+            owner_type=ContentType.objects.get_for_model(Dossier),
+            owner_id=dossier.pk,
+            kind=DocumentKind.DRAFT,
+        )
+    }
+    drafts = list(dossier.drafts.select_related("created_by").order_by("-number"))
+    for draft in drafts:
+        draft.document = documents.get(draft.number)
+    return drafts

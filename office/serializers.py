@@ -65,6 +65,12 @@ class OfficeProposeInput(OfficeActionInput):
     result_content = TextField(
         max_length=4000, required=False, allow_blank=True, default="", help_text="To grant"
     )
+    values = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True),
+        required=False,
+        default=dict,
+        help_text="The blanks of the procedure's result template, by name",
+    )
 
 
 class OfficeSendBackInput(OfficeActionInput):

@@ -16,6 +16,7 @@ import datetime as dt
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ from payments import fees
 from portal.models import StaffRole, User
 from portal.workdays import WorkCalendar
 from procedures import windows
-from procedures.models import Channel
+from procedures.models import Channel, ResultTemplate
 from signing import selectors as signing_selectors
 from signing.models import Document
 from submissions import lifecycle
@@ -37,6 +38,7 @@ from submissions.models import (
     EventAction,
     IntakeChannel,
     ResultDelivery,
+    ResultDraft,
     State,
     SupplementRequest,
 )
@@ -208,9 +210,13 @@ def dossier_propose(
     decision: str,
     reasons: str = "",
     result_content: str = "",
+    values: dict | None = None,
     expected_state: str | None = None,
 ) -> Dossier:
-    """The specialist's proposal: grant (with the result's content) or deny (with reasons)."""
+    """The specialist's proposal: grant (with the result's content) or deny (with reasons),
+    and the result's draft (dự thảo): the procedure version's result template filled from the
+    dossier and the blanks the template leaves to the specialist (`values`), or the portal's
+    wording; each proposal keeps a new draft, rendered for the leader to read."""
     dossier = lifecycle.lock(dossier)
     lifecycle.require(dossier.propose, actor)
     if decision not in Decision.values:
@@ -221,12 +227,15 @@ def dossier_propose(
         result_content = _required(
             result_content, _("Give the content of the result."), field="result_content"
         )
+    template = result_template_for(dossier, decision)
+    edits = _blanks_filled(template, values or {})
     lifecycle.expect(dossier, expected_state)
     lifecycle.take(dossier.propose, actor)
     dossier.decision = decision
     dossier.decision_reasons = (reasons or "").strip()
     dossier.result_content = (result_content or "").strip()
     dossier.save()
+    _new_draft(dossier, actor=actor, template=template, edits=edits)
     lifecycle.record(
         dossier,
         actor=actor,
@@ -235,6 +244,46 @@ def dossier_propose(
         note=Decision(decision).label + (f": {dossier.decision_reasons}" if reasons else ""),
     )
     return dossier
+
+
+def result_template_for(dossier: Dossier, decision: str):
+    """The version's result template for a decision to grant (a decision, certificate or
+    confirmation) or to deny (a reasoned refusal); None: the portal's wording."""
+    kinds = (
+        ResultTemplate.GRANTING if decision == Decision.GRANT else (ResultTemplate.Kind.REFUSAL,)
+    )
+    return dossier.version.result_templates.filter(kind__in=kinds).order_by("kind", "pk").first()
+
+
+def _blanks_filled(template, values: dict) -> dict:
+    """The template's blanks as the specialist filled them; every one is needed."""
+    if template is None:
+        return {}
+    edits, missing = {}, []
+    for name, label in template.blanks():
+        value = str(values.get(name, "") or "").strip()[:500]
+        if not value:
+            missing.append(label)
+        edits[name] = value
+    if missing:
+        message = _("Fill in the result's blanks: %(labels)s.") % {"labels": ", ".join(missing)}
+        raise ValidationError({"values": message})
+    return edits
+
+
+def _new_draft(dossier: Dossier, *, actor, template, edits: dict) -> ResultDraft:
+    number = (dossier.drafts.aggregate(n=Max("number"))["n"] or 0) + 1
+    draft = ResultDraft.objects.create(
+        dossier=dossier,
+        number=number,
+        decision=dossier.decision,
+        template=template,
+        values=edits,
+        content=slips.result_content(dossier, template=template, edits=edits),
+        created_by=actor,
+    )
+    slips.issue_draft(dossier, draft, actor=actor)
+    return draft
 
 
 @transaction.atomic

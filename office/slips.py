@@ -431,11 +431,11 @@ def _lowered(text: str) -> str:
     return text[:1].lower() + text[1:] if text else text
 
 
-def _result(dossier, extra) -> dict:
+def default_result_content(dossier) -> dict:
     """The result as a decision (Decree 30/2020/NĐ-CP Appendix I, quyết định cá biệt): the
     competent person, the legal bases (the procedure's), the request considered, the articles,
-    the recipients and the signer; a denial is a notice (thông báo) giving the reasons."""
-    actor = (extra or {}).get("actor")
+    the recipients; a denial is a notice (thông báo) giving the reasons. The portal's wording
+    where the procedure version has no result template of its own."""
     agency = dossier.agency
     version = dossier.version
     bases = legal_bases(version)
@@ -456,7 +456,6 @@ def _result(dossier, extra) -> dict:
                 "Xin thông báo để Ông/Bà được biết./.",
             ],
             "recipients": [dossier.applicant_name, f"Lưu: VT, hồ sơ {dossier.code}"],
-            "signature": signature_of(actor, agency),
         }
     competent = f"{agency.head_title_or_default} {agency.name}".upper()
     return {
@@ -476,8 +475,66 @@ def _result(dossier, extra) -> dict:
         # Mentioned by tests and the API as the result's words.
         "closing": [dossier.result_content],
         "recipients": ["Như Điều 3", f"Lưu: VT, hồ sơ {dossier.code}"],
-        "signature": signature_of(actor, agency),
     }
+
+
+def result_values(dossier, edits: dict) -> dict:
+    """What a result template's placeholders name, from the dossier (result_templates.FIXED),
+    its answers and the blanks the specialist filled in."""
+    values = {
+        "applicant_name": dossier.applicant_name,
+        "applicant_address": dossier.applicant_address or "",
+        "applicant_id": dossier.applicant_citizen_id or "",
+        "subject_name": dossier.subject_name or "",
+        "organisation_name": dossier.org_name or "",
+        "dossier_code": dossier.code or "",
+        "procedure_name": dossier.version.name,
+        "agency_name": dossier.agency.name,
+        "received_date": _day(dossier.received_at),
+        "today": timezone.localtime().strftime("%d/%m/%Y"),
+        "result_content": dossier.result_content,
+        "reasons": dossier.decision_reasons,
+    }
+    labels = {}
+    for spec in dossier.version.form_schema or []:
+        labels.update({str(c.get("value")): c.get("label") for c in spec.get("choices", [])})
+    for name, answer in (dossier.answers or {}).items():
+        if isinstance(answer, list):
+            answer = ", ".join(str(labels.get(str(a), a)) for a in answer)
+        elif isinstance(answer, bool):
+            answer = "Có" if answer else "Không"
+        else:
+            answer = labels.get(str(answer), answer)
+        values[f"answers.{name}"] = str(answer)
+    values.update({f"edit.{name}": str(value) for name, value in (edits or {}).items()})
+    return values
+
+
+def result_content(dossier, *, template=None, edits: dict | None = None) -> dict:
+    """The result's content as its draft and the signed result print it: the procedure
+    version's result template filled in, or the portal's own wording."""
+    if template is None:
+        return default_result_content(dossier)
+    from procedures import result_templates
+
+    agency = dossier.agency
+    content = result_templates.content(
+        template,
+        result_values(dossier, edits or {}),
+        default_competent=f"{agency.head_title_or_default} {agency.name}".upper(),
+    )
+    if content["paragraphs"]:  # a certificate, a confirmation, a refusal: to the applicant
+        content["recipient"] = dossier.applicant_name
+    return content
+
+
+def _result(dossier, extra) -> dict:
+    """The signed result: the content of the draft the leader approved (the newest), signed
+    by the approving leader; with no draft, the portal's wording."""
+    draft = dossier.drafts.order_by("-number").first()
+    content = dict(draft.content) if draft is not None else result_content(dossier)
+    content["signature"] = signature_of((extra or {}).get("actor"), dossier.agency)
+    return content
 
 
 # Liên thông: a hand-off between the receiving centre and the resolving agency.
@@ -595,6 +652,27 @@ def build(dossier, kind: str, *, extra: dict | None = None, actor=None):
     else:
         title = heading
     return title, template, context, paper
+
+
+def issue_draft(dossier, draft, *, actor):
+    """The draft's PDF (rendered, marked DỰ THẢO, not numbered, not signed), for the leader
+    to read before approving; one per draft, kept."""
+    context = dict(draft.content)
+    heading = context.pop("title", None) or "KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+    template = context.pop("template", "documents/decision.html")
+    context.update(heading=heading, form_number=f"Dự thảo {draft.number}", unnumbered=False)
+    summary = context.get("summary") or ""
+    return signing.document_request(
+        kind=Kind.DRAFT,
+        title=f"Dự thảo {draft.number}: {heading} {_lowered(summary)}".strip()[:300],
+        template=template,
+        context=context,
+        agency=dossier.agency,
+        owner=dossier,
+        revision=draft.number,
+        actor=actor,
+        draft=True,
+    )
 
 
 def issue(

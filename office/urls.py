@@ -13,6 +13,7 @@ urlpatterns = [
     path("dossiers/<uuid:public_id>/files/<int:file_id>/", views.file_view, name="file"),
     path("dossiers/<uuid:public_id>/sign/", views.sign, name="sign"),
     path("dossiers/<uuid:public_id>/sign/pdf/", views.sign_pdf, name="sign_pdf"),
+    path("dossiers/<uuid:public_id>/drafts/<int:number>/", views.draft_pdf, name="draft_pdf"),
     path("dossiers/<uuid:public_id>/control-sheet/", views.control_sheet, name="control_sheet"),
     path(
         "dossiers/<uuid:public_id>/components/<int:component_id>/certify/",

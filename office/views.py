@@ -139,7 +139,12 @@ def _render_dossier(request, dossier, *, bound=None, status=200):
         "current_files": current,
         "removed_files": removed,
         "timeline": list(dossier.events.select_related("actor").order_by("created_at", "pk")),
-        "documents": dossier_selectors.dossier_documents(dossier, staff=True),
+        "documents": [
+            d
+            for d in dossier_selectors.dossier_documents(dossier, staff=True)
+            if d.kind != DocumentKind.DRAFT
+        ],
+        "drafts": selectors.result_drafts(dossier),
         "supplements": list(dossier.supplements.all()),
         "components": list(dossier.components.select_related("requirement").order_by("pk")),
         "can_certify": selectors.is_desk_of(request.user, dossier.front_agency_id),
@@ -242,6 +247,22 @@ def sign_pdf(request, public_id):
     return FileResponse(
         document.prepared_pdf.open("rb"),
         filename=f"{document.verification_code}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@_officer
+@require_GET
+@xframe_options_sameorigin
+def draft_pdf(request, public_id, number: int):
+    """A draft of the result (dự thảo), to the staff who see the dossier."""
+    dossier = _dossier(request, public_id)
+    draft = next((d for d in selectors.result_drafts(dossier) if d.number == number), None)
+    if draft is None or draft.document is None or not draft.document.pdf:
+        raise Http404
+    return FileResponse(
+        draft.document.pdf.open("rb"),
+        filename=f"du-thao-{number}-{dossier.code}.pdf",
         content_type="application/pdf",
     )
 

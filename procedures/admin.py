@@ -25,6 +25,7 @@ from procedures.models import (
     Procedure,
     ProcedureVersion,
     RequiredDocument,
+    ResultTemplate,
 )
 
 
@@ -231,6 +232,16 @@ class ChannelInline(admin.TabularInline):
     fields = ["kind", "time_amount", "time_unit", "fee_vnd", "fee_note", "note", "order"]
 
 
+class ResultTemplateInline(admin.StackedInline):
+    """The version's result templates (procedures/result_templates.py); previewed as PDF from
+    their own admin page."""
+
+    model = ResultTemplate
+    extra = 0
+    fields = ["kind", "title", "summary", "competent", "bases", "body", "recipients", "editable"]
+    show_change_link = True
+
+
 class RequiredDocumentInline(admin.TabularInline):
     model = RequiredDocument
     extra = 0
@@ -300,7 +311,7 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
     list_filter = ["status", "procedure__agency", "field"]
     search_fields = ["procedure__code", "name"]
     list_select_related = ["procedure__agency", "field"]
-    inlines = [ChannelInline, RequiredDocumentInline]
+    inlines = [ChannelInline, RequiredDocumentInline, ResultTemplateInline]
     actions = ["publish_selected", "new_draft_selected"]
     readonly_fields = ["status", "published_at", "archived_at", "preview"]
 
@@ -366,3 +377,159 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
         for version in queryset:
             draft = services.procedure_version_new_draft(version=version, actor=request.user)
             self.message_user(request, gettext("Draft: %(version)s") % {"version": draft})
+
+
+PREVIEW_KIND = "template_preview"
+
+
+def _previews(template):
+    from django.contrib.contenttypes.models import ContentType
+
+    from signing.models import Document
+
+    return Document.objects.filter(
+        owner_type=ContentType.objects.get_for_model(ResultTemplate),
+        owner_id=template.pk,
+        kind=PREVIEW_KIND,
+    ).order_by("-revision")
+
+
+@admin.register(ResultTemplate)
+class ResultTemplateAdmin(admin.ModelAdmin):
+    """A result template on its own page, with a PDF preview filled with sample data (the
+    fixed fields' samples, the questions' and blanks' labels in brackets), rendered by the
+    worker like every document, marked DỰ THẢO, never signed."""
+
+    list_display = ["__str__", "version", "kind", "updated_at"]
+    list_filter = ["kind", "version__procedure__agency"]
+    search_fields = ["title", "version__name", "version__procedure__code"]
+    fields = [
+        "version",
+        "kind",
+        "title",
+        "summary",
+        "competent",
+        "bases",
+        "body",
+        "recipients",
+        "editable",
+        "preview",
+    ]
+    readonly_fields = ["preview"]
+    change_form_template = "admin/procedures/resulttemplate/change_form.html"
+
+    def get_queryset(self, request):
+        return _agency_scope(
+            request,
+            super().get_queryset(request).select_related("version__procedure__agency"),
+            "version__procedure__agency_id",
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "version":
+            kwargs["queryset"] = _agency_scope(
+                request,
+                ProcedureVersion.objects.filter(status=ProcedureVersion.Status.DRAFT),
+                "procedure__agency_id",
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not obj.version.is_editable:
+            return False  # a published version's result reads as it was published
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not obj.version.is_editable:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        if not obj or not obj.pk:
+            return "—"
+        latest = _previews(obj).first()
+        if latest is None:
+            return gettext("No preview yet: use “Preview as PDF”.")
+        if latest.status == "rendered":
+            url = reverse("admin:procedures_resulttemplate_preview_pdf", args=[obj.pk])
+            return format_html(
+                '<a href="{}" target="_blank">{}</a>', url, gettext("Open the preview (PDF)")
+            )
+        if latest.status == "failed":
+            return gettext("The preview failed: %(error)s") % {"error": latest.error}
+        return gettext("The preview is being prepared: reload this page in a moment.")
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="procedures_resulttemplate_preview",
+            ),
+            path(
+                "<int:pk>/preview.pdf",
+                self.admin_site.admin_view(self.preview_pdf),
+                name="procedures_resulttemplate_preview_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _template(self, request, pk):
+        return get_object_or_404(self.get_queryset(request), pk=pk)
+
+    def preview_view(self, request, pk):
+        """POST: ask the worker for a preview of the template as saved."""
+        from django.db import transaction
+
+        from signing import services as signing
+
+        if request.method != "POST":
+            return redirect("admin:procedures_resulttemplate_change", pk)
+        template = self._template(request, pk)
+        if not self.has_view_permission(request, template):
+            raise PermissionDenied
+        agency = template.version.procedure.agency
+        content = result_templates_content(template, agency)
+        with transaction.atomic():
+            revision = _previews(template).count() + 1
+            signing.document_request(
+                kind=PREVIEW_KIND,
+                title=f"Xem trước: {content['heading']}"[:300],
+                template=content.pop("template"),
+                context=content,
+                agency=agency,
+                owner=template,
+                revision=revision,
+                actor=request.user,
+                draft=True,
+            )
+        messages.success(request, gettext("The preview is being prepared."))
+        return redirect("admin:procedures_resulttemplate_change", pk)
+
+    def preview_pdf(self, request, pk):
+        from django.http import FileResponse, Http404
+
+        template = self._template(request, pk)
+        latest = _previews(template).filter(status="rendered").first()
+        if latest is None or not latest.pdf:
+            raise Http404
+        return FileResponse(
+            latest.pdf.open("rb"), filename=f"xem-truoc-{pk}.pdf", content_type="application/pdf"
+        )
+
+
+def result_templates_content(template, agency) -> dict:
+    """A template filled with sample data, as the worker renders it."""
+    from procedures import result_templates
+
+    content = result_templates.content(
+        template,
+        result_templates.sample_values(template),
+        default_competent=f"{agency.head_title_or_default} {agency.name}".upper(),
+    )
+    content["heading"] = content.pop("title")
+    if content["paragraphs"]:
+        content["recipient"] = result_templates.FIXED["applicant_name"]
+    content["form_number"] = "Bản xem trước"
+    return content

@@ -22,5 +22,6 @@ class ProceduresConfig(AppConfig):
                 "channel",
                 "requireddocument",
                 "filingwindow",
+                "resulttemplate",
             )
         } | {"procedures.view_field"}

@@ -448,3 +448,99 @@ SERVICE_TO_LEVEL = {
     ProcedureVersion.OnlineService.PARTIAL: 3,
     ProcedureVersion.OnlineService.FULL: 4,
 }
+
+
+class ResultTemplate(models.Model):
+    """How a procedure version's result reads: a decision, a certificate, a confirmation, or the
+    reasoned refusal, written by the agency's administrator as text with placeholders
+    (procedures/result_templates.py). The specialist's proposal fills it into a draft (dự thảo)
+    that the leader approves; the signed result is that draft, numbered and signed."""
+
+    class Kind(models.TextChoices):
+        DECISION = "decision", _("Decision (quyết định)")
+        CERTIFICATE = "certificate", _("Certificate (giấy chứng nhận)")
+        CONFIRMATION = "confirmation", _("Confirmation (giấy xác nhận)")
+        REFUSAL = "refusal", _("Reasoned refusal (thông báo)")
+
+    GRANTING = (Kind.DECISION, Kind.CERTIFICATE, Kind.CONFIRMATION)
+
+    version = models.ForeignKey(
+        ProcedureVersion, on_delete=models.CASCADE, related_name="result_templates"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    title = models.CharField(
+        _("title"), max_length=120, help_text=_("The document's type, e.g. QUYẾT ĐỊNH.")
+    )
+    summary = models.CharField(
+        _("summary"),
+        max_length=300,
+        blank=True,
+        help_text=_("Under the title (trích yếu), e.g. Về việc cấp bản sao văn bằng."),
+    )
+    competent = models.CharField(
+        _("competent person"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "A decision's issuing authority line, e.g. GIÁM ĐỐC SỞ GIÁO DỤC VÀ ĐÀO TẠO. Empty: "
+            "the head's title and the agency's name."
+        ),
+    )
+    bases = models.TextField(
+        _("legal bases"),
+        blank=True,
+        help_text=_("One per line (Căn cứ …). Empty: the procedure version's legal basis."),
+    )
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "One paragraph per line; in a decision each line is an article (Điều 1, Điều 2, …). "
+            "Placeholders: {{ applicant_name }}, {{ answers.<question> }}, {{ edit.<blank> }} …"
+        ),
+    )
+    recipients = models.TextField(
+        _("recipients"), blank=True, help_text=_("Nơi nhận, one per line.")
+    )
+    editable = models.TextField(
+        _("blanks the specialist fills"),
+        blank=True,
+        help_text=_("One per line as name: label, e.g. so_ban_sao: Số bản sao."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("result template")
+        verbose_name_plural = _("result templates")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "kind"], name="result_template_once")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.title}"
+
+    TEXT_PARTS = ("title", "summary", "competent", "bases", "body", "recipients")
+
+    def blanks(self) -> list[tuple[str, str]]:
+        from procedures import result_templates
+
+        return result_templates.parse_editable(self.editable)[0]
+
+    def clean(self):
+        from procedures import result_templates
+
+        blanks, errors = result_templates.parse_editable(self.editable)
+        found = {"editable": errors} if errors else {}
+        answers = [
+            spec["name"]
+            for spec in (self.version.form_schema if self.version_id else []) or []
+            if spec.get("name")
+        ]
+        allowed = result_templates.allowed_names(
+            answers=answers, editable=[name for name, _label in blanks]
+        )
+        for part in self.TEXT_PARTS:
+            problems = result_templates.problems(getattr(self, part), allowed=allowed)
+            if problems:
+                found[part] = problems
+        if found:
+            raise ValidationError(found)

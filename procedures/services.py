@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procedures import form_schema
-from procedures.models import Channel, Procedure, ProcedureVersion, RequiredDocument
+from procedures.models import Channel, Procedure, ProcedureVersion, RequiredDocument, ResultTemplate
 
 
 def can_manage(user, procedure: Procedure) -> bool:
@@ -99,11 +99,13 @@ def procedure_version_new_draft(*, version: ProcedureVersion, actor) -> Procedur
 
 
 def copy_version(version: ProcedureVersion, *, created_by=None) -> ProcedureVersion:
-    """Copy a version, its channels and documents (the form templates are shared files)."""
+    """Copy a version, its channels, documents and result templates (the form templates are
+    shared files)."""
     # A fresh instance: the caller's object must keep pointing at the version copied from.
     version = ProcedureVersion.objects.select_related("procedure").get(pk=version.pk)
     channels = list(version.channels.all())
     documents = list(version.documents.all())
+    result_templates = list(version.result_templates.all())
     newest = version.procedure.versions.aggregate(n=Max("number"))["n"] or 0
     version.pk = None
     version._state.adding = True
@@ -112,10 +114,11 @@ def copy_version(version: ProcedureVersion, *, created_by=None) -> ProcedureVers
     version.published_at = version.archived_at = version.effective_date = None
     version.created_by = created_by
     version.save()
-    for item in (*channels, *documents):
+    for item in (*channels, *documents, *result_templates):
         item.pk = None
         item._state.adding = True
         item.version = version
     Channel.objects.bulk_create(channels)
     RequiredDocument.objects.bulk_create(documents)
+    ResultTemplate.objects.bulk_create(result_templates)
     return version

@@ -166,9 +166,13 @@ class Document(models.Model):
         AWAITING_SIGNATURE = "awaiting_signature", _("Awaiting the leader's signature")
         SIGNATURE_RECEIVED = "signature_received", _("Being sealed")
         SIGNED = "signed", _("Signed")
+        RENDERED = "rendered", _("Rendered (draft, not signed)")
         FAILED = "failed", _("Failed")
 
     kind = models.SlugField(_("kind"), max_length=40)
+    # A draft (dự thảo) or a template's preview: rendered for its readers, marked as a draft on
+    # every page, never numbered, never signed, never shown by the public verification.
+    draft = models.BooleanField(_("draft"), default=False)
     title = models.CharField(_("title"), max_length=300)
     template = models.CharField(_("template"), max_length=200)
     context = models.JSONField(_("content"), default=dict, blank=True)
@@ -256,6 +260,10 @@ class Document(models.Model):
 
     @transition(field=status, source=Status.PENDING, target=Status.AWAITING_SIGNATURE)
     def mark_prepared(self):
+        self.error = ""
+
+    @transition(field=status, source=Status.PENDING, target=Status.RENDERED)
+    def mark_rendered(self):
         self.error = ""
 
     @transition(field=status, source=Status.AWAITING_SIGNATURE, target=Status.SIGNATURE_RECEIVED)

@@ -8,7 +8,12 @@ def document_get_public(*, code: str) -> Document | None:
     code = (code or "").strip().upper()[:32]
     if not code.isalnum():
         return None
-    return Document.objects.select_related("agency").filter(verification_code=code).first()
+    # A draft (dự thảo, a preview) is never public: only signed documents and their stages.
+    return (
+        Document.objects.select_related("agency")
+        .filter(verification_code=code, draft=False)
+        .first()
+    )
 
 
 def personal_certificate_for(*, user):

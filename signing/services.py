@@ -35,8 +35,10 @@ def document_request(
     series: str = "",
     recipient: str = "",
     reference: str = "",
+    draft: bool = False,
 ) -> Document:
-    """Ask for a signed document; rendering and signing run in a Celery worker after commit.
+    """Ask for a signed document (a `draft`: rendered only, marked as a draft, never signed);
+    rendering and signing run in a Celery worker after commit.
     The same owner, kind and revision always give the same one document. With a `series`
     (signing.models.Series) it is numbered in the agency's register of outgoing documents when
     it is signed (before the leader signs, for a document with a `personal_certificate`);
@@ -57,11 +59,12 @@ def document_request(
             "agency": agency,
             "owner": owner,
             "revision": revision,
-            "series": series,
             "recipient": recipient[:300],
             "reference": reference[:60],
             "created_by": actor,
-            "personal_certificate": personal_certificate,
+            "personal_certificate": None if draft else personal_certificate,
+            "series": "" if draft else series,
+            "draft": draft,
         },
     )
     if created:
@@ -113,6 +116,8 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
     if document is None or document.status != Document.Status.PENDING:
         return document
     document.attempts += 1
+    if document.draft:
+        return _render_draft(document)
     certificate = certificates.certificate_for_signing(document.agency)
     if certificate is None:
         latest = document.agency.certificates.filter(is_active=True).order_by("-not_after").first()
@@ -185,7 +190,22 @@ def _render_context(document: Document, *, signer: str, signed_at) -> dict:
         "verify_url": url,
         "qr_src": "qr:" + url,
         "document_number": document.number,
+        "draft": document.draft,
     }
+
+
+def _render_draft(document: Document) -> Document:
+    """A draft: the document as it will read, marked DỰ THẢO on every page, with no number and
+    no signature (the signature block left empty)."""
+    try:
+        pdf = render_document(document, signer="", signed_at=timezone.localtime())
+    except TemplateDoesNotExist as exc:
+        return _fail(document, _("Unknown document template %(name)s.") % {"name": exc})
+    document.pdf.save(f"{document.verification_code}.pdf", ContentFile(pdf), save=False)
+    document.sha256 = certificates.sha256_hex(pdf)
+    document.mark_rendered()
+    document.save()
+    return document
 
 
 def _personal_problems(document: Document) -> list[str]:

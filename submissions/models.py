@@ -71,6 +71,7 @@ class DocumentKind(models.TextChoices):
     FEE_RECEIPT = "fee_receipt", _("Fee receipt")
     STOP_NOTICE = "stop_notice", _("Notice of stopping")
     CERTIFIED_COPY = "certified_copy", _("Certified electronic copy")
+    DRAFT = "draft", _("Draft result (dự thảo)")
 
 
 class IntakeChannel(models.TextChoices):
@@ -656,6 +657,41 @@ class SupplementRequest(models.Model):
 
     def __str__(self):
         return f"{self.dossier}: {self.reason[:50]}"
+
+
+class ResultDraft(models.Model):
+    """One version of the result's draft (dự thảo): what the specialist proposed, filled from
+    the procedure's result template (or the portal's default wording) and the dossier. Each
+    proposal adds one; none is changed or removed. The leader approves the newest, and the
+    signed result is that draft's content, numbered and signed."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="drafts")
+    number = models.PositiveSmallIntegerField(_("draft"))
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    template = models.ForeignKey(
+        "procedures.ResultTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    values = models.JSONField(_("blanks filled in"), default=dict, blank=True)
+    content = models.JSONField(_("content"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("draft result")
+        verbose_name_plural = _("draft results")
+        ordering = ["dossier", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "number"], name="result_draft_number_once")
+        ]
+
+    def __str__(self):
+        return f"{self.dossier}: dự thảo {self.number}"
 
 
 class DossierFile(models.Model):

@@ -142,6 +142,7 @@ def dossier(department):
         "tạo Hà Nội cấp ngày 15/7/2008; số lượng bản sao: 03 bản."
     )
     row.save()
+    row.drafts.all().delete()  # the result in the portal's wording, from the fields above
     return row, leader
 
 

@@ -406,6 +406,7 @@ OFFICE_PAGE_METHODS = {
     "act": {"POST"},
     "sign": {"GET", "POST"},  # the leader's personal signature
     "sign_pdf": {"GET"},
+    "draft_pdf": {"GET"},  # a draft of the result (dự thảo)
 }
 # intake names no dossier; who may use it: tests/office/test_intake.py; the register of outgoing
 # documents (each agency's own): tests/office/test_outgoing_register.py
@@ -431,6 +432,8 @@ def _office_addresses(dossier) -> list[tuple[str, str]]:
             kwargs["file_id"] = file_id
         if "component_id" in pattern.pattern.converters:  # none on an online dossier: 404 too
             kwargs["component_id"] = 1
+        if "number" in pattern.pattern.converters:  # a result draft's number
+            kwargs["number"] = 1
         actions = list(office.ACTIONS) if "action" in pattern.pattern.converters else [None]
         for action in actions:
             if action is not None:
