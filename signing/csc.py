@@ -1,6 +1,8 @@
 """A client of a remote signing service (ký số từ xa) speaking the Cloud Signature Consortium
 API v2 ("Architectures and protocols for remote signature applications", version 2.0.0.2;
-the section numbers below are that document's). The leader's key stays with the service: the
+the section numbers below are that document's: §11.1 and §11.10 as public references to it
+give them, the others as we understood them, unchecked against its text: see README). The
+leader's key stays with the service: the
 portal sends the SHA-256 of the CMS signed attributes and gets the signature value back.
 
 One signature is, in the leader's request (devices.sign):
