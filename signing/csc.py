@@ -2,8 +2,8 @@
 API v2 ("Architectures and protocols for remote signature applications", version 2.0.0.2;
 the section numbers below are that document's: §11.1 and §11.10 as public references to it
 give them, the others as we understood them, unchecked against its text: see README). The
-leader's key stays with the service: the
-portal sends the SHA-256 of the CMS signed attributes and gets the signature value back.
+leader's key stays with the service: the portal sends the SHA-256 of the CMS signed attributes
+and gets the signature value back.
 
 One signature is, in the leader's request (devices.sign):
   [auth/login (§11.2) or the OAuth 2.0 token endpoint (§8.3, client credentials)]
