@@ -299,6 +299,28 @@ SIGNING_PKCS11_MODULE = env.str("SIGNING_PKCS11_MODULE", default="/usr/lib/softh
 SIGNING_SOFTHSM_DIR = Path(
     env.str("SIGNING_SOFTHSM_DIR", default=str(BASE_DIR / "var" / "softhsm"))
 )
+# A leader's key at a remote signing service (Cloud Signature Consortium API v2, signing/csc.py):
+# how the portal logs in to it (basic: auth/login with CSC_USERNAME and CSC_PASSWORD;
+# oauth2_client: the client credentials grant at CSC_TOKEN_URL, by default {service}/oauth2/token;
+# none), and how long a call may take. The service URL and credential ID are per certificate.
+CSC_AUTH = env.str("CSC_AUTH", default="basic")
+if CSC_AUTH not in ("basic", "oauth2_client", "none"):
+    raise ImproperlyConfigured("CSC_AUTH must be basic, oauth2_client or none")
+CSC_USERNAME = env.str("CSC_USERNAME", default="" if PRODUCTION else "dvc-portal")
+CSC_PASSWORD = env.str(
+    "CSC_PASSWORD", default="" if PRODUCTION else "DEMO-CSC-PASSWORD-NOT-FOR-PRODUCTION"
+)
+CSC_CLIENT_ID = env.str("CSC_CLIENT_ID", default="")
+CSC_CLIENT_SECRET = env.str("CSC_CLIENT_SECRET", default="")
+CSC_TOKEN_URL = env.str("CSC_TOKEN_URL", default="")
+CSC_TIMEOUT = env.float("CSC_TIMEOUT", default=10.0)
+# The local CSC simulator (signing/csc_simulator.py, under /csc-simulator/) stands in for a
+# remote signing service in development and tests; it checks the CSC_USERNAME/CSC_PASSWORD (or
+# CSC_CLIENT_ID/CSC_CLIENT_SECRET) above. Production refuses it.
+CSC_SIMULATOR = env.bool("CSC_SIMULATOR", default=not PRODUCTION)
+if PRODUCTION and CSC_SIMULATOR:
+    raise ImproperlyConfigured("CSC_SIMULATOR cannot be on with PORTAL_ENV=production")
+CSC_SIMULATOR_URL = SITE_URL + "/csc-simulator/csc/v2"
 
 # --- Dossiers (submissions/) -------------------------------------------------------------------
 UPLOAD_MAX_FILE_MB = env.int("UPLOAD_MAX_FILE_MB", default=10)

@@ -149,6 +149,8 @@ urlpatterns = [
     path("dossiers/", include("submissions.urls")),
     path("office/", include("office.urls")),
     path("payments/", include("payments.urls")),
+    # The remote signing service simulator (development and tests; 404 unless CSC_SIMULATOR).
+    path("csc-simulator/", include("signing.csc_simulator")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("language/<str:code>/", views.switch_language, name="switch_language"),

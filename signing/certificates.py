@@ -229,6 +229,17 @@ def personal_certificate_register(
     return row
 
 
+def pem_chain(chain_der: list[bytes]) -> tuple[str, str]:
+    """A chain as DER (signer first, as a CSC service gives it) → (certificate PEM, chain PEM)."""
+    pems = [
+        x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM).decode()
+        for der in chain_der
+    ]
+    if not pems:
+        raise ValidationError(_("The signing service gave no certificate."), code="pem")
+    return pems[0], "".join(pems[1:])
+
+
 def personal_certificate_for(user):
     """The staff member's active personal certificate in force, if any."""
     from signing.models import PersonalCertificate

@@ -2,17 +2,21 @@
 remote signing service (Cloud Signature Consortium API v2, signing/csc.py).
 
 The PIN is used here, in the leader's request, and nowhere else: never stored, never logged,
-never put in a Celery message. Each signature is one login, one C_Sign (a few ms), one logout.
+never put in a Celery message. Each signature is one login, one C_Sign (a few ms), one logout;
+at a remote service, the PIN goes in the credentials/authorize call alone (signing/csc.py).
 """
 
 import hashlib
+import logging
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.utils.translation import gettext_lazy as _
 
-from signing import pkcs11lib
+from signing import csc, pkcs11lib
 from signing.models import PersonalCertificate
+
+logger = logging.getLogger(__name__)
 
 WRONG_PIN = _("The PIN is wrong. Nothing was signed; enter the PIN again.")
 PIN_LOCKED = _(
@@ -20,6 +24,16 @@ PIN_LOCKED = _(
     "issuer (or your IT unit) to unlock it."
 )
 UNAVAILABLE = _("The signing key cannot be reached now. Nothing was signed; try again later.")
+SERVICE_UNREACHABLE = _("The remote signing service did not answer. Nothing was signed; try again.")
+SERVICE_LOCKED = _(
+    "The remote signing service says your signing credential is locked. Nothing was signed; "
+    "ask the service provider to unlock it."
+)
+SERVICE_LOGIN = _(
+    "The portal could not log in to the remote signing service (check the CSC settings). "
+    "Nothing was signed."
+)
+SERVICE_REFUSED = _("The remote signing service refused to sign. Nothing was signed.")
 
 
 class DeviceError(Exception):
@@ -42,8 +56,15 @@ class WrongPin(DeviceError):
 class PinLocked(DeviceError):
     code = "pin_locked"
 
+    def __init__(self, message=PIN_LOCKED):
+        super().__init__(message)
+
+
+class ServiceUnreachable(DeviceError):
+    code = "unreachable"
+
     def __init__(self):
-        super().__init__(PIN_LOCKED)
+        super().__init__(SERVICE_UNREACHABLE)
 
 
 def public_key(row: PersonalCertificate):
@@ -102,9 +123,7 @@ def sign(row: PersonalCertificate, data: bytes, *, pin: str) -> bytes:
     digest = hashlib.sha256(data).digest()
     mechanism = signature_mechanism(row)
     if row.backend == PersonalCertificate.Backend.CSC:
-        # The CSC API v2 client (credentials/authorize → SAD, signatures/signHash) is not built
-        # yet: such a certificate cannot sign.
-        raise DeviceError(_("Remote signing (CSC) is not available yet. Nothing was signed."))
+        signature = csc_sign_digest(row, pin=pin, digest=digest, mechanism=mechanism)
     else:
         signature = pkcs11_sign_digest(
             token_label=row.token_label,
@@ -117,6 +136,30 @@ def sign(row: PersonalCertificate, data: bytes, *, pin: str) -> bytes:
     if not verifies(row, data, signature):  # a wrong key on the token, or a service gone wrong
         raise DeviceError(_("The token's key does not match the certificate. Nothing was signed."))
     return signature
+
+
+def csc_sign_digest(row: PersonalCertificate, *, pin: str, digest: bytes, mechanism: str):
+    """The remote service signs the digest (signing.csc); its failures in the leader's words."""
+    try:
+        return csc.sign_digest(
+            service_url=row.csc_service_url,
+            credential_id=row.csc_credential_id,
+            pin=pin,
+            digest=digest,
+            mechanism=mechanism,
+        )
+    except csc.CscError as exc:
+        # The detail is the service's own error (never the PIN): for the operator's log.
+        logger.warning("CSC signature refused: %s", exc.detail or exc.kind)
+        if exc.kind == csc.Kind.WRONG_PIN:
+            raise WrongPin() from None
+        if exc.kind == csc.Kind.LOCKED:
+            raise PinLocked(SERVICE_LOCKED) from None
+        if exc.kind == csc.Kind.UNREACHABLE:
+            raise ServiceUnreachable() from None
+        if exc.kind == csc.Kind.AUTH:
+            raise DeviceError(SERVICE_LOGIN) from None
+        raise DeviceError(SERVICE_REFUSED) from None
 
 
 def verifies(row: PersonalCertificate, data: bytes, signature: bytes) -> bool:
