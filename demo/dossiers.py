@@ -26,13 +26,26 @@ SAMPLE_PDF = (
 )
 
 
+# Text answers that are neither a person's name nor a school's.
+TEXT_ANSWERS = {
+    "diploma_name": "High School Diploma",
+    "institution_name": "Lincoln High School, Lincoln, Nebraska",
+    "country": "Hoa Kỳ",
+    "purpose": "Đăng ký xét tuyển đại học",
+    "diploma_number": "B 0123456",
+    "register_number": "1234/2008",
+}
+
+
 def sample_answers(schema: list[dict], user) -> dict:
     """A plausible answer to every question of a schema."""
     answers = {}
     for spec in schema:
         kind = spec["type"]
         if kind in ("text", "textarea"):
-            value = user.full_name if "name" in spec["name"] else "Trường THPT Chu Văn An"
+            value = TEXT_ANSWERS.get(spec["name"]) or (
+                user.full_name if "name" in spec["name"] else "Trường THPT Chu Văn An"
+            )
             answers[spec["name"]] = value[: spec.get("max_length", 500)]
         elif kind == "number":
             answers[spec["name"]] = spec.get("min", spec.get("max", 1))
@@ -141,9 +154,15 @@ def seed() -> int:
 
     accepted()  # waits for a specialist
 
-    def processing():
-        dossier = accepted()
+    def processing(version=None):
+        dossier = workflow.dossier_accept(
+            dossier=_submitted(version or next(pick), citizen), actor=desk
+        )
         return workflow.dossier_assign(dossier=dossier, actor=leader, specialist=specialist)
+
+    # The results proposed and approved are of a procedure with a result template, if one is
+    # among them (demo/catalogue.py, RESULT_TEMPLATES).
+    templated = next((v for v in versions if v.result_templates.exists()), None)
 
     processing()  # with the specialist
     paused = processing()
@@ -155,11 +174,18 @@ def seed() -> int:
     )
 
     def proposed():
+        dossier = processing(templated)
+        name = dossier.version.name
         return workflow.dossier_propose(
-            dossier=processing(),
+            dossier=dossier,
             actor=specialist,
             decision="grant",
-            result_content="Đồng ý giải quyết theo đề nghị của công dân.",
+            result_content=(
+                f"Giải quyết đề nghị của Ông/Bà {dossier.applicant_name} về thủ tục "
+                f"“{name}” (hồ sơ {dossier.code}): hồ sơ đủ điều kiện theo quy định."
+            ),
+            # The blanks of the procedure's result template, where it has one.
+            values={"tuong_duong": "bằng tốt nghiệp trung học phổ thông"},
         )
 
     proposed()  # waits for the leader

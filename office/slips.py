@@ -2,6 +2,8 @@
 documents: each is a snapshot of the dossier, in Vietnamese (the official language of the
 document whatever the reader's), rendered and signed by the worker after commit."""
 
+import re
+
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -65,10 +67,23 @@ SERIES = {
 }
 
 
+# A result written from a template is numbered as what the template says it is.
+TEMPLATE_SERIES = {
+    "decision": Series.DECISION,
+    "certificate": Series.CERTIFICATE,
+    "confirmation": Series.CONFIRMATION,
+    "refusal": Series.NOTICE,
+}
+
+
 def series_for(kind: str, dossier) -> str:
     """The register series of a paper of `kind` for the dossier; "" if it is not numbered."""
-    if kind == Kind.RESULT and dossier.decision == Decision.DENY:
-        return Series.NOTICE
+    if kind == Kind.RESULT:
+        draft = dossier.drafts.select_related("template").order_by("-number").first()
+        if draft is not None and draft.template is not None:
+            return TEMPLATE_SERIES[draft.template.kind]
+        if dossier.decision == Decision.DENY:
+            return Series.NOTICE
     return SERIES.get(kind, "")
 
 
@@ -478,6 +493,9 @@ def default_result_content(dossier) -> dict:
     }
 
 
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def result_values(dossier, edits: dict) -> dict:
     """What a result template's placeholders name, from the dossier (result_templates.FIXED),
     its answers and the blanks the specialist filled in."""
@@ -505,6 +523,8 @@ def result_values(dossier, edits: dict) -> dict:
             answer = "Có" if answer else "Không"
         else:
             answer = labels.get(str(answer), answer)
+            if isinstance(answer, str) and ISO_DAY.match(answer):  # a date question
+                answer = f"{answer[8:10]}/{answer[5:7]}/{answer[:4]}"
         values[f"answers.{name}"] = str(answer)
     values.update({f"edit.{name}": str(value) for name, value in (edits or {}).items()})
     return values

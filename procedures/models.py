@@ -465,7 +465,10 @@ class ResultTemplate(models.Model):
     GRANTING = (Kind.DECISION, Kind.CERTIFICATE, Kind.CONFIRMATION)
 
     version = models.ForeignKey(
-        ProcedureVersion, on_delete=models.CASCADE, related_name="result_templates"
+        ProcedureVersion,
+        verbose_name=_("version"),
+        on_delete=models.CASCADE,
+        related_name="result_templates",
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(
@@ -495,7 +498,8 @@ class ResultTemplate(models.Model):
         _("body"),
         help_text=_(
             "One paragraph per line; in a decision each line is an article (Điều 1, Điều 2, …). "
-            "Placeholders: {{ applicant_name }}, {{ answers.<question> }}, {{ edit.<blank> }} …"
+            "Placeholders: {{ applicant_name }}, {{ answers.QUESTION }} (a question of the online "
+            "form), {{ edit.BLANK }} (a blank below) …"
         ),
     )
     recipients = models.TextField(

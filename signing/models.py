@@ -29,6 +29,8 @@ class Series(models.TextChoices):
     DECISION = "decision", _("Decisions (QĐ)")
     NOTICE = "notice", _("Notices (TB)")
     SLIP = "slip", _("Slips (PB)")
+    CERTIFICATE = "certificate", _("Certificates (GCN)")
+    CONFIRMATION = "confirmation", _("Confirmations (GXN)")
     LETTER = "letter", _("Official letters (no type abbreviation)")
 
 
@@ -41,6 +43,9 @@ TYPE_ABBREVIATIONS = {
     Series.DECISION: "QĐ",
     Series.NOTICE: "TB",
     Series.SLIP: "PB",
+    # Giấy chứng nhận GCN, giấy xác nhận GXN (the same third-party tabulation of Appendix III).
+    Series.CERTIFICATE: "GCN",
+    Series.CONFIRMATION: "GXN",
     Series.LETTER: "",
 }
 
