@@ -76,15 +76,21 @@ TEMPLATE_SERIES = {
 }
 
 
-def series_for(kind: str, dossier) -> str:
-    """The register series of a paper of `kind` for the dossier; "" if it is not numbered."""
+def series_for(kind: str, dossier, *, template_kind: str = "") -> str:
+    """The register series of a paper of `kind` for the dossier ("" if it is not numbered); a
+    result written from a template (`template_kind`) is numbered as what the template is."""
     if kind == Kind.RESULT:
-        draft = dossier.drafts.select_related("template").order_by("-number").first()
-        if draft is not None and draft.template is not None:
-            return TEMPLATE_SERIES[draft.template.kind]
+        if template_kind:
+            return TEMPLATE_SERIES[template_kind]
         if dossier.decision == Decision.DENY:
             return Series.NOTICE
     return SERIES.get(kind, "")
+
+
+def _template_kind(dossier) -> str:
+    """The kind of the result template of the dossier's newest draft ("" if none)."""
+    draft = dossier.drafts.select_related("template").order_by("-number").first()
+    return draft.template.kind if draft is not None and draft.template is not None else ""
 
 
 # The channel as the papers name it (Vietnamese whatever the reader's language).
@@ -726,7 +732,11 @@ def issue(
         paper=paper,
         actor=actor,
         personal_certificate=personal_certificate,
-        series=series_for(kind, dossier),
+        series=series_for(
+            kind,
+            dossier,
+            template_kind=_template_kind(dossier) if kind == Kind.RESULT else "",
+        ),
         recipient=dossier.applicant_name,
         reference=dossier.code or "",
     )

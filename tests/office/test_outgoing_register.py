@@ -211,6 +211,14 @@ def test_which_papers_are_numbered_in_which_series():
     assert series_for(DocumentKind.RESULT, approved) == Series.DECISION
     assert series_for(DocumentKind.RESULT, denied) == Series.NOTICE
     assert series_for(DocumentKind.STOP_NOTICE, approved) == Series.NOTICE
+    # A result written from a template is numbered as what the template is (issue 16 item 3).
+    for template_kind, series in (
+        ("decision", Series.DECISION),
+        ("certificate", Series.CERTIFICATE),
+        ("confirmation", Series.CONFIRMATION),
+        ("refusal", Series.NOTICE),
+    ):
+        assert series_for(DocumentKind.RESULT, approved, template_kind=template_kind) == series
     for kind in (DocumentKind.RECEIPT, DocumentKind.SUPPLEMENT, DocumentKind.REFUSAL):
         assert series_for(kind, approved) == Series.SLIP
     for kind in (DocumentKind.REGISTER, DocumentKind.CONTROL_SHEET, DocumentKind.FEE_RECEIPT):
