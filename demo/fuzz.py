@@ -4,6 +4,8 @@ identity it calls the API as, and the stored values that make a request valid be
 schema can state (scripts/fuzz_hooks.py puts them in the cases meant to be valid). Idempotent,
 like the demo seed it builds on."""
 
+import io
+
 from django.core.management import call_command
 from django.db import transaction
 from rest_framework.authtoken.models import Token
@@ -22,6 +24,17 @@ def seed() -> dict:
     open to online filing], "login": {"email", "password"}} (the demo citizen's)."""
     people.seed()
     call_command("make_demo_pki", verbosity=0)
+    # The demo agencies require the leader's personal signature: their leaders get tokens.
+    for email, position in people.LEADER_POSITIONS.items():
+        call_command(
+            "make_leader_token",
+            email,
+            "--pin",
+            people.DEMO_TOKEN_PIN,
+            "--position",
+            position,
+            stdout=io.StringIO(),
+        )
     admin = User.objects.get(email=people.SUPERUSER_EMAIL)
     catalogue.seed(actor=admin)
     dossiers.seed()

@@ -139,11 +139,7 @@ def _render_dossier(request, dossier, *, bound=None, status=200):
         "current_files": current,
         "removed_files": removed,
         "timeline": list(dossier.events.select_related("actor").order_by("created_at", "pk")),
-        "documents": [
-            d
-            for d in dossier_selectors.dossier_documents(dossier, staff=True)
-            if d.kind != DocumentKind.DRAFT
-        ],
+        "documents": dossier_selectors.dossier_documents(dossier, staff=True),
         "drafts": selectors.result_drafts(dossier),
         "supplements": list(dossier.supplements.all()),
         "components": list(dossier.components.select_related("requirement").order_by("pk")),

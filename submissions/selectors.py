@@ -98,15 +98,15 @@ def dossier_timeline(dossier: Dossier) -> list[DossierEvent]:
 
 
 def dossier_documents(dossier: Dossier, *, staff: bool = False) -> list:
-    """The signed slips and results of the dossier: all of them for the agency's staff, those
-    addressed to the applicant otherwise."""
+    """The signed slips and results of the dossier (not the result's drafts): all of them for
+    the agency's staff, those addressed to the applicant otherwise."""
     from django.contrib.contenttypes.models import ContentType
 
     from signing.models import Document
 
     documents = Document.objects.filter(
         owner_type=ContentType.objects.get_for_model(Dossier), owner_id=dossier.pk
-    )
+    ).exclude(kind=DocumentKind.DRAFT)  # the result's drafts: office.selectors.result_drafts
     if not staff:
         documents = documents.filter(kind__in=APPLICANT_DOCUMENT_KINDS)
     return list(documents.order_by("created_at"))

@@ -112,7 +112,7 @@ def test_a_walk_in_dossier_from_the_desk_to_the_post(
     today = timezone.localdate().isoformat()
     page.goto(f"{live_server.url}/office/register/?start={today}&end={today}")
     row = page.locator("table.register tbody tr").first
-    expect(row).to_contain_text("Trực tiếp")
+    expect(row).to_contain_text("trực tiếp")  # Mẫu 06's note: the state, the channel
     expect(row).to_contain_text("Trần Thị Phụ Huynh")
     expect(row).to_contain_text("cho: Nguyễn Văn Học Sinh")
     expect(row).to_contain_text(re.compile(r"EB123456789VN"))

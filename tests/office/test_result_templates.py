@@ -93,6 +93,8 @@ def test_a_template_that_is_not_plain_text_with_known_placeholders_is_refused(
 
 
 def test_the_admin_refuses_it_at_save_and_stores_nothing(client, agency_admin, version, english):
+    agency_admin.language = "en"  # the admin speaks the user's language
+    agency_admin.save(update_fields=["language"])
     client.force_login(agency_admin)
     url = reverse("admin:procedures_resulttemplate_add")
     response = client.post(

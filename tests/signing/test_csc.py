@@ -251,6 +251,8 @@ def test_an_unreachable_or_silent_service_is_named_and_the_document_keeps_waitin
 ):
     dossier, document = awaiting
     personal = certificates.personal_certificate_for(leader)
+    leader.language = "en"  # the page speaks the user's language
+    leader.save(update_fields=["language"])
     client.force_login(leader)
     settings.CSC_TIMEOUT = 0.5
     with _silent_server() as silent:

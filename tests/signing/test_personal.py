@@ -187,6 +187,8 @@ def test_a_wrong_pin_says_so_changes_nothing_and_the_leader_tries_again(
 ):
     dossier, document = awaiting
     before = bytes(document.to_be_signed)
+    leader.language = "en"  # the page speaks the user's language
+    leader.save(update_fields=["language"])
     client.force_login(leader)
     response = client.post(sign_page(dossier), {"pin": "000000"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
@@ -212,9 +214,10 @@ def test_a_locked_token_is_named(awaiting, leader, monkeypatch):
     monkeypatch.setattr(devices.pkcs11lib, "load", lambda *a: Locked())
     from signing import services
 
-    with pytest.raises(ValidationError) as refused, _english():
-        services.document_sign_personal(document=document, actor=leader, pin=PIN)
-    assert "locked" in " ".join(refused.value.messages)
+    with _english():
+        with pytest.raises(ValidationError) as refused:
+            services.document_sign_personal(document=document, actor=leader, pin=PIN)
+        assert "locked" in " ".join(refused.value.messages)
     assert Document.objects.get(pk=document.pk).status == Status.AWAITING_SIGNATURE
 
 
