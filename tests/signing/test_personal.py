@@ -17,7 +17,7 @@ from django.urls import reverse
 from office import services as workflow
 from portal.models import StaffRole
 from signing import certificates, devices, pdfsign, softhsm, verify
-from signing.models import Document, PersonalCertificate
+from signing.models import Document, NumberEntry, PersonalCertificate
 from submissions.models import DocumentKind, Dossier, State
 from tests.factories import DossierFactory, OfficerFactory, ProcedureVersionFactory
 from tests.signing.support import der, run
@@ -160,6 +160,16 @@ def test_the_leader_signs_with_the_pin_and_the_agency_seals_after(
     record = client.get(reverse("signing:verify", args=[document.verification_code]))
     text = record.content.decode()
     assert text.count("<tr><td>") == 2 and "Phạm Thị Dung" in text
+
+    # Issue 16's whole path: the proposal's draft (dự thảo) came first; the result the leader
+    # signed carries its number from the agency's register of outgoing documents, printed in the
+    # header, and the register names the leader as its signer.
+    draft = dossier.drafts.get()
+    assert (draft.number, draft.content["articles"][0]) == (1, "Cấp bản sao văn bằng.")
+    entry = NumberEntry.objects.get(document=document)
+    assert document.number == entry.number and entry.number.startswith("01/QĐ-")
+    assert f"Số: {document.number}" in run(["pdftotext", str(path), "-"])
+    assert "Phạm Thị Dung" in entry.signer
 
     # A second submit (or a rerun of the task) changes nothing.
     again = client.post(sign_page(dossier), {"pin": PIN})
