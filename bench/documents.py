@@ -63,7 +63,7 @@ from bench.bench_http import write_section  # noqa: E402
 from portal.celery import app as celery_app  # noqa: E402
 from portal.models import Agency  # noqa: E402
 from signing import certificates, pdfsign, pki, render, services  # noqa: E402
-from signing.models import Document, SigningCertificate  # noqa: E402
+from signing.models import Document, NumberEntry, SigningCertificate  # noqa: E402
 
 COUNT = int(os.environ.get("BENCH_DOCUMENTS", "20"))
 PARTS = set(os.environ.get("BENCH_DOCUMENTS_PARTS", "single,personal").split(","))
@@ -102,6 +102,8 @@ def setup_agency() -> Agency:
         code="000.00.98.H98",
         defaults={"name": "Sở Giáo dục và Đào tạo (benchmark)", "level": Agency.Level.PROVINCE},
     )
+    # An earlier run's numbered results hold their register entries (protected): those first.
+    NumberEntry.objects.filter(agency=agency).delete()
     Document.objects.filter(agency=agency).delete()
     agency.certificates.all().delete()
     call_command("make_demo_pki", "--dir", os.environ["SIGNING_DEMO_PKI_DIR"],
@@ -275,9 +277,19 @@ def setup_personal(agency: Agency) -> dict:
     from celery.app.task import Task
 
     from portal.models import StaffRole, User
+    from procedures.models import ProcedureVersion
     from submissions.models import Dossier
-    from tests.factories import DossierFactory, OfficerFactory, ProcedureVersionFactory
+    from tests.factories import (
+        DossierFactory,
+        OfficerFactory,
+        ProcedureVersionFactory,
+        UserFactory,
+    )
 
+    # The factories' sequences start again at 0 in each process: past an earlier run's people.
+    UserFactory.reset_sequence(
+        (User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    )
     agency.address = "Số 23 phố Quang Trung, phường Cửa Nam, thành phố Hà Nội"
     agency.save(update_fields=["address"])
     leader = User.objects.filter(email="lanhdao@bench-documents.vn").first()
@@ -293,8 +305,12 @@ def setup_personal(agency: Agency) -> dict:
                  "--position", "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC",
                  "--dir", os.environ["SIGNING_DEMO_PKI_DIR"], verbosity=0)  # fmt: skip
     with mock.patch.object(Task, "apply_async"):
-        version = ProcedureVersionFactory(published=True, level3=True, procedure__agency=agency,
-                                          name=PROCEDURE, legal_basis=LEGAL_BASIS)  # fmt: skip
+        version = ProcedureVersion.objects.filter(procedure__agency=agency, name=PROCEDURE).first()
+        if version is None:  # kept from an earlier run: the factory's codes start again at 0
+            version = ProcedureVersionFactory(
+                published=True, level3=True, procedure__agency=agency,
+                procedure__code="1.005092", name=PROCEDURE, legal_basis=LEGAL_BASIS,
+            )  # fmt: skip
         dossiers = [
             DossierFactory(
                 pending_approval=True,
