@@ -2,6 +2,8 @@
 transparent background, and an agency's seal, red, transparent, round. A real agency uploads the
 scans of its own; these stand in for them in the demo and the tests."""
 
+import functools
+import hashlib
 import io
 import math
 
@@ -78,29 +80,74 @@ def seal_png(agency_name: str, *, diameter_mm: int = 36, governing_body: str = "
     return _png(image)
 
 
-def seal_with_text(seal: bytes | None, lines: list[str], *, diameter_mm: int = 36) -> bytes:
-    """The organisation's signature appearance: its seal (or none) with `lines` (who signed,
-    when) in black 6.5 pt over the seal's lower part, so that a printed copy shows them."""
+def seal_with_text(
+    seal: bytes | None, lines: list[str], *, changing: int = 1, diameter_mm: int = 36
+) -> Image.Image:
+    """The organisation's signature appearance (RGBA): its seal (or none) with `lines` (who
+    signed, when) in black 6.5 pt over the seal's lower part, so that a printed copy shows them.
+    Only the last `changing` lines (the time) are drawn per signature: the seal with the others
+    is decoded, scaled and drawn once per process and kept (keyed by the seal's SHA-256), then
+    copied. No PNG is made: pyHanko takes the image as it is."""
     size = diameter_mm * SCALE
+    font = _seal_font()
+    wrapped = [_wrap(line, font, size * 0.92) for line in lines]
+    count = sum(len(parts) for parts in wrapped)
+    first = size - _SEAL_LINE_HEIGHT * count - SCALE
+    fixed = [part for parts in wrapped[: len(lines) - changing] for part in parts]
+    digest = hashlib.sha256(seal).digest() if seal else b""
+    key = (digest, size, tuple(fixed), first)
+    base = _seal_bases.get(key)
+    if base is None:
+        if len(_seal_bases) >= 16:  # a few agencies' seals per worker: keep it bounded
+            _seal_bases.clear()
+        base = _seal_bases[key] = _seal_base(seal, size, fixed, first)
+    image = base.copy()
+    draw = ImageDraw.Draw(image)
+    y = first + _SEAL_LINE_HEIGHT * len(fixed)
+    for parts in wrapped[len(lines) - changing :]:
+        for text in parts:
+            draw.text((size / 2, y), text, font=font, fill=(0, 0, 0, 255), anchor="ma")
+            y += _SEAL_LINE_HEIGHT
+    return image
+
+
+_SEAL_LINE_HEIGHT = int(2.7 * SCALE)
+
+
+@functools.cache
+def _seal_font():
+    return _font(int(6.5 * 25.4 / 72 * SCALE))
+
+
+def _wrap(line: str, font, width: float) -> list[str]:
+    """`line` word-wrapped to `width` pixels."""
+    wrapped, current = [], ""
+    for word in line.split():
+        trial = f"{current} {word}".strip()
+        if current and _measure().textlength(trial, font=font) > width:
+            wrapped.append(current)
+            current = word
+        else:
+            current = trial
+    wrapped.append(current)
+    return wrapped
+
+
+_seal_bases: dict = {}  # (seal's SHA-256, size, fixed lines, first line's y) -> image
+
+
+@functools.cache
+def _measure():
+    return ImageDraw.Draw(Image.new("RGBA", (1, 1)))
+
+
+def _seal_base(seal: bytes | None, size: int, fixed: list[str], y: int) -> Image.Image:
+    """The seal scaled to `size` with the `fixed` lines drawn from `y` down."""
     image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     if seal:
         image.alpha_composite(Image.open(io.BytesIO(seal)).convert("RGBA").resize((size, size)))
     draw = ImageDraw.Draw(image)
-    font = _font(int(6.5 * 25.4 / 72 * SCALE))
-    line_height = int(2.7 * SCALE)
-    wrapped = []
-    for line in lines:  # word-wrapped to the seal's width
-        current = ""
-        for word in line.split():
-            trial = f"{current} {word}".strip()
-            if current and draw.textlength(trial, font=font) > size * 0.92:
-                wrapped.append(current)
-                current = word
-            else:
-                current = trial
-        wrapped.append(current)
-    y = size - line_height * len(wrapped) - SCALE
-    for text in wrapped:
-        draw.text((size / 2, y), text, font=font, fill=(0, 0, 0, 255), anchor="ma")
-        y += line_height
-    return _png(image)
+    for text in fixed:
+        draw.text((size / 2, y), text, font=_seal_font(), fill=(0, 0, 0, 255), anchor="ma")
+        y += _SEAL_LINE_HEIGHT
+    return image

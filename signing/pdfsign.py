@@ -5,7 +5,7 @@ import io
 
 from django.conf import settings
 
-from signing import certificates, runner
+from signing import certificates, images, runner
 from signing.models import SigningCertificate
 
 FIELD_NAME = "ChuKySoCoQuan"  # the organisation's signature (Decree 30/2020)
@@ -118,10 +118,10 @@ def _sign(pdf: bytes, *, signer, reason: str, location: str, appearance=None) ->
     )
     field = fields.SigFieldSpec(sig_field_name=FIELD_NAME)
     style = None
-    if appearance is not None:  # (page, box, seal PNG, text): a visible seal
-        page, box, png = appearance
+    if appearance is not None:  # (page, box, the seal's image): a visible seal
+        page, box, image = appearance
         field = fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=page, box=box)
-        style = _image_style(png) if png else None
+        style = _image_style(image) if image else None
     pdf_signer = signers.PdfSigner(
         meta,
         signer=signer,
@@ -157,15 +157,18 @@ def seal_box(personal: tuple[float, float, float, float]) -> tuple[int, int, int
     return (round(right - size), round(middle - size / 2), round(right), round(middle + size / 2))
 
 
-def _image_style(png: bytes):
-    """A signature appearance that is a transparent PNG (the image is drawn with its text, if
-    any, by signing.images: pyHanko's own text needs a font stack we do not ship)."""
+def _image_style(image):
+    """A signature appearance that is a transparent image, PNG bytes or a Pillow image (drawn
+    with its text, if any, by signing.images: pyHanko's own text needs a font stack we do not
+    ship)."""
     from PIL import Image
     from pyhanko.pdf_utils.images import PdfImage
     from pyhanko.stamp import StaticStampStyle
 
+    if isinstance(image, bytes):
+        image = Image.open(io.BytesIO(image))
     return StaticStampStyle(
-        background=PdfImage(Image.open(io.BytesIO(png)).convert("RGBA")),
+        background=PdfImage(image.convert("RGBA")),
         background_opacity=1.0,
         border_width=0,
     )
@@ -321,16 +324,21 @@ def seal_pdf(
     location: str,
     page: int,
     box: tuple[int, int, int, int],
-    image_png: bytes | None,
+    seal_png: bytes | None,
+    lines: list[str],
 ) -> bytes:
-    """The organisation's signature as a new revision, visible: `image_png` (the seal, with the
-    organisation's name and the time, signing.images.seal_with_text) in `box` of `page`."""
+    """The organisation's signature as a new revision, visible: its seal (`seal_png`, or none)
+    with `lines` (the organisation's name, then the time: signing.images.seal_with_text) in
+    `box` of `page`."""
     signer = certificates.load_signer(certificate)
     return runner.run(
-        _sign,
-        pdf,
-        signer=signer,
-        reason=reason,
-        location=location,
-        appearance=(page, box, image_png),
-    )
+        _seal, pdf, signer=signer, reason=reason, location=location, page=page, box=box,
+        seal_png=seal_png, lines=lines,
+    )  # fmt: skip
+
+
+def _seal(pdf: bytes, *, signer, reason, location, page, box, seal_png, lines) -> bytes:
+    # On the documents thread: the seal's cached image and font are used by one thread only.
+    image = images.seal_with_text(seal_png, lines)
+    return _sign(pdf, signer=signer, reason=reason, location=location,
+                 appearance=(page, box, image))  # fmt: skip

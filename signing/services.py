@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from signing import certificates, images, keys, numbering, pdfsign, render, sources
+from signing import certificates, keys, numbering, pdfsign, render, sources
 from signing.models import Document
 from signing.signals import document_signed
 
@@ -361,9 +361,8 @@ def document_finish(*, document_id: int) -> Document | None:
             location=document.agency.name,
             page=page,
             box=box,
-            image_png=images.seal_with_text(
-                seal, [f"Ký bởi: {document.agency.name}", f"Thời gian ký: {signed_at.isoformat()}"]
-            ),
+            seal_png=seal,
+            lines=[f"Ký bởi: {document.agency.name}", f"Thời gian ký: {signed_at.isoformat()}"],
         )
     except keys.KekMissing as exc:
         return _fail(document, str(exc))
