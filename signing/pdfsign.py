@@ -27,15 +27,12 @@ def _timestamper_for(url: str):
 
 
 @functools.cache
-def _signer_class():
-    """pyHanko's SimpleSigner, with what is the same for every signature by one certificate made
-    once per worker process instead of once per signature (pyHanko imported lazily)."""
+def _pades_attributes_class():
+    """The signed attributes of a PAdES baseline signature, shared by the agency's signer
+    (`_signer_class`) and the leader's (`_external_signer`)."""
     from asn1crypto import tsp
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, padding
-    from pyhanko.sign import attributes, general, signers
+    from pyhanko.sign import attributes, general
     from pyhanko.sign.signers.pdf_cms import SignedAttributeProviderSpec
-    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
     class Fixed(attributes.CMSAttributeProvider):
         def __init__(self, attribute_type: str, value):
@@ -62,6 +59,20 @@ def _signer_class():
 
         def signed_attr_providers(self, data_digest, digest_algorithm):
             return iter(self.providers)
+
+    return PadesSignedAttributes
+
+
+@functools.cache
+def _signer_class():
+    """pyHanko's SimpleSigner, with what is the same for every signature by one certificate made
+    once per worker process instead of once per signature (pyHanko imported lazily)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+    PadesSignedAttributes = _pades_attributes_class()
 
     class Signer(signers.SimpleSigner):
         def __init__(self, **kwargs):
@@ -185,16 +196,36 @@ def _asn1_cert(pem: str):
 
 
 def _external_signer(certificate_pem: str, chain_pem: str, mechanism: str, value=None):
-    from asn1crypto import algos
+    """The leader's signer for one document (the signature's value, or its placeholder size),
+    around the parts kept per certificate (`_external_signer_parts`)."""
     from pyhanko.sign.signers.pdf_cms import ExternalSigner
+
+    certificate, registry, algorithm, attributes = _external_signer_parts(
+        certificate_pem, chain_pem, mechanism
+    )
+    signer = ExternalSigner(
+        signing_cert=certificate,
+        cert_registry=registry,
+        signature_value=value if value is not None else 512,
+        signature_mechanism=algorithm,
+    )
+    signer.signed_attr_prov_spec = attributes
+    return signer
+
+
+@functools.lru_cache(maxsize=64)
+def _external_signer_parts(certificate_pem: str, chain_pem: str, mechanism: str):
+    """What is the same for every signature by one personal certificate, made once per process:
+    the parsed certificate and chain, the mechanism and the signed attributes' spec (as the
+    agency's signer keeps them: signing-certificate-v2 parsed from its DER, no signing-time,
+    the same attributes as pyHanko's PAdES spec gives). Only the documents thread uses them."""
+    from asn1crypto import algos
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    return ExternalSigner(
-        signing_cert=_asn1_cert(certificate_pem)[0],
-        cert_registry=SimpleCertificateStore.from_certs(_asn1_cert(chain_pem) if chain_pem else []),
-        signature_value=value if value is not None else 512,
-        signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": mechanism}),
-    )
+    certificate = _asn1_cert(certificate_pem)[0]
+    registry = SimpleCertificateStore.from_certs(_asn1_cert(chain_pem) if chain_pem else [])
+    algorithm = algos.SignedDigestAlgorithm({"algorithm": mechanism})
+    return certificate, registry, algorithm, _pades_attributes_class()(certificate)
 
 
 def prepare_personal(
