@@ -1,6 +1,7 @@
 """PAdES signatures with pyHanko: baseline B-B, or B-T with an RFC 3161 timestamp server."""
 
 import functools
+import hashlib
 import io
 
 from django.conf import settings
@@ -172,17 +173,59 @@ def _image_style(image):
     """A signature appearance that is a transparent image, PNG bytes or a Pillow image (drawn
     with its text, if any, by signing.images: pyHanko's own text needs a font stack we do not
     ship)."""
-    from PIL import Image
     from pyhanko.pdf_utils.images import PdfImage
     from pyhanko.stamp import StaticStampStyle
 
-    if isinstance(image, bytes):
-        image = Image.open(io.BytesIO(image))
+    if isinstance(image, bytes):  # a stored image (the leader's): encoded once per process
+        background = _prebuilt_image(hashlib.sha256(image).digest(), image)
+    else:
+        background = PdfImage(image.convert("RGBA"))
     return StaticStampStyle(
-        background=PdfImage(image.convert("RGBA")),
+        background=background,
         background_opacity=1.0,
         border_width=0,
     )
+
+
+_prebuilt: dict = {}  # the image's SHA-256 -> (Pillow image, its XObject streams' dict and data)
+
+
+def _prebuilt_image(digest: bytes, png: bytes):
+    """A PdfImage of a stored PNG whose image XObject and soft mask are decoded, split and
+    compressed once per process (keyed by the PNG's SHA-256) instead of for every document:
+    each document's writer gets new stream objects around the same encoded bytes, the objects
+    pyHanko's `pil_image` would have written. Only the documents thread uses them."""
+    from PIL import Image
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.images import PdfImage, pil_image
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    entry = _prebuilt.get(digest)
+    if entry is None:
+        image = Image.open(io.BytesIO(png)).convert("RGBA")
+        scratch = PdfFileWriter()
+        main = pil_image(image, scratch).get_object()
+        mask = main["/SMask"].get_object()
+        streams = [(dict(stream), stream.encoded_data) for stream in (mask, main)]
+        if len(_prebuilt) >= 64:
+            _prebuilt.clear()
+        entry = _prebuilt[digest] = (image, streams)
+    image, ((mask_dict, mask_data), (main_dict, main_data)) = entry
+
+    class Prebuilt(PdfImage):
+        @property
+        def image_ref(self):
+            ref = self._image_ref
+            if ref is None or ref.get_pdf_handler() is not self.writer:
+                mask = self.writer.add_object(
+                    generic.StreamObject(dict(mask_dict), encoded_data=mask_data)
+                )
+                main = generic.StreamObject(dict(main_dict), encoded_data=main_data)
+                main[generic.pdf_name("/SMask")] = mask
+                self._image_ref = ref = self.writer.add_object(main)
+            return ref
+
+    return Prebuilt(image)
 
 
 def _asn1_cert(pem: str):
