@@ -163,7 +163,14 @@ CELERY_TASK_ROUTES = {
     "payments.tasks.simulator_send_ipn_task": {"queue": "notifications"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A document whose lines are read as it renders (the register, Mẫu 06) may take far longer than
+# a slip: 100,000 lines render in about 35 minutes on two cores (bench/RESULTS.md). Its task gets
+# these limits instead of the ones above.
+DOCUMENT_LONG_SOFT_TIME_LIMIT = env.int("DOCUMENT_LONG_SOFT_TIME_LIMIT", default=3 * 3600)
+DOCUMENT_LONG_TIME_LIMIT = env.int("DOCUMENT_LONG_TIME_LIMIT", default=3 * 3600 + 300)
+# Redis hands an unacknowledged task to another worker after this long (acks_late): longer than
+# the longest task may run, or a long register would be rendered twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(3600, DOCUMENT_LONG_TIME_LIMIT + 600)}
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-documents": {

@@ -45,7 +45,6 @@ def document_request(
     `recipient` and `reference` (e.g. the dossier code) go in the register too. With a
     `personal_certificate` (a leader's), the worker prepares the document for the leader's
     signature first (`document_sign_personal`), and the organisation signs after the leader."""
-    from signing.tasks import render_and_sign_task
 
     key = Document.make_key(owner=owner, kind=kind, revision=revision, agency=agency)
     document, created = Document.objects.get_or_create(
@@ -68,8 +67,23 @@ def document_request(
         },
     )
     if created:
-        transaction.on_commit(lambda: render_and_sign_task.delay(document.pk))
+        transaction.on_commit(lambda: enqueue(document))
     return document
+
+
+def enqueue(document: Document) -> None:
+    """Send the document to the worker: a document whose lines are read as it renders (a
+    register, signing.sources) with the long time limits, any other with the usual ones."""
+    from signing.tasks import render_and_sign_task
+
+    if sources.provides(document.kind):
+        render_and_sign_task.apply_async(
+            (document.pk,),
+            soft_time_limit=settings.DOCUMENT_LONG_SOFT_TIME_LIMIT,
+            time_limit=settings.DOCUMENT_LONG_TIME_LIMIT,
+        )
+    else:
+        render_and_sign_task.delay(document.pk)
 
 
 def verify_url(document: Document) -> str:
@@ -384,11 +398,10 @@ def document_finish(*, document_id: int) -> Document | None:
 @transaction.atomic
 def document_retry(*, document: Document) -> Document:
     """Put a failed document back in the queue (after the agency fixed its certificate)."""
-    from signing.tasks import render_and_sign_task
 
     document = Document.objects.select_for_update().get(pk=document.pk)
     if document.status == Document.Status.FAILED:
         document.retry()
         document.save(update_fields=["status", "error"])
-        transaction.on_commit(lambda: render_and_sign_task.delay(document.pk))
+        transaction.on_commit(lambda: enqueue(document))
     return document

@@ -19,3 +19,8 @@ def provide(kind: str, provider: Callable[[object], Iterable[list[str]]]) -> Non
 def lines_of(document) -> Iterable[list[str]] | None:
     provider = _PROVIDERS.get(document.kind)
     return None if provider is None else provider(document)
+
+
+def provides(kind: str) -> bool:
+    """Whether documents of `kind` are read from a provider (long: see DOCUMENT_LONG_*)."""
+    return kind in _PROVIDERS

@@ -2,7 +2,7 @@ import datetime as dt
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from signing import services
@@ -45,13 +45,16 @@ def sweep_pending_documents_task(older_than_minutes: int | None = None) -> int:
         settings.SIGNING_SWEEP_AFTER_MINUTES if older_than_minutes is None else older_than_minutes
     )
     cutoff = timezone.now() - dt.timedelta(minutes=minutes)
-    ids = list(
-        Document.objects.filter(status=Document.Status.PENDING, created_at__lte=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
-    )
-    for document_id in ids:
-        render_and_sign_task.delay(document_id)
+    with transaction.atomic():
+        # A document a worker is rendering right now holds its row lock (a long register can
+        # take half an hour): skipped, or each sweep would tie up one more worker waiting on it.
+        pending = list(
+            Document.objects.select_for_update(skip_locked=True)
+            .filter(status=Document.Status.PENDING, created_at__lte=cutoff)
+            .order_by("created_at")[:500]
+        )
+    for document in pending:
+        services.enqueue(document)
     # Signed by the leader, not yet sealed (a worker died): finish them.
     received = list(
         Document.objects.filter(
@@ -60,4 +63,4 @@ def sweep_pending_documents_task(older_than_minutes: int | None = None) -> int:
     )
     for document_id in received:
         finish_document_task.delay(document_id)
-    return len(ids) + len(received)
+    return len(pending) + len(received)

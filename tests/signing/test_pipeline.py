@@ -341,3 +341,66 @@ def test_make_demo_pki_imports_one_certificate_per_active_agency_and_keeps_its_r
     row = SigningCertificate.objects.get()
     assert row.issuer == root.subject.rfc4514_string()
     assert (Path(settings.SIGNING_DEMO_PKI_DIR) / "demo-root-key.pem").stat().st_mode & 0o077 == 0
+
+
+# --- long documents (a register of any length) -------------------------------------------------
+
+
+def test_a_register_goes_to_the_worker_with_the_long_time_limits(agency, settings):
+    """A register is rendered from the database as it goes (100,000 lines take about 35 minutes,
+    bench/RESULTS.md): its task runs under DOCUMENT_LONG_* limits, a slip's under Celery's own,
+    and Redis's visibility timeout outlasts the longest (acks_late would run it twice)."""
+    from office import register
+
+    today = timezone.localdate()
+    with (
+        mock.patch.object(tasks.render_and_sign_task, "apply_async") as sent,
+        mock.patch.object(tasks.render_and_sign_task, "delay") as delayed,
+    ):
+        document = register.pdf_request(agency=agency, actor=None, start=today, end=today)
+        services.enqueue(document)
+        slip = _document(agency, "slip", age_minutes=0)
+        services.enqueue(slip)
+    assert sent.call_args.args == ((document.pk,),)
+    assert sent.call_args.kwargs == {
+        "soft_time_limit": settings.DOCUMENT_LONG_SOFT_TIME_LIMIT,
+        "time_limit": settings.DOCUMENT_LONG_TIME_LIMIT,
+    }
+    assert delayed.call_args.args == (slip.pk,)
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > (
+        settings.DOCUMENT_LONG_TIME_LIMIT
+    )
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_leaves_a_document_a_worker_is_rendering(agency, settings):
+    """A register being rendered holds its row lock for as long as it renders; the sweeper
+    skips it instead of sending one more task that would wait on the lock for as long."""
+    import threading
+
+    from django.db import transaction
+
+    stuck = _document(agency, "rendering", age_minutes=30)
+    locked, release = threading.Event(), threading.Event()
+
+    def worker():
+        with transaction.atomic():
+            Document.objects.select_for_update().get(pk=stuck.pk)
+            locked.set()
+            release.wait(30)
+        connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        with mock.patch.object(tasks.render_and_sign_task, "delay") as enqueued:
+            assert tasks.sweep_pending_documents_task.apply().get() == 0
+        assert not enqueued.called
+    finally:
+        release.set()
+        thread.join()
+    with mock.patch.object(tasks.render_and_sign_task, "delay") as enqueued:
+        assert tasks.sweep_pending_documents_task.apply().get() == 1  # free again: sent
+    assert enqueued.call_args.args == (stuck.pk,)
