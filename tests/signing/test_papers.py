@@ -374,3 +374,38 @@ def test_the_register_is_landscape_with_every_column_and_its_header_on_each_page
     ]
     assert [n for n in numbers if n <= 60][-1] == 60
     assert "NGƯỜI LẬP SỔ" in text
+
+
+def test_a_six_digit_line_number_stays_in_its_column(dossier):
+    """A register of 100,000 lines (bench/register.py) numbers its last line 100000: the TT
+    column holds it, clear of the dossier code beside it (at 3.5% of the width it ran into it)."""
+    from signing import render
+
+    row, leader = dossier
+    today = timezone.localdate()
+    line = register.line(register_rows(agency=row.agency, start=today, end=today).first())
+    document = Document(
+        kind=DocumentKind.REGISTER,
+        agency=row.agency,
+        verification_code="ABCDEFGHJKMNPQRS",
+        template="documents/register.html",
+        title="SỔ THEO DÕI HỒ SƠ",
+        context=register.pdf_context(start=today, end=today, actor=leader),
+    )
+    context = {
+        **document.context,
+        "document": document,
+        "agency": row.agency,
+        "signer": row.agency.name,
+        "signed_at": timezone.localtime(),
+        "verify_url": "https://example.invalid/verify/ABCDEFGHJKMNPQRS/",
+        "qr_src": "qr:https://example.invalid/verify/ABCDEFGHJKMNPQRS/",
+        "rows": [[str(number), *line] for number in (99999, 100000)],
+    }
+    pdf = render.render_pdf(render.render_html(document.template, context))
+    page_words = [w for _, _, _, page in words(pdf) for w in page]
+    codes = [w for w in page_words if w["text"].startswith(row.code[:10])]
+    assert len(codes) == 2
+    for number in ("99999", "100000"):
+        [word] = [w for w in page_words if w["text"] == number]  # a word of its own
+        assert word["x1"] < min(code["x0"] for code in codes) - 2, number
