@@ -13,14 +13,20 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 DEMO = "DEMO — not for production"
 
 
+def _fit(text: str, limit: int = 64) -> str:
+    """`text` cut to the 64 the name's upper bound allows, as `cryptography` counts them: in
+    UTF-8 bytes (a Vietnamese name's letters take two or three each), never inside a letter."""
+    return text.encode()[:limit].decode(errors="ignore").rstrip()
+
+
 def _name(common_name: str, organisation: str) -> x509.Name:
-    # X.520 caps these at 64 characters; "DEMO" stays visible in the unit name.
+    # X.520 caps these at 64; "DEMO" stays visible in the unit name.
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(organisation)),
             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, DEMO),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
+            x509.NameAttribute(NameOID.COMMON_NAME, _fit(common_name)),
         ]
     )
 

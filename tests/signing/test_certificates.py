@@ -356,3 +356,13 @@ def test_the_retry_action_queues_failed_documents_again(
     failed.refresh_from_db()
     assert failed.status == Document.Status.SIGNED
     assert failed.attempts == 2
+
+
+def test_a_long_vietnamese_agency_name_fits_the_demo_certificate():
+    """cryptography counts a name's 64 in UTF-8 bytes: "Sở Giáo dục và Đào tạo thành phố Hồ Chí
+    Minh — …" (80 letters, 106 bytes) is cut at a letter's edge instead of failing."""
+    from signing import pki
+
+    name = pki._name("Sở Giáo dục và Đào tạo thành phố Hồ Chí Minh — Trung tâm Phục vụ", "Sở")
+    common = name.get_attributes_for_oid(pki.NameOID.COMMON_NAME)[0].value
+    assert len(common.encode()) <= 64 and "Sở Giáo dục và Đào tạo".startswith(common[:22])
