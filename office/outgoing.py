@@ -22,7 +22,10 @@ HEADINGS = [
 ]
 STATUS_VI = {
     Document.Status.PENDING: "Đang ký số",
+    Document.Status.AWAITING_SIGNATURE: "Chờ lãnh đạo ký",
+    Document.Status.SIGNATURE_RECEIVED: "Lãnh đạo đã ký, đang đóng dấu",
     Document.Status.SIGNED: "Đã ký số",
+    Document.Status.RENDERED: "Dự thảo",
     Document.Status.FAILED: "Lỗi, chờ ký lại",
 }
 

@@ -464,6 +464,7 @@ def default_result_content(dossier) -> dict:
     if dossier.decision == Decision.DENY:
         return {
             "title": "THÔNG BÁO",
+            "template": "documents/form.html",  # the draft and the signed notice alike
             "summary": f"Về việc không giải quyết hồ sơ {dossier.code}",
             "recipient": dossier.applicant_name,
             "intro": [

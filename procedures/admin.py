@@ -511,6 +511,8 @@ class ResultTemplateAdmin(admin.ModelAdmin):
         from django.http import FileResponse, Http404
 
         template = self._template(request, pk)
+        if not self.has_view_permission(request, template):
+            raise PermissionDenied
         latest = _previews(template).filter(status="rendered").first()
         if latest is None or not latest.pdf:
             raise Http404

@@ -50,6 +50,16 @@ def publication_errors(version: ProcedureVersion) -> list[str]:
         if not version.form_schema:
             errors.append(_("An online public service (fully or partly): define the online form."))
         errors += form_schema.schema_errors(version.form_schema)
+    # A result template reads the version's form: it must still name only questions it has.
+    for template in version.result_templates.all():
+        try:
+            template.full_clean()
+        except ValidationError as exc:
+            errors += [
+                _("The result template “%(title)s”: %(problem)s")
+                % {"title": template.title, "problem": problem}
+                for problem in exc.messages
+            ]
     if version.service_level >= 4 and not any(
         c.kind == Channel.Kind.ONLINE and c.fee_vnd is not None for c in channels
     ):

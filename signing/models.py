@@ -285,7 +285,13 @@ class Document(models.Model):
 
     @transition(
         field=status,
-        source=[Status.PENDING, Status.SIGNATURE_RECEIVED, Status.FAILED],
+        # awaiting_signature: the leader's certificate became unusable before they signed.
+        source=[
+            Status.PENDING,
+            Status.AWAITING_SIGNATURE,
+            Status.SIGNATURE_RECEIVED,
+            Status.FAILED,
+        ],
         target=Status.FAILED,
     )
     def mark_failed(self, error: str):

@@ -116,13 +116,16 @@ def _fail(document: Document, message: str) -> Document:
 @transaction.atomic
 def document_render_and_sign(*, document_id: int) -> Document | None:
     """Render, sign and store one document. Holds the row lock meanwhile, so a redelivered task
-    waits and then finds the work done; a signed document is left as it is. Problems that a
+    skips it (and finds it done, or being done); a signed document is left as it is. Problems that a
     retry cannot fix (no usable certificate, no KEK, a broken template) are recorded on the
     document as `failed`; database errors propagate so that Celery retries."""
     document = (
         # The document's row only: locking the agency's too would make every other document of
         # the agency wait for this one's rendering.
-        Document.objects.select_for_update(of=("self",))
+        # SKIP LOCKED: a copy of the task (a redelivery, a sweep while it was still queued)
+        # returns at once while another worker renders it, instead of waiting on the row for as
+        # long as a long register takes.
+        Document.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("agency")
         .filter(pk=document_id)
         .first()
@@ -314,14 +317,24 @@ def document_sign_personal(*, document: Document, actor, pin: str) -> Document:
             )
         problems = _personal_problems(document)
         if problems:
-            raise ValidationError(problems, code="unusable")
-        try:
-            signature = devices.sign(personal, bytes(document.to_be_signed), pin=pin)
-        except devices.DeviceError as exc:
-            raise ValidationError({"pin": ValidationError(exc.message, code=exc.code)}) from None
-        document.receive_signature(signature, signer=certificates.personal_signer_name(personal))
-        document.save()
-        transaction.on_commit(lambda: finish_document_task.delay(document.pk))
+            # The certificate became unusable after the document was prepared: recorded as
+            # failed (it keeps its number), for the agency to retry once the leader has a
+            # certificate in force (document_retry prepares it again).
+            document.mark_failed(" ".join(problems))
+            document.save(update_fields=["status", "error"])
+        else:
+            try:
+                signature = devices.sign(personal, bytes(document.to_be_signed), pin=pin)
+            except devices.DeviceError as exc:
+                raise ValidationError(
+                    {"pin": ValidationError(exc.message, code=exc.code)}
+                ) from None
+            signer = certificates.personal_signer_name(personal)
+            document.receive_signature(signature, signer=signer)
+            document.save()
+            transaction.on_commit(lambda: finish_document_task.delay(document.pk))
+    if problems:
+        raise ValidationError(" ".join(problems), code="unusable")
     return document
 
 
@@ -397,11 +410,21 @@ def document_finish(*, document_id: int) -> Document | None:
 
 @transaction.atomic
 def document_retry(*, document: Document) -> Document:
-    """Put a failed document back in the queue (after the agency fixed its certificate)."""
-
-    document = Document.objects.select_for_update().get(pk=document.pk)
+    """Put a failed document back in the queue (after the agency fixed its certificate). A
+    result waiting for a leader whose certificate lapsed is prepared again with the leader's
+    certificate now in force (a renewed one), keeping its number; with none, it fails again
+    with the reason."""
+    document = (
+        Document.objects.select_for_update(of=("self",))
+        .select_related("personal_certificate__user")
+        .get(pk=document.pk)
+    )
     if document.status == Document.Status.FAILED:
+        if document.personal_certificate_id and _personal_problems(document):
+            current = certificates.personal_certificate_for(document.personal_certificate.user)
+            if current is not None:
+                document.personal_certificate = current
         document.retry()
-        document.save(update_fields=["status", "error"])
+        document.save(update_fields=["status", "error", "personal_certificate"])
         transaction.on_commit(lambda: enqueue(document))
     return document

@@ -105,7 +105,8 @@ def test_a_walk_in_dossier_from_the_desk_to_the_post(
     page.reload()
     page.locator("#action-send_by_post summary").click()
     page.locator("#id_send_by_post-post_tracking").fill("EB123456789VN")
-    page.locator("#action-send_by_post").get_by_role("button").click()
+    with page.expect_navigation():  # the POST and its redirect back to the page
+        page.locator("#action-send_by_post").get_by_role("button").click()
     expect(page.locator(".badge-state")).to_have_text("Đã trả kết quả")
     expect(page.locator("#delivery")).to_contain_text("EB123456789VN")
 

@@ -239,3 +239,11 @@ def test_the_page_costs_the_same_queries_for_a_full_page(client, desk, agency):
         response = client.get(reverse(PAGE))
     assert len(numbers(response)) == 25
     assert len(many) == len(one)
+
+
+def test_the_spreadsheet_names_every_status_a_numbered_document_can_be_in():
+    """A result waiting for the leader's signature is numbered already (issue 16): the export
+    must not fail on it, nor on any other status."""
+    from office.outgoing import STATUS_VI
+
+    assert set(STATUS_VI) == set(Document.Status.values)

@@ -272,3 +272,32 @@ def test_the_office_page_offers_the_template_s_blanks(client, people, version):
     assert response.status_code == 400
     assert "Số bản sao" in response.content.decode()
     assert fresh(dossier).state == State.PROCESSING
+
+
+def test_a_denial_s_draft_is_the_paper_that_is_signed(
+    people, version, django_capture_on_commit_callbacks
+):
+    """Without a refusal template the portal's own notice is both the draft the leader reads
+    and the signed result: the same template, the same reasons."""
+    call_command("make_demo_pki", stdout=io.StringIO())
+    dossier = processing(version, people)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.dossier_propose(
+            dossier=dossier, actor=people.specialist, decision=Decision.DENY, reasons="LYDO-123."
+        )
+        workflow.dossier_approve(dossier=fresh(dossier), actor=people.leader)
+    drafted = Document.objects.get(kind="draft")
+    (result,) = Document.objects.filter(kind="result")
+    assert drafted.template == result.template == "documents/form.html"
+    assert "LYDO-123." in pdf_text(drafted) and "LYDO-123." in pdf_text(result)
+
+
+def test_a_version_whose_template_names_a_question_it_no_longer_has_is_not_published(
+    version, english
+):
+    decision_template(version)
+    draft = catalogue.copy_version(version)
+    draft.form_schema = [spec for spec in SCHEMA if spec["name"] != "school"]
+    draft.save()
+    problems = catalogue.publication_errors(draft)
+    assert any("Unknown placeholder {{ answers.school }}" in p for p in problems), problems

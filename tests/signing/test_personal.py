@@ -283,3 +283,35 @@ def test_slips_keep_the_agency_signature_alone(awaiting):
 
 def test_softhsm_util_is_installed():
     assert subprocess.run(["softhsm2-util", "--version"], capture_output=True).returncode == 0
+
+
+def test_a_certificate_that_lapsed_before_the_leader_signed_fails_and_a_renewed_one_signs(
+    awaiting, leader, django_capture_on_commit_callbacks
+):
+    """The leader's certificate is withdrawn after the result was prepared: signing is refused
+    with the reason and the document is recorded as failed (not left waiting for ever), keeping
+    its number; once the leader has a certificate in force again, the agency's retry prepares
+    it anew with that certificate and the same number, and the leader signs."""
+    from signing import services
+
+    _dossier, document = awaiting
+    number = Document.objects.get(pk=document.pk).number
+    assert number.startswith("01/")
+    PersonalCertificate.objects.filter(user=leader).update(is_active=False)
+    with _english(), pytest.raises(ValidationError) as refused:
+        services.document_sign_personal(document=document, actor=leader, pin=PIN)
+    assert refused.value.code == "unusable"
+    failed = Document.objects.get(pk=document.pk)
+    assert failed.status == Status.FAILED and failed.error
+
+    call_command("make_leader_token", leader.email, "--pin", PIN, stdout=io.StringIO())
+    renewed = certificates.personal_certificate_for(leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.document_retry(document=failed)
+    again = Document.objects.get(pk=document.pk)
+    assert again.status == Status.AWAITING_SIGNATURE, again.error
+    assert (again.personal_certificate_id, again.number) == (renewed.pk, number)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.document_sign_personal(document=again, actor=leader, pin=PIN)
+    assert Document.objects.get(pk=document.pk).status == Status.SIGNED
+    assert NumberEntry.objects.filter(document=document).count() == 1
