@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -21,6 +22,23 @@ def verify_start(request):
     return render(request, "signing/verify.html", {"form": form, "verdict": verdict}, status=status)
 
 
+# How long a signed document's signature report is kept (its PDF never changes; the trust roots
+# and, later, revocation may): anyone may open the page, and validating an 88 MiB register
+# costs seconds.
+SIGNATURES_CACHE_SECONDS = 3600
+
+
+def _signatures(document) -> list:
+    """Each signature's signer, time and validity, validated once an hour at most."""
+    key = f"verify:signatures:{document.pk}:{document.sha256}"
+    signatures = cache.get(key)
+    if signatures is None:
+        with document.pdf.open("rb") as handle:
+            signatures = verify.verify_pdf(handle.read()).signatures
+        cache.set(key, signatures, SIGNATURES_CACHE_SECONDS)
+    return signatures
+
+
 @require_GET
 def verify_code(request, code: str):
     document = selectors.document_get_public(code=code)
@@ -28,8 +46,7 @@ def verify_code(request, code: str):
         return render(request, "signing/verify_unknown.html", {"code": code[:40]}, status=404)
     signatures = []
     if document.status == Document.Status.SIGNED and document.pdf:
-        with document.pdf.open("rb") as handle:  # each signature's signer, time and validity
-            signatures = verify.verify_pdf(handle.read()).signatures
+        signatures = _signatures(document)
     return render(
         request,
         "signing/verify_document.html",

@@ -281,3 +281,16 @@ def test_the_trusted_roots_are_published(client, demo_pki):
     response = client.get(reverse("signing:roots"))
     assert response.status_code == 200
     assert response.content.strip() == pki.pem(demo_pki.root_cert).strip()
+
+
+def test_the_record_page_validates_a_document_once_not_on_every_visit(client, signed):
+    """Anyone may open a record; validating a signed PDF (an 88 MiB register takes seconds)
+    happens once, and the next visits read the report kept for that document and hash."""
+    from unittest import mock
+
+    url = reverse("signing:verify", args=[signed.verification_code])
+    with mock.patch.object(verify, "verify_pdf", wraps=verify.verify_pdf) as validated:
+        first = client.get(url).content.decode()
+        second = client.get(url).content.decode()
+    assert validated.call_count == 1
+    assert first == second and signed.signer in second
