@@ -12,8 +12,21 @@ def result_signed(sender, document, **kwargs) -> None:
         return
     if document.owner_type_id != ContentType.objects.get_for_model(Dossier).pk:
         return
+    from django.db import transaction
+
+    from office import slips
     from office.tasks import resolve_dossier_task
 
+    dossier = Dossier.objects.select_related("version", "agency").get(pk=document.owner_id)
+    if slips.annex_wanted(dossier):  # its annex, in its own file, with the result's number
+        with transaction.atomic():
+            slips.issue(
+                dossier,
+                DocumentKind.ANNEX,
+                revision=document.revision,
+                extra={"result": document},
+                agency=document.agency,
+            )
     resolve_dossier_task.delay(document.owner_id, document.pk)
 
 

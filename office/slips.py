@@ -37,6 +37,7 @@ TITLES = {
     Kind.FEE_RECEIPT: ("BIÊN LAI THU PHÍ, LỆ PHÍ", "", "A4"),
     Kind.STOP_NOTICE: ("THÔNG BÁO", "", "A4"),
     Kind.CERTIFIED_COPY: ("CHỨNG THỰC BẢN SAO ĐIỆN TỬ TỪ BẢN CHÍNH", "", "A4"),
+    Kind.ANNEX: ("PHỤ LỤC", "", "A4"),
 }
 # The series each paper is numbered in, in the issuing agency's register of outgoing documents
 # (sổ đăng ký văn bản đi, Decree 30/2020/NĐ-CP Art. 15 and 26; the type abbreviations are in
@@ -651,6 +652,31 @@ def _fee_receipt(dossier, extra) -> dict:
     }
 
 
+def _annex(dossier, extra) -> dict:
+    """An annex in its own file (Decree 30/2020/NĐ-CP Appendix I): "PHỤ LỤC", the document it
+    goes with (its type, number and date, the issuing body), its title and lines; the agency's
+    signature at the top right of the first page (documents/annex.html) shows that number and
+    the signing time. Its content is the approved draft's annex."""
+    result = extra["result"]
+    draft = dossier.drafts.order_by("-number").first()
+    annex = (draft.content.get("annex") if draft is not None else None) or {}
+    heading = (result.context or {}).get("heading") or "văn bản"
+    return {
+        "template": "documents/annex.html",
+        "annex_title": annex.get("title", ""),
+        "lines": annex.get("lines", []),
+        "goes_with": f"(Kèm theo {heading[:1]}{heading[1:].lower()} số {result.number} ngày "
+        f"{_day(result.signed_at)} của {result.agency.name})",
+        "result_number": result.number,
+    }
+
+
+def annex_wanted(dossier) -> bool:
+    """Whether the approved draft of the dossier's result has an annex."""
+    draft = dossier.drafts.order_by("-number").first()
+    return bool(draft is not None and (draft.content or {}).get("annex"))
+
+
 BUILDERS = {
     Kind.FEE_RECEIPT: _fee_receipt,
     Kind.RECEIPT: _receipt,
@@ -661,6 +687,7 @@ BUILDERS = {
     Kind.CONTROL_SHEET: _control_sheet,
     Kind.STOP_NOTICE: _stop_notice,
     Kind.CERTIFIED_COPY: _certified_copy,
+    Kind.ANNEX: _annex,
 }
 
 

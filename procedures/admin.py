@@ -238,7 +238,10 @@ class ResultTemplateInline(admin.StackedInline):
 
     model = ResultTemplate
     extra = 0
-    fields = ["kind", "title", "summary", "competent", "bases", "body", "recipients", "editable"]
+    fields = [
+        "kind", "title", "summary", "competent", "bases", "body", "recipients", "editable",
+        "annex_title", "annex_body",
+    ]  # fmt: skip
     show_change_link = True
 
 
@@ -413,6 +416,8 @@ class ResultTemplateAdmin(admin.ModelAdmin):
         "body",
         "recipients",
         "editable",
+        "annex_title",
+        "annex_body",
         "preview",
     ]
     readonly_fields = ["preview"]

@@ -505,6 +505,18 @@ class ResultTemplate(models.Model):
     recipients = models.TextField(
         _("recipients"), blank=True, help_text=_("Nơi nhận, one per line.")
     )
+    annex_title = models.CharField(
+        _("annex title"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "An annex in its own file (phụ lục), signed by the agency at the top right of its "
+            "first page with the result's number. Empty: no annex."
+        ),
+    )
+    annex_body = models.TextField(
+        _("annex"), blank=True, help_text=_("One line per line of the annex; placeholders allowed.")
+    )
     editable = models.TextField(
         _("blanks the specialist fills"),
         blank=True,
@@ -522,7 +534,9 @@ class ResultTemplate(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()}: {self.title}"
 
-    TEXT_PARTS = ("title", "summary", "competent", "bases", "body", "recipients")
+    TEXT_PARTS = (
+        "title", "summary", "competent", "bases", "body", "recipients", "annex_title", "annex_body",
+    )  # fmt: skip
 
     def blanks(self) -> list[tuple[str, str]]:
         from procedures import result_templates
@@ -546,5 +560,9 @@ class ResultTemplate(models.Model):
             problems = result_templates.problems(getattr(self, part), allowed=allowed)
             if problems:
                 found[part] = problems
+        if bool(self.annex_title.strip()) != bool(self.annex_body.strip()):
+            found.setdefault("annex_body", []).append(
+                _("An annex needs both its title and its lines.")
+            )
         if found:
             raise ValidationError(found)

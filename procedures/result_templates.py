@@ -130,6 +130,13 @@ def content(template, values: dict, *, default_competent: str = "") -> dict:
         "paragraphs": [] if decision else body,
         "recipients": [fill(line, values).rstrip(";. ") for line in _lines(template.recipients)],
         "template": "documents/decision.html" if decision else "documents/result.html",
+        # An annex in its own file, issued with the signed result (office.slips, ANNEX).
+        "annex": {
+            "title": fill(template.annex_title, values).strip(),
+            "lines": [fill(line, values) for line in _lines(template.annex_body)],
+        }
+        if template.annex_title.strip()
+        else None,
     }
 
 

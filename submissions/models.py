@@ -72,6 +72,7 @@ class DocumentKind(models.TextChoices):
     STOP_NOTICE = "stop_notice", _("Notice of stopping")
     CERTIFIED_COPY = "certified_copy", _("Certified electronic copy")
     DRAFT = "draft", _("Draft result (dự thảo)")
+    ANNEX = "annex", _("Annex to the result")
 
 
 class IntakeChannel(models.TextChoices):

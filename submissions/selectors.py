@@ -64,6 +64,7 @@ APPLICANT_DOCUMENT_KINDS = {
     DocumentKind.REFUSAL,
     DocumentKind.APOLOGY,
     DocumentKind.RESULT,
+    DocumentKind.ANNEX,
     DocumentKind.FEE_RECEIPT,
     DocumentKind.STOP_NOTICE,
     DocumentKind.CERTIFIED_COPY,

@@ -301,3 +301,54 @@ def test_a_version_whose_template_names_a_question_it_no_longer_has_is_not_publi
     draft.save()
     problems = catalogue.publication_errors(draft)
     assert any("Unknown placeholder {{ answers.school }}" in p for p in problems), problems
+
+
+def test_a_result_s_annex_comes_in_its_own_file_signed_at_the_top_right(
+    people, version, django_capture_on_commit_callbacks, tmp_path
+):
+    """Decree 30/2020/NĐ-CP Appendix I: an annex in a separate file carries the organisation's
+    signature at the top right of its first page, giving the number of the document it goes
+    with and the signing time; the applicant receives it with the result."""
+    import pdfplumber
+
+    from submissions import selectors as dossier_selectors
+
+    call_command("make_demo_pki", stdout=io.StringIO())
+    decision_template(
+        version,
+        annex_title="DANH SÁCH VĂN BẰNG ĐƯỢC CẤP BẢN SAO",
+        annex_body="1. {{ answers.full_name }} — {{ answers.school }} — {{ edit.so_ban_sao }} bản",
+    )
+    dossier = processing(version, people)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.dossier_propose(
+            dossier=dossier,
+            actor=people.specialist,
+            decision=Decision.GRANT,
+            result_content="Cấp bản sao.",
+            values={"so_ban_sao": "02"},
+        )
+        workflow.dossier_approve(dossier=fresh(dossier), actor=people.leader)
+    result = Document.objects.get(kind="result")
+    (annex,) = Document.objects.filter(kind="annex")
+    assert (annex.status, annex.number) == ("signed", ""), annex.error  # the result's number
+    path = tmp_path / "annex.pdf"
+    path.write_bytes(annex.pdf.open("rb").read())
+    report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature is Valid" in report
+    text = pdf_text(annex)
+    assert "PHỤ LỤC" in text and f"Kèm theo Quyết định số {result.number}" in text
+    assert "DANH SÁCH VĂN BẰNG ĐƯỢC CẤP BẢN SAO" in text and "THPT Chu Văn An — 02 bản" in text
+    with pdfplumber.open(path) as pdf:
+        page = pdf.pages[0]
+        signed_by = next(w for w in page.extract_words() if w["text"] == "Ký")
+        assert signed_by["x0"] > page.width / 2 and signed_by["top"] < page.height / 5
+    assert annex in dossier_selectors.dossier_documents(fresh(dossier))  # the applicant's
+
+
+def test_an_annex_needs_its_title_and_its_lines(version, english):
+    with pytest.raises(ValidationError) as refused:
+        decision_template(version, annex_title="DANH SÁCH")
+    assert (
+        "An annex needs both its title and its lines." in refused.value.message_dict["annex_body"]
+    )

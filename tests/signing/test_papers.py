@@ -198,7 +198,34 @@ def kinds(dossier, leader) -> dict[str, Document]:
         ),
         "result-decision": _document(dossier, DocumentKind.RESULT, actor=leader),
         "result-denial": _document(_denied(dossier), DocumentKind.RESULT, actor=leader),
+        "result-annex": _annex_of(dossier, leader),
     }
+
+
+def _annex_of(dossier, leader) -> Document:
+    """The annex of a signed result (made last: it needs a draft with an annex)."""
+    from submissions.models import ResultDraft
+
+    ResultDraft.objects.create(
+        dossier=dossier,
+        number=1,
+        decision=Decision.GRANT,
+        created_by=leader,
+        content={
+            "annex": {
+                "title": "DANH SÁCH THÀNH PHẦN HỒ SƠ ĐÃ ĐỐI CHIẾU",
+                "lines": [f"{n}. {name}" for n, name in enumerate(LONG_DOCUMENTS, start=1)],
+            }
+        },
+    )
+    result = Document(
+        kind=DocumentKind.RESULT,
+        number="15/QĐ-SGDĐT",
+        signed_at=timezone.now(),
+        agency=dossier.agency,
+        context={"heading": "QUYẾT ĐỊNH"},
+    )
+    return _document(dossier, DocumentKind.ANNEX, extra={"result": result})
 
 
 def _denied(dossier):
@@ -208,7 +235,7 @@ def _denied(dossier):
 
 ONE_PAGE = {
     "01-receipt", "02-supplement", "03-refusal", "04-apology", "05-control-sheet",
-    "stop-notice", "fee-receipt", "certified-copy", "result-denial",
+    "stop-notice", "fee-receipt", "certified-copy", "result-denial", "result-annex",
 }  # fmt: skip
 
 
@@ -288,6 +315,9 @@ def test_every_paper_fits_its_page_and_its_margins(dossier):
             assert len(pages) <= 2, f"{name}: {len(pages)} pages"
         assert outside_content_box(pages) == [], name
         page_words = first[3]
+        if name == "result-annex":  # no header of its own; the agency's signature, top right
+            assert any(w["text"] == "Ký" and w["x0"] > first[1] / 2 for w in page_words)
+            continue
         assert one_line(page_words, "CỘNG", "NAM"), name
         assert one_line(page_words, "Độc", "phúc"), name
 
