@@ -34,8 +34,10 @@ def _next_sequence(*, agency_id: int, year: int, series: str) -> int:
 
 def number_assign(*, document: Document, issued_at: dt.datetime, signer: str) -> NumberEntry:
     """The document's entry in the register, taken now or, for a document that was numbered
-    before (a failed attempt, retried), the one it has: same number, the new signing time and
-    signer. Precondition: inside a transaction, with the document's row locked, and
+    before (a failed attempt, retried), the one it has: the same number and the same date of
+    issue (a number and its date go together: a paper numbered on 31 December and signed on a
+    retry in January still reads 31 December, the year its number counts in), the new signer.
+    Precondition: inside a transaction, with the document's row locked, and
     `document.series` set."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("number_assign must run inside the signing transaction")
@@ -52,8 +54,8 @@ def number_assign(*, document: Document, issued_at: dt.datetime, signer: str) ->
                 sequence=sequence, series=document.series, agency=document.agency
             ),
             document=document,
+            issued_at=issued_at,
         )
-    entry.issued_at = issued_at
     entry.signer = signer
     entry.summary = document.title[:300]
     entry.recipient = document.recipient

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from signing import certificates, keys, numbering, pdfsign, render, sources
-from signing.models import Document
+from signing.models import Document, NumberEntry
 from signing.signals import document_signed
 
 logger = logging.getLogger(__name__)
@@ -207,6 +207,12 @@ def _render_context(document: Document, *, signer: str, signed_at) -> dict:
         "verify_url": url,
         "qr_src": "qr:" + url,
         "document_number": document.number,
+        # The date of issue printed with the number: the day the number was given.
+        "issued_at": NumberEntry.objects.filter(document=document)
+        .values_list("issued_at", flat=True)
+        .first()
+        if document.number
+        else None,
         "draft": document.draft,
     }
 

@@ -6,10 +6,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import transaction
 
 from signing import numbering, services, tasks
 from signing.models import Document, NumberCounter, NumberEntry, Series, document_symbol
+from signing.templatetags.papers import decree_date
 from tests.factories import AgencyFactory
 from tests.signing.support import run
 
@@ -80,15 +82,24 @@ def test_a_failed_document_keeps_its_number_and_the_retry_signs_with_it(
     other = request_document(sgd, revision=2, series=Series.NOTICE)
     assert other.number == "02/TB-SGDĐT"
 
+    issued = NumberEntry.objects.get(document=broken).issued_at
     Document.objects.filter(pk=broken.pk).update(template="documents/notice.html")
-    with django_capture_on_commit_callbacks(execute=True):
+    # Retried after New Year: the number and its date of issue stay together (the date is the
+    # day the number was given, in the year the number counts in), signed now.
+    with (
+        time_machine.travel(issued + dt.timedelta(days=40)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         services.document_retry(document=broken)
     retried = Document.objects.get(pk=broken.pk)
     assert retried.status == Document.Status.SIGNED, retried.error
     assert retried.number == "01/TB-SGDĐT"
-    assert "Số: 01/TB-SGDĐT" in pdf_text(retried, tmp_path)
+    text = pdf_text(retried, tmp_path)
+    assert "Số: 01/TB-SGDĐT" in text
+    assert decree_date(issued) in " ".join(text.split())  # "ngày 06 tháng 12 năm 2026"
+    assert retried.signed_at > issued + dt.timedelta(days=39)
     assert NumberCounter.objects.get().last == 2
-    assert NumberEntry.objects.get(document=retried).issued_at == retried.signed_at
+    assert NumberEntry.objects.get(document=retried).issued_at == issued
 
     # A second run of the task finds the document signed: nothing is taken again.
     assert tasks.render_and_sign_task.apply(args=[retried.pk]).get() == Document.Status.SIGNED
