@@ -302,7 +302,6 @@ def setup_personal(agency: Agency) -> dict:
         )
     leader.personal_certificates.all().update(is_active=False)  # a new token in this run's dir
     call_command("make_leader_token", leader.email, "--pin", PIN,
-                 "--position", "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC",
                  "--dir", os.environ["SIGNING_DEMO_PKI_DIR"], verbosity=0)  # fmt: skip
     with mock.patch.object(Task, "apply_async"):
         version = ProcedureVersion.objects.filter(procedure__agency=agency, name=PROCEDURE).first()
@@ -327,12 +326,10 @@ def setup_personal(agency: Agency) -> dict:
 def _result_alone(dossier, leader) -> Document:
     """The decision the approval will ask for (office.slips.issue's content), unsaved."""
     from office import slips
-    from signing import selectors
     from submissions.models import DocumentKind
 
     title, template, context, paper = slips.build(dossier, DocumentKind.RESULT, actor=leader)
-    personal = selectors.personal_certificate_for(user=leader)
-    context["personal_signer"] = {"full_name": leader.full_name, "title": personal.position}
+    context["personal_signer"] = True
     return Document(kind=DocumentKind.RESULT, title=title, template=template, context=context,
                     paper=paper, agency=dossier.agency)  # fmt: skip
 

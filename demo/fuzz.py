@@ -24,17 +24,7 @@ def seed() -> dict:
     open to online filing], "login": {"email", "password"}} (the demo citizen's)."""
     people.seed()
     call_command("make_demo_pki", verbosity=0)
-    # The demo agencies require the leader's personal signature: their leaders get tokens.
-    for email, position in people.LEADER_POSITIONS.items():
-        call_command(
-            "make_leader_token",
-            email,
-            "--pin",
-            people.DEMO_TOKEN_PIN,
-            "--position",
-            position,
-            stdout=io.StringIO(),
-        )
+    people.leader_tokens(stdout=io.StringIO())  # the demo agencies require both signatures
     admin = User.objects.get(email=people.SUPERUSER_EMAIL)
     catalogue.seed(actor=admin)
     dossiers.seed()

@@ -67,13 +67,10 @@ USERS = [
     ("lanhdao.badinh@demo.dvc.vn", "Đỗ Văn Hùng", COMMUNE, [StaffRole.Role.LEADER], False),
 ]
 
-# The leaders' demo signing tokens (SoftHSM2, `make_leader_token`): their PIN, and the position
-# printed above each one's signature. Results of the demo agencies need both signatures.
+# The leaders' demo signing tokens (SoftHSM2, `make_leader_token`), one for each leader in
+# SIGNERS (whose position and authority the papers print). Results of the demo agencies need
+# both signatures.
 DEMO_TOKEN_PIN = "246810"  # noqa: S105 - printed by `make run`; demo tokens only
-LEADER_POSITIONS = {
-    "lanhdao@demo.dvc.vn": "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC",
-    "lanhdao.badinh@demo.dvc.vn": "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH",
-}
 PERSONAL_SIGNATURE_AGENCIES = (PROVINCE, COMMUNE)
 
 CITIZEN_PROFILE = {
@@ -142,3 +139,11 @@ def seed() -> list[tuple[str, str]]:
         )
         logins.append((email, label))
     return logins
+
+
+def leader_tokens(*, stdout) -> None:
+    """A signing token for each demo leader (after `seed` and `make_demo_pki`)."""
+    from django.core.management import call_command
+
+    for email in SIGNERS:
+        call_command("make_leader_token", email, "--pin", DEMO_TOKEN_PIN, stdout=stdout)

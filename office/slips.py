@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_datetime
 
 from procedures import fees as procedure_fees
 from procedures.models import Channel
+from procedures.result_templates import legal_bases
 from signing import services as signing
 from signing.models import Series
 from submissions.models import (
@@ -88,9 +89,14 @@ def series_for(kind: str, dossier, *, template_kind: str = "") -> str:
     return SERIES.get(kind, "")
 
 
+def newest_draft(dossier):
+    """The result's newest draft (the one the leader approves), with its template; None."""
+    return dossier.drafts.select_related("template").order_by("-number").first()
+
+
 def _template_kind(dossier) -> str:
     """The kind of the result template of the dossier's newest draft ("" if none)."""
-    draft = dossier.drafts.select_related("template").order_by("-number").first()
+    draft = newest_draft(dossier)
     return draft.template.kind if draft is not None and draft.template is not None else ""
 
 
@@ -176,15 +182,6 @@ def _applicant_facts(dossier) -> list[list[str]]:
     if dossier.receiving_agency_id:  # liên thông: received by a centre for the agency
         facts.append(["Cơ quan giải quyết", dossier.agency.name])
     return facts
-
-
-def legal_bases(version) -> list[str]:
-    """The procedure's legal bases, one per line of its published record ("- Luật …")."""
-    return [
-        line.strip().lstrip("-–•+ ").strip().rstrip(";.")
-        for line in (version.legal_basis or "").splitlines()
-        if line.strip().lstrip("-–•+ ").strip()
-    ]
 
 
 def signature_of(user, agency, *, note: str = "") -> dict:
@@ -304,8 +301,7 @@ def _receipt(dossier, extra) -> dict:
             ],
         ],
         "closing": [f"Vào Sổ theo dõi hồ sơ: {register_line(dossier)}."],
-        "signature": signature_of(None, dossier.front_agency)
-        | {
+        "signature": {
             "authority": ["NGƯỜI TIẾP NHẬN HỒ SƠ"],
             "note": "(Ký và ghi rõ họ tên)",
             "name": actor.full_name if actor else "",
@@ -480,12 +476,11 @@ def default_result_content(dossier) -> dict:
             ],
             "recipients": [dossier.applicant_name, f"Lưu: VT, hồ sơ {dossier.code}"],
         }
-    competent = f"{agency.head_title_or_default} {agency.name}".upper()
     return {
         "title": "QUYẾT ĐỊNH",
         "summary": f"Về việc {_lowered(version.name)}",
         "template": "documents/decision.html",
-        "competent": competent,
+        "competent": agency.competent_authority,
         "bases": [f"Căn cứ {basis}" for basis in bases],
         "considering": f"Xét đề nghị của Ông/Bà {dossier.applicant_name} ({received}) và đề xuất "
         "của bộ phận chuyên môn",
@@ -545,21 +540,13 @@ def result_content(dossier, *, template=None, edits: dict | None = None) -> dict
         return default_result_content(dossier)
     from procedures import result_templates
 
-    agency = dossier.agency
-    content = result_templates.content(
-        template,
-        result_values(dossier, edits or {}),
-        default_competent=f"{agency.head_title_or_default} {agency.name}".upper(),
-    )
-    if content["paragraphs"]:  # a certificate, a confirmation, a refusal: to the applicant
-        content["recipient"] = dossier.applicant_name
-    return content
+    return result_templates.content(template, result_values(dossier, edits or {}))
 
 
 def _result(dossier, extra) -> dict:
     """The signed result: the content of the draft the leader approved (the newest), signed
     by the approving leader; with no draft, the portal's wording."""
-    draft = dossier.drafts.order_by("-number").first()
+    draft = newest_draft(dossier)
     content = dict(draft.content) if draft is not None else result_content(dossier)
     content["signature"] = signature_of((extra or {}).get("actor"), dossier.agency)
     return content
@@ -658,7 +645,7 @@ def _annex(dossier, extra) -> dict:
     signature at the top right of the first page (documents/annex.html) shows that number and
     the signing time. Its content is the approved draft's annex."""
     result = extra["result"]
-    draft = dossier.drafts.order_by("-number").first()
+    draft = newest_draft(dossier)
     annex = (draft.content.get("annex") if draft is not None else None) or {}
     heading = (result.context or {}).get("heading") or "văn bản"
     return {
@@ -673,7 +660,7 @@ def _annex(dossier, extra) -> dict:
 
 def annex_wanted(dossier) -> bool:
     """Whether the approved draft of the dossier's result has an annex."""
-    draft = dossier.drafts.order_by("-number").first()
+    draft = newest_draft(dossier)
     return bool(draft is not None and (draft.content or {}).get("annex"))
 
 
@@ -744,11 +731,6 @@ def issue(
     (receipt, refusal, the desk's supplement request, certified copies) by the body whose desk
     received the dossier."""
     title, template, context, paper = build(dossier, kind, extra=extra, actor=actor)
-    if personal_certificate is not None:  # signed by the leader first (results only)
-        context["personal_signer"] = {
-            "full_name": personal_certificate.user.full_name,
-            "title": personal_certificate.position,
-        }
     return signing.document_request(
         kind=kind,
         title=title,

@@ -274,6 +274,11 @@ class Agency(models.Model):
         return self.HEAD_TITLES.get(self.level, "Thủ trưởng cơ quan")
 
     @property
+    def competent_authority(self) -> str:
+        """A decision's issuing authority line: "GIÁM ĐỐC SỞ GIÁO DỤC VÀ ĐÀO TẠO HÀ NỘI"."""
+        return f"{self.head_title_or_default} {self.name}".upper()
+
+    @property
     def place(self) -> str:
         return self.place_name or "Hà Nội"
 

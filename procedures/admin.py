@@ -495,7 +495,7 @@ class ResultTemplateAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, template):
             raise PermissionDenied
         agency = template.version.procedure.agency
-        content = result_templates_content(template, agency)
+        content = result_templates_content(template)
         with transaction.atomic():
             revision = _previews(template).count() + 1
             signing.document_request(
@@ -526,17 +526,11 @@ class ResultTemplateAdmin(admin.ModelAdmin):
         )
 
 
-def result_templates_content(template, agency) -> dict:
+def result_templates_content(template) -> dict:
     """A template filled with sample data, as the worker renders it."""
     from procedures import result_templates
 
-    content = result_templates.content(
-        template,
-        result_templates.sample_values(template),
-        default_competent=f"{agency.head_title_or_default} {agency.name}".upper(),
-    )
+    content = result_templates.content(template, result_templates.sample_values(template))
     content["heading"] = content.pop("title")
-    if content["paragraphs"]:
-        content["recipient"] = result_templates.FIXED["applicant_name"]
     content["form_number"] = "Bản xem trước"
     return content

@@ -107,27 +107,36 @@ def parse_editable(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     return blanks, found
 
 
+def legal_bases(version) -> list[str]:
+    """The procedure's legal bases, one per line of its published record ("- Luật …")."""
+    return [
+        line.strip().lstrip("-–•+ ").strip().rstrip(";.")
+        for line in (version.legal_basis or "").splitlines()
+        if line.strip().lstrip("-–•+ ").strip()
+    ]
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def content(template, values: dict, *, default_competent: str = "") -> dict:
+def content(template, values: dict) -> dict:
     """The document content of a filled template (the document's context; placeholders
-    replaced, everything else as written): the title, summary, competent person, legal bases,
-    the body's paragraphs (a decision's articles) and the recipients."""
-    bases = _lines(template.bases) or [
-        f"Căn cứ {line.lstrip('-–•+ ').strip().rstrip(';.')}"
-        for line in _lines(template.version.legal_basis)
-    ]
+    replaced, everything else as written): the title, summary, competent person (by default the
+    head's title and the agency's name), legal bases, the body's paragraphs (a decision's
+    articles; another result is addressed to the applicant) and the recipients."""
+    bases = _lines(template.bases) or [f"Căn cứ {basis}" for basis in legal_bases(template.version)]
     decision = template.kind == "decision"  # ResultTemplate.Kind.DECISION
     body = [fill(line, values) for line in _lines(template.body)]
     return {
         "title": fill(template.title, values).strip(),
         "summary": fill(template.summary, values).strip(),
-        "competent": fill(template.competent, values).strip() or default_competent,
+        "competent": fill(template.competent, values).strip()
+        or template.version.procedure.agency.competent_authority,
         "bases": [fill(line, values).rstrip(";,. ") for line in bases] if decision else [],
         "articles": body if decision else [],
         "paragraphs": [] if decision else body,
+        "recipient": "" if decision else values.get("applicant_name", ""),
         "recipients": [fill(line, values).rstrip(";. ") for line in _lines(template.recipients)],
         "template": "documents/decision.html" if decision else "documents/result.html",
         # An annex in its own file, issued with the signed result (office.slips, ANNEX).

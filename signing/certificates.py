@@ -178,7 +178,6 @@ def personal_certificate_register(
     user,
     certificate_pem: str,
     chain_pem: str = "",
-    position: str = "",
     backend: str = "pkcs11",
     token_label: str = "",
     key_label: str = "",
@@ -207,7 +206,6 @@ def personal_certificate_register(
     PersonalCertificate.objects.filter(user=user, is_active=True).update(is_active=False)
     row = PersonalCertificate(
         user=user,
-        position=position,
         subject=cert.subject.rfc4514_string()[:500],
         issuer=cert.issuer.rfc4514_string()[:500],
         serial=format(cert.serial_number, "x"),

@@ -59,14 +59,10 @@ def document_symbol(*, sequence: int, series: str, agency: Agency) -> str:
     return f"{sequence:02d}/{symbol}"
 
 
-class SigningCertificate(models.Model):
-    """An agency's signing certificate with its chain; the private key is stored encrypted
-    (signing/keys.py) and is never shown anywhere."""
+class CertificateRecord(models.Model):
+    """What the portal keeps of an X.509 certificate it signs with (an agency's or a leader's):
+    read from the certificate when it is registered, never edited."""
 
-    agency = models.ForeignKey(
-        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="certificates"
-    )
-    name = models.CharField(_("name"), max_length=255)
     subject = models.CharField(_("subject"), max_length=500, editable=False)
     issuer = models.CharField(_("issuer"), max_length=500, editable=False)
     serial = models.CharField(_("serial number"), max_length=80, editable=False)
@@ -75,6 +71,25 @@ class SigningCertificate(models.Model):
     not_after = models.DateTimeField(_("valid until"), editable=False)
     certificate_pem = models.TextField(editable=False)
     chain_pem = models.TextField(blank=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_current(self) -> bool:
+        now = timezone.now()
+        return self.is_active and self.not_before <= now <= self.not_after
+
+
+class SigningCertificate(CertificateRecord):
+    """An agency's signing certificate with its chain; the private key is stored encrypted
+    (signing/keys.py) and is never shown anywhere."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    name = models.CharField(_("name"), max_length=255)
     encrypted_key = models.BinaryField(editable=False)
     kek_id = models.CharField(max_length=16, editable=False)
     seal_image = models.FileField(
@@ -83,7 +98,6 @@ class SigningCertificate(models.Model):
         blank=True,
         help_text=_("The agency's seal, red on a transparent background (PNG), at actual size"),
     )
-    is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)
 
     class Meta:
@@ -94,13 +108,8 @@ class SigningCertificate(models.Model):
     def __str__(self):
         return f"{self.name} ({self.serial})"
 
-    @property
-    def is_current(self) -> bool:
-        now = timezone.now()
-        return self.is_active and self.not_before <= now <= self.not_after
 
-
-class PersonalCertificate(models.Model):
+class PersonalCertificate(CertificateRecord):
     """A staff member's own signing certificate (a leader's, Decree 30/2020 Art. 5) with where
     its key lives: on the leader's PKCS#11 token or at a remote signing service (CSC API v2).
     There is no private key here, on purpose: the portal never holds a leader's key; the leader
@@ -116,17 +125,6 @@ class PersonalCertificate(models.Model):
         on_delete=models.PROTECT,
         related_name="personal_certificates",
     )
-    position = models.CharField(
-        _("position"), max_length=150, blank=True, help_text=_("As printed above the signature")
-    )
-    subject = models.CharField(_("subject"), max_length=500, editable=False)
-    issuer = models.CharField(_("issuer"), max_length=500, editable=False)
-    serial = models.CharField(_("serial number"), max_length=80, editable=False)
-    sha256 = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True, editable=False)
-    not_before = models.DateTimeField(_("valid from"), editable=False)
-    not_after = models.DateTimeField(_("valid until"), editable=False)
-    certificate_pem = models.TextField(editable=False)
-    chain_pem = models.TextField(blank=True, editable=False)
     backend = models.CharField(
         _("where the key is"), max_length=10, choices=Backend.choices, default=Backend.PKCS11
     )
@@ -141,7 +139,6 @@ class PersonalCertificate(models.Model):
         blank=True,
         help_text=_("Blue, on a transparent background (PNG), Decree 30/2020 Appendix I"),
     )
-    is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
 
     class Meta:
@@ -151,11 +148,6 @@ class PersonalCertificate(models.Model):
 
     def __str__(self):
         return f"{self.subject} ({self.serial})"
-
-    @property
-    def is_current(self) -> bool:
-        now = timezone.now()
-        return self.is_active and self.not_before <= now <= self.not_after
 
 
 class Document(models.Model):

@@ -253,10 +253,7 @@ def _prepare_personal(document: Document) -> Document:
     if document.series:  # the number is on the paper the leader signs
         numbering.number_assign(document=document, issued_at=signed_at, signer=signer)
     context = _render_context(document, signer=signer, signed_at=signed_at)
-    context.setdefault(
-        "personal_signer",
-        {"full_name": personal.user.full_name, "title": personal.position},
-    )
+    context["personal_signer"] = True  # the template leaves the leader's signature its space
     try:
         with override(settings.LANGUAGE_CODE):
             html = render.render_html(document.template, context)

@@ -92,7 +92,7 @@ def make_csc_leader(agency, *, pin: str = PIN):
     )
     call_command(
         "make_leader_token", leader.email, "--pin", pin, "--backend", "csc",
-        "--position", "GIÁM ĐỐC", stdout=io.StringIO(),
+        stdout=io.StringIO(),
     )  # fmt: skip
     return leader
 
@@ -304,8 +304,7 @@ def test_register_csc_credential_reads_the_service(demo_pki, agency, service):
     PersonalCertificate.objects.filter(user=holder).delete()
     out = io.StringIO()
     call_command(
-        "register_csc_credential", holder.email, "--service-url", service, "--position",
-        "PHÓ GIÁM ĐỐC", stdout=out,
+        "register_csc_credential", holder.email, "--service-url", service, stdout=out,
     )  # fmt: skip
     personal = certificates.personal_certificate_for(holder)
     assert personal.backend == PersonalCertificate.Backend.CSC

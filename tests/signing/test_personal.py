@@ -28,7 +28,7 @@ PIN = "918273"
 Status = Document.Status
 
 
-def make_leader(agency, *, pin: str = PIN, position: str = "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"):
+def make_leader(agency, *, pin: str = PIN):
     leader = OfficerFactory(
         agency=agency,
         roles=[StaffRole.Role.LEADER],
@@ -36,7 +36,7 @@ def make_leader(agency, *, pin: str = PIN, position: str = "KT. GIÁM ĐỐC\nPH
         full_name="Phạm Thị Dung",
     )
     call_command(
-        "make_leader_token", leader.email, "--pin", pin, "--position", position,
+        "make_leader_token", leader.email, "--pin", pin,
         stdout=io.StringIO(),
     )  # fmt: skip
     return leader

@@ -21,16 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, without_catalogue: bool = False, **options):
         logins = people.seed()
         call_command("make_demo_pki", stdout=self.stdout)
-        for email, position in people.LEADER_POSITIONS.items():
-            call_command(
-                "make_leader_token",
-                email,
-                "--pin",
-                people.DEMO_TOKEN_PIN,
-                "--position",
-                position,
-                stdout=self.stdout,
-            )
+        people.leader_tokens(stdout=self.stdout)
         if not without_catalogue:
             admin = User.objects.get(email=people.SUPERUSER_EMAIL)
             added = catalogue.seed(actor=admin)

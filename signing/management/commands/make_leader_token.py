@@ -25,13 +25,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("email")
         parser.add_argument("--pin", required=True, help="The token's user PIN")
-        parser.add_argument("--position", default="Giám đốc")
         parser.add_argument("--dir", default=str(settings.SIGNING_DEMO_PKI_DIR))
         parser.add_argument(
             "--backend", choices=[b.value for b in PersonalCertificate.Backend], default="pkcs11"
         )
 
-    def handle(self, *args, email: str, pin: str, position: str, dir: str, **options):
+    def handle(self, *args, email: str, pin: str, dir: str, **options):
         user = User.objects.filter(email=email).select_related("agency").first()
         if user is None:
             raise CommandError(f"No user {email}")
@@ -39,7 +38,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {email} has a personal certificate in force")
             return
         if options["backend"] == PersonalCertificate.Backend.CSC:
-            return self._csc(user, pin=pin, position=position, dir=dir)
+            return self._csc(user, pin=pin, dir=dir)
         # A new token each time (a database made afresh forgets the earlier ones' certificates).
         label = f"dvc-{hashlib.sha256(email.encode()).hexdigest()[:8]}-{secrets.token_hex(4)}"
         softhsm.init_token(label, pin=pin)
@@ -59,7 +58,6 @@ class Command(BaseCommand):
             user=user,
             certificate_pem=pki.pem(cert).decode(),
             chain_pem=pki.pem(root_cert).decode(),
-            position=position,
             backend=PersonalCertificate.Backend.PKCS11,
             token_label=label,
             key_label=KEY_LABEL,
@@ -68,7 +66,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  token {label} and personal certificate for {email}")
 
-    def _csc(self, user, *, pin: str, position: str, dir: str):
+    def _csc(self, user, *, pin: str, dir: str):
         from signing import csc_simulator
 
         if not settings.CSC_SIMULATOR:
@@ -97,7 +95,6 @@ class Command(BaseCommand):
             user=user,
             certificate_pem=certificate_pem,
             chain_pem=chain_pem,
-            position=position,
             backend=PersonalCertificate.Backend.CSC,
             csc_service_url=settings.CSC_SIMULATOR_URL,
             csc_credential_id=credential_id,

@@ -25,9 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user-id", default="", help="credentials/list's userID (default: the e-mail)"
         )
-        parser.add_argument("--position", default="")
 
-    def handle(self, *args, email, service_url, credential_id, user_id, position, **options):
+    def handle(self, *args, email, service_url, credential_id, user_id, **options):
         user = User.objects.filter(email=email).first()
         if user is None:
             raise CommandError(f"No user {email}")
@@ -51,7 +50,6 @@ class Command(BaseCommand):
                 user=user,
                 certificate_pem=certificate_pem,
                 chain_pem=chain_pem,
-                position=position,
                 backend=PersonalCertificate.Backend.CSC,
                 csc_service_url=service_url,
                 csc_credential_id=credential_id,
