@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from portal.models import StaffRole, User
@@ -331,3 +332,25 @@ def test_staff_of_no_agency_manage_nobody(client, people):
     client.force_login(stray)
     response = client.get(reverse("admin:portal_user_changelist"))
     assert response.status_code == 403  # no role, no permission: not even the list
+
+
+@pytest.mark.parametrize("typed", ["0100686344", "01-0068", "abcdefghij"])
+def test_an_agency_s_tax_code_is_checked_before_it_is_printed_on_receipts(english, typed):
+    """The tax code an agency's fee e-receipts print (Decree 123/2020/NĐ-CP Art. 32: the
+    collecting body's tax code) is a Vietnamese tax code with its check digit (python-stdnum):
+    a wrong one is refused at its field, with what to enter, and nothing is saved."""
+    from portal.models import Agency
+
+    agency = Agency.objects.create(
+        code="000.00.12.H26", name="Sở Giáo dục và Đào tạo Hà Nội", level="province_committee"
+    )
+    agency.tax_code = typed
+    with pytest.raises(ValidationError) as refused:
+        agency.full_clean()
+    assert refused.value.message_dict["tax_code"] == [
+        "Enter the tax code of 10 digits (13 for a branch)."
+    ]
+    assert Agency.objects.get(pk=agency.pk).tax_code == ""
+    agency.tax_code = "0100 686 343"  # spaces typed: kept compact
+    agency.full_clean()
+    assert agency.tax_code == "0100686343"
