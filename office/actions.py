@@ -98,6 +98,12 @@ ACTIONS: dict[str, Action] = {
             forms.ActionForm, serializers.OfficeApproveInput, services.dossier_approve,
         ),
         Action(
+            "sign_in_place", _("Sign in place of the approving leader"), (Role.LEADER,),
+            forms.SignInPlaceForm, serializers.OfficeSignInPlaceInput,
+            services.dossier_sign_in_place, params=("note",), transitions=None,
+            offered=lambda dossier, user: services.sign_in_place_refusal(dossier, user) is None,
+        ),
+        Action(
             "request_payment", _("Ask for the fee"), (Role.SPECIALIST,),
             forms.ActionForm, serializers.OfficeRequestPaymentInput,
             services.dossier_request_payment,

@@ -9,7 +9,7 @@ allow an action gets 403; an action on a dossier that changed meanwhile (`expect
 the state no longer allows it) gets 409; anything else the officer can fix is 400, and
 nothing is stored."""
 
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -182,6 +182,36 @@ class OfficeDocumentOutput(DossierDocumentOutput):
     created_at = serializers.DateTimeField()
 
 
+class OfficeDraftOutput(serializers.Serializer):
+    """One version of the result's draft (dự thảo), as the specialist proposed it."""
+
+    number = serializers.IntegerField(help_text="1, 2, …: one per proposal")
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    content = serializers.JSONField(
+        help_text="What the paper says: title, recipients, legal bases, articles, …"
+    )
+    values = serializers.DictField(
+        child=serializers.CharField(), help_text="The template's blanks the specialist filled in"
+    )
+    created_by = serializers.CharField(source="created_by.full_name")
+    created_at = serializers.DateTimeField()
+    status = serializers.SerializerMethodField(
+        help_text="The draft PDF: pending while the worker renders it, then rendered"
+    )
+    pdf_url = serializers.SerializerMethodField(
+        help_text="The draft as a PDF (marked as a draft on every page); null until rendered"
+    )
+
+    def get_status(self, draft) -> str:
+        return draft.document.status if draft.document else Document.Status.PENDING
+
+    def get_pdf_url(self, draft) -> str | None:
+        if draft.document is None or not draft.document.pdf:
+            return None
+        url = reverse("api-office-dossier-draft", args=[draft.dossier.public_id, draft.number])
+        return absolute_url(self.context, url)
+
+
 class OfficeDossierOutput(OfficeDossierSummaryOutput):
     result_delivery = serializers.ChoiceField(
         choices=ResultDelivery.choices, help_text="How the result is returned"
@@ -204,6 +234,9 @@ class OfficeDossierOutput(OfficeDossierSummaryOutput):
     supplements = OfficeSupplementOutput(many=True, source="api_supplements")
     timeline = OfficeEventOutput(many=True, source="api_timeline")
     documents = OfficeDocumentOutput(many=True, source="api_documents")
+    drafts = OfficeDraftOutput(
+        many=True, source="api_drafts", help_text="The result's drafts, newest first"
+    )
     decision = serializers.ChoiceField(choices=Decision.choices, allow_blank=True)
     reasons = serializers.CharField(source="decision_reasons")
     result_content = serializers.CharField()
@@ -230,6 +263,7 @@ def _dossier_data(request, dossier: Dossier) -> dict:
     dossier.api_supplements = list(dossier.supplements.select_related("requested_by"))
     dossier.api_timeline = list(dossier.events.select_related("actor").order_by("created_at", "pk"))
     dossier.api_documents = dossier_selectors.dossier_documents(dossier, staff=True)
+    dossier.api_drafts = selectors.result_drafts(dossier)
     dossier.api_actions = available_actions(dossier, request.user)
     return OfficeDossierOutput(dossier, context={"request": request}).data
 
@@ -311,6 +345,24 @@ class OfficeDossierFileApi(FileDownloadMixin, APIView):
         if record is None:
             raise Http404
         return downloads.file_response(record, attachment=True)
+
+
+class OfficeDossierDraftApi(FileDownloadMixin, APIView):
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        description="One draft of the result (dự thảo) as a PDF, to the dossier's agency's "
+        "officers; 404 while it is being rendered and for anyone else.",
+    )
+    def get(self, request, public_id, number: int):
+        document = selectors.result_draft_document(_dossier(request, public_id), number)
+        if document is None:
+            raise Http404
+        return FileResponse(
+            document.pdf.open("rb"),
+            as_attachment=True,
+            filename=f"du-thao-{number}-{document.reference or public_id}.pdf",
+            content_type="application/pdf",
+        )
 
 
 class OfficeSpecialistListApi(APIView):

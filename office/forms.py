@@ -91,6 +91,13 @@ class NoteForm(ActionForm):
     note = _text(gettext_lazy("What should change"))
 
 
+class SignInPlaceForm(ActionForm):
+    note = _text(gettext_lazy("Why you sign in place of the approving leader"), rows=2)
+    note.error_messages["required"] = gettext_lazy(
+        "Say why you sign in place of the approving leader."
+    )
+
+
 class HandBackForm(ActionForm):
     received_by = forms.CharField(label=gettext_lazy("Received by (full name)"), max_length=150)
 

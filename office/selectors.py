@@ -335,3 +335,12 @@ def result_drafts(dossier) -> list:
     for draft in drafts:
         draft.document = documents.get(draft.number)
     return drafts
+
+
+def result_draft_document(dossier, number: int):
+    """The rendered PDF's document of the dossier's draft `number` (None: no such draft, or not
+    rendered yet). The caller has checked that the user sees the dossier."""
+    draft = next((d for d in result_drafts(dossier) if d.number == number), None)
+    if draft is None or draft.document is None or not draft.document.pdf:
+        return None
+    return draft.document

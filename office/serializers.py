@@ -81,6 +81,10 @@ class OfficeApproveInput(OfficeActionInput):
     pass
 
 
+class OfficeSignInPlaceInput(OfficeActionInput):
+    note = _text(2000)
+
+
 class OfficeRequestPaymentInput(OfficeActionInput):
     pass
 

@@ -27,6 +27,7 @@ from portal.workdays import WorkCalendar
 from procedures import windows
 from procedures.models import Channel, ResultTemplate
 from signing import selectors as signing_selectors
+from signing import services as signing_services
 from signing.models import Document
 from submissions import lifecycle
 from submissions import services as filing
@@ -339,6 +340,91 @@ def dossier_approve(*, dossier: Dossier, actor, expected_state: str | None = Non
     approvals = dossier.events.filter(action=EventAction.APPROVE).count()
     slips.issue(
         dossier, DocumentKind.RESULT, actor=actor, revision=approvals, personal_certificate=personal
+    )
+    return dossier
+
+
+def _result_waiting_for_a_leader(dossier: Dossier) -> Document | None:
+    """The dossier's newest result, when it waits for a leader's personal signature (or failed
+    before the leader signed it)."""
+    return (
+        Document.objects.select_related("personal_certificate__user")
+        .filter(
+            owner_type=ContentType.objects.get_for_model(Dossier),
+            owner_id=dossier.pk,
+            kind=DocumentKind.RESULT,
+            draft=False,
+            personal_certificate__isnull=False,
+            status__in=signing_services.HANDED_OVER,
+        )
+        .order_by("-revision")
+        .first()
+    )
+
+
+def sign_in_place_refusal(dossier: Dossier, actor) -> Exception | None:
+    """Why this officer may not sign the approved result in place of the leader who approved it
+    (None: they may). The one rule for the service below and for offering the action."""
+    if not (
+        dossier.agency_id == getattr(actor, "agency_id", None)
+        and actor.has_role(StaffRole.Role.LEADER)
+    ):
+        return PermissionDenied()
+    document = _result_waiting_for_a_leader(dossier) if dossier.state == State.SIGNING else None
+    if document is None:
+        return ValidationError(
+            _("No result of this dossier is waiting for another leader's signature."),
+            code="stale",
+        )
+    if document.personal_certificate.user_id == actor.pk:
+        return ValidationError(
+            _("You approved this result: sign it yourself (or ask the administrator to retry it)."),
+            code="own",
+        )
+    return None
+
+
+@transaction.atomic
+def dossier_sign_in_place(
+    *, dossier: Dossier, actor, note: str, expected_state: str | None = None
+) -> Dossier:
+    """Another leader of the agency signs the approved result in place of the one who approved
+    it and has not signed (gone, on leave, their certificate withdrawn): the result is prepared
+    again with this leader as its signer (their personal certificate, or the agency's signature
+    alone where it is not required), keeping its number; the approving leader can no longer
+    sign it. The reason is recorded in the dossier's history."""
+    dossier = lifecycle.lock(dossier)
+    refusal = sign_in_place_refusal(dossier, actor)
+    if isinstance(refusal, PermissionDenied):
+        raise refusal
+    note = _required(
+        note, _("Say why you sign in place of the approving leader."), field="note"
+    )
+    lifecycle.expect(dossier, expected_state)
+    if refusal is not None:
+        raise refusal
+    personal = signing_selectors.personal_certificate_for(user=actor)
+    if personal is None and dossier.agency.requires_personal_signature:
+        raise ValidationError(
+            _(
+                "Your agency requires the leader's personal digital signature on results, and "
+                "you have no personal signing certificate in force. Ask the agency "
+                "administrator to register your certificate, then approve again."
+            ),
+            code="no_personal_certificate",
+        )
+    document = _result_waiting_for_a_leader(dossier)
+    before = document.personal_certificate.user
+    title, _template, context, _paper = slips.build(dossier, DocumentKind.RESULT, actor=actor)
+    signing_services.document_hand_over(
+        document=document, personal_certificate=personal, title=title, context=context
+    )
+    lifecycle.record(
+        dossier,
+        actor=actor,
+        action=EventAction.APPROVE,
+        from_state=State.SIGNING,
+        note=_("Signed in place of %(name)s: %(reason)s") % {"name": before.full_name, "reason": note},
     )
     return dossier
 

@@ -253,11 +253,11 @@ def sign_pdf(request, public_id):
 def draft_pdf(request, public_id, number: int):
     """A draft of the result (dự thảo), to the staff who see the dossier."""
     dossier = _dossier(request, public_id)
-    draft = next((d for d in selectors.result_drafts(dossier) if d.number == number), None)
-    if draft is None or draft.document is None or not draft.document.pdf:
+    document = selectors.result_draft_document(dossier, number)
+    if document is None:
         raise Http404
     return FileResponse(
-        draft.document.pdf.open("rb"),
+        document.pdf.open("rb"),
         filename=f"du-thao-{number}-{dossier.code}.pdf",
         content_type="application/pdf",
     )

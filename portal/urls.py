@@ -75,6 +75,11 @@ office_api_patterns = [
         name="api-office-specialists",
     ),
     path(
+        "dossiers/<uuid:public_id>/drafts/<int:number>/",
+        api_office.OfficeDossierDraftApi.as_view(),
+        name="api-office-dossier-draft",
+    ),
+    path(
         "dossiers/<uuid:public_id>/files/<int:file_id>/",
         api_office.OfficeDossierFileApi.as_view(),
         name="api-office-dossier-file",

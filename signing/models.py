@@ -293,6 +293,16 @@ class Document(models.Model):
     def retry(self):
         self.error = ""
 
+    @transition(
+        field=status, source=[Status.AWAITING_SIGNATURE, Status.FAILED], target=Status.PENDING
+    )
+    def hand_over(self):
+        """Another leader signs in place of the one who approved and has not signed: the
+        document is prepared again for them (signing.services.document_hand_over)."""
+        self.error = ""
+        self.prepared_digest = {}
+        self.to_be_signed = b""
+
 
 class NumberCounter(models.Model):
     """The last number an agency gave in a series in a year (its register of outgoing documents,

@@ -411,6 +411,38 @@ def document_finish(*, document_id: int) -> Document | None:
     return document
 
 
+HANDED_OVER = (Document.Status.AWAITING_SIGNATURE, Document.Status.FAILED)
+
+
+@transaction.atomic
+def document_hand_over(
+    *, document: Document, personal_certificate, title: str, context: dict
+) -> Document:
+    """The leader who approved a result has not signed it (gone, on leave, their certificate
+    withdrawn): it is prepared again for another leader, with their certificate (or none: the
+    agency signs alone) and the content naming them as the signer. It keeps its number and
+    date of issue (numbering.number_assign); the first leader can no longer sign it.
+    Precondition: the caller checked that the actor may approve the owner's result."""
+    document = (
+        Document.objects.select_for_update(of=("self",))
+        .select_related("personal_certificate__user")
+        .get(pk=document.pk)
+    )
+    if document.status not in HANDED_OVER or document.personal_certificate_id is None:
+        raise ValidationError(
+            _("This document is no longer waiting for a leader's signature."), code="stale"
+        )
+    if document.prepared_pdf:
+        document.prepared_pdf.delete(save=False)
+    document.personal_certificate = personal_certificate
+    document.title = title[:300]
+    document.context = context
+    document.hand_over()
+    document.save()
+    transaction.on_commit(lambda: enqueue(document))
+    return document
+
+
 @transaction.atomic
 def document_retry(*, document: Document) -> Document:
     """Put a failed document back in the queue (after the agency fixed its certificate). A

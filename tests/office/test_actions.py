@@ -30,6 +30,7 @@ def test_each_actions_roles_are_those_of_its_transitions():
         if not names:  # the service's own rule: reschedule (a leader), record_delivery (the desk)
             own = {
                 "reschedule": ("leader",),
+                "sign_in_place": ("leader",),  # another leader of the agency
                 "record_delivery": ("desk",),
                 "transfer": ("desk",),  # the receiving centre's desk
                 "transfer_result": ("desk", "leader"),  # the resolving agency's

@@ -219,6 +219,22 @@ def test_the_proposal_drafts_the_result_from_the_template_and_the_leader_signs_t
         reverse("signing:download", args=[drafted.verification_code])
     ).status_code == (404)
 
+    # The staff API lists the same drafts, newest first, each with its PDF to the agency only.
+    client.force_login(people.leader)
+    data = client.get(reverse("api-office-dossier", args=[dossier.public_id])).json()
+    assert [d["number"] for d in data["drafts"]] == [2, 1]
+    newest = data["drafts"][0]
+    assert (newest["decision"], newest["values"], newest["status"]) == (
+        "grant", {"so_ban_sao": "03"}, "rendered",
+    )  # fmt: skip
+    assert "Cấp 03 bản sao" in newest["content"]["articles"][0]
+    api_pdf = client.get(newest["pdf_url"])
+    assert api_pdf.status_code == 200 and api_pdf["Content-Type"] == "application/pdf"
+    assert b"".join(api_pdf.streaming_content) == drafted.pdf.open("rb").read()
+    assert client.get(newest["pdf_url"].replace("/drafts/2/", "/drafts/9/")).status_code == 404
+    client.force_login(people.stranger)
+    assert client.get(newest["pdf_url"]).status_code == 404
+
     with django_capture_on_commit_callbacks(execute=True):
         workflow.dossier_approve(dossier=fresh(dossier), actor=people.leader)
     (result,) = Document.objects.filter(kind="result")

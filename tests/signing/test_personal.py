@@ -315,3 +315,109 @@ def test_a_certificate_that_lapsed_before_the_leader_signed_fails_and_a_renewed_
         services.document_sign_personal(document=again, actor=leader, pin=PIN)
     assert Document.objects.get(pk=document.pk).status == Status.SIGNED
     assert NumberEntry.objects.filter(document=document).count() == 1
+
+
+def act(client, dossier, action, **fields):
+    """Post the dossier page's form for `action` as the browser does (prefixed names)."""
+    data = {f"{action}-{name}": value for name, value in fields.items()}
+    data[f"{action}-expected_state"] = Dossier.objects.get(pk=dossier.pk).state
+    return client.post(reverse("office:act", args=[dossier.public_id, action]), data)
+
+
+def test_another_leader_signs_in_place_of_one_who_left(
+    awaiting, leader, agency, client, django_capture_on_commit_callbacks, tmp_path
+):
+    """The approving leader leaves before signing: another leader of the agency signs the result
+    in their place, with the reason recorded; the paper is prepared again with the new signer's
+    name and certificate and keeps its number; the first leader can no longer sign it."""
+    from signing import services
+
+    dossier, document = awaiting
+    number = Document.objects.get(pk=document.pk).number
+    leader.is_active = False
+    leader.save()
+    deputy = OfficerFactory(
+        agency=agency,
+        roles=[StaffRole.Role.LEADER],
+        email=f"pho-{uuid.uuid4().hex[:8]}@example.vn",
+        full_name="Hoàng Văn Phó",
+        position="Phó Giám đốc",
+        signing_authority="kt",
+        language="en",
+    )
+    call_command("make_leader_token", deputy.email, "--pin", PIN, stdout=io.StringIO())
+    client.force_login(deputy)
+    page = client.get(reverse("office:dossier", args=[dossier.public_id])).content.decode()
+    assert "Sign in place of the approving leader" in page and 'name="sign_in_place-note"' in page
+
+    # Without a reason: refused at the field, nothing changes.
+    refused = act(client, dossier, "sign_in_place", note="  ")
+    assert refused.status_code == 400
+    assert "Say why you sign in place of the approving leader." in refused.content.decode()
+    assert Document.objects.get(pk=document.pk).personal_certificate.user == leader
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = act(client, dossier, "sign_in_place", note="Đồng chí Giám đốc đã nghỉ hưu.")
+    assert done.status_code == 302, done.content.decode()[:2000]
+    again = Document.objects.get(pk=document.pk)
+    assert again.status == Status.AWAITING_SIGNATURE, again.error
+    assert again.personal_certificate == certificates.personal_certificate_for(deputy)
+    assert again.number == number
+    event = dossier.events.order_by("-pk").first()
+    assert (event.actor, event.action) == (deputy, "approve")
+    assert "Phạm Thị Dung" in event.note and "nghỉ hưu" in event.note
+
+    # The first leader's PIN no longer signs it; the deputy's does.
+    with pytest.raises(PermissionDenied):
+        services.document_sign_personal(document=again, actor=leader, pin=PIN)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(sign_page(dossier), {"pin": PIN}).status_code == 302
+    signed = Document.objects.get(pk=document.pk)
+    assert signed.status == Status.SIGNED, signed.error
+    assert (signed.personal_signer, signed.number) == ("Hoàng Văn Phó", number)
+    assert Dossier.objects.get(pk=dossier.pk).state == State.RESOLVED
+    assert NumberEntry.objects.get(document=document).signer == "Hoàng Văn Phó"
+    path = tmp_path / "result.pdf"
+    path.write_bytes(signed.pdf.open("rb").read())
+    text = " ".join(run(["pdftotext", str(path), "-"]).split())
+    assert "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC" in text and "Hoàng Văn Phó" in text
+    assert "Phạm Thị Dung" not in text
+    assert run(["pdfsig", str(path)]).count("Signature is Valid") == 2
+    # Done: nobody is offered it again.
+    page = client.get(reverse("office:dossier", args=[dossier.public_id])).content.decode()
+    assert 'name="sign_in_place-note"' not in page
+
+
+def test_signing_in_place_is_refused_to_the_approver_to_other_roles_and_when_nothing_waits(
+    awaiting, leader, agency, client, django_capture_on_commit_callbacks
+):
+    dossier, document = awaiting
+    url = reverse("api-office-dossier-action", args=[dossier.public_id, "sign_in_place"])
+    body = {"note": "Vắng mặt."}
+
+    # The approving leader is told to sign it themselves.
+    leader.language = "en"
+    leader.save()
+    client.force_login(leader)
+    own = client.post(url, body, content_type="application/json")
+    assert own.status_code == 400 and "sign it yourself" in own.json()["detail"]
+    # A specialist of the agency: their role does not allow it.
+    specialist = OfficerFactory(agency=agency, roles=[StaffRole.Role.SPECIALIST])
+    client.force_login(specialist)
+    assert client.post(url, body, content_type="application/json").status_code == 403
+    # A leader of another agency does not see the dossier.
+    stranger = OfficerFactory(roles=[StaffRole.Role.LEADER])
+    client.force_login(stranger)
+    assert client.post(url, body, content_type="application/json").status_code == 404
+    assert Document.objects.get(pk=document.pk).personal_certificate.user == leader
+
+    # Once the leader signed, nothing waits: "changed meanwhile" (409) for another leader.
+    from signing import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.document_sign_personal(document=document, actor=leader, pin=PIN)
+    other = make_leader(agency)
+    client.force_login(other)
+    late = client.post(url, body, content_type="application/json")
+    assert late.status_code == 409, late.content
+    assert Document.objects.get(pk=document.pk).status == Status.SIGNED

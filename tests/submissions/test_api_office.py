@@ -664,7 +664,7 @@ def test_specialists_are_the_agencys_own(desk, specialist, stranger, agency):
 
 def test_the_api_offers_every_back_office_action():
     """One table (office.actions) for the pages and the API: the API reads it, not a copy."""
-    assert api.ACTIONS is api_office.ACTIONS and len(api_office.ACTIONS) == 16
+    assert api.ACTIONS is api_office.ACTIONS and len(api_office.ACTIONS) == 17
 
 
 def test_every_office_endpoint_is_in_the_schema():
@@ -675,6 +675,7 @@ def test_every_office_endpoint_is_in_the_schema():
         "/api/v1/office/dossiers/{public_id}/": {"get"},
         "/api/v1/office/dossiers/{public_id}/actions/{action}/": {"post"},
         "/api/v1/office/specialists/": {"get"},
+        "/api/v1/office/dossiers/{public_id}/drafts/{number}/": {"get"},
     }
     for path, methods in expected.items():
         assert path in paths, path
@@ -689,5 +690,7 @@ def test_every_office_endpoint_is_in_the_schema():
     assert len(components["OfficeActionBody"]["oneOf"]) == len(api_office.ACTIONS)
     for name in ("OfficeDossierSummaryOutput", "OfficeDossierOutput"):
         assert {"status_code", "state", "state_label"} <= set(components[name]["required"])
-    assert "available_actions" in components["OfficeDossierOutput"]["properties"]
+    assert {"available_actions", "drafts"} <= set(components["OfficeDossierOutput"]["properties"])
+    draft = paths["/api/v1/office/dossiers/{public_id}/drafts/{number}/"]["get"]
+    assert "application/pdf" in draft["responses"]["200"]["content"]
     assert components["OfficeRescheduleInput"]["properties"]["new_due"]["format"] == "date-time"
