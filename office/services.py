@@ -397,9 +397,7 @@ def dossier_sign_in_place(
     refusal = sign_in_place_refusal(dossier, actor)
     if isinstance(refusal, PermissionDenied):
         raise refusal
-    note = _required(
-        note, _("Say why you sign in place of the approving leader."), field="note"
-    )
+    note = _required(note, _("Say why you sign in place of the approving leader."), field="note")
     lifecycle.expect(dossier, expected_state)
     if refusal is not None:
         raise refusal
@@ -424,7 +422,8 @@ def dossier_sign_in_place(
         actor=actor,
         action=EventAction.APPROVE,
         from_state=State.SIGNING,
-        note=_("Signed in place of %(name)s: %(reason)s") % {"name": before.full_name, "reason": note},
+        note=_("Signed in place of %(name)s: %(reason)s")
+        % {"name": before.full_name, "reason": note},
     )
     return dossier
 

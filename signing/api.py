@@ -23,6 +23,10 @@ class SignedDocumentOutput(serializers.Serializer):
     certificate_serial = serializers.CharField()
     signed_at = serializers.DateTimeField(allow_null=True)
     sha256 = serializers.CharField()
+    pades_level = serializers.CharField(
+        help_text="PAdES baseline level: B-B, B-T, B-LT (revocation data embedded) or B-LTA "
+        "(and a document timestamp); empty until signed"
+    )
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, document) -> str | None:
@@ -44,10 +48,20 @@ class SignatureOutput(serializers.Serializer):
     intact = serializers.BooleanField()
     valid = serializers.BooleanField()
     trusted = serializers.BooleanField()
+    long_term = serializers.BooleanField(
+        help_text="Validated at the time its timestamp proves, with the embedded revocation data"
+    )
+    revoked = serializers.BooleanField(help_text="Made with a certificate already revoked")
 
 
 class VerdictOutput(serializers.Serializer):
-    verdict = serializers.CharField(source="code")
+    verdict = serializers.ChoiceField(
+        source="code",
+        choices=[
+            verify.AUTHENTIC, verify.NOT_PDF, verify.UNSIGNED, verify.MODIFIED,
+            verify.UNTRUSTED, verify.NOT_ISSUED, verify.REVOKED, verify.NOT_LONG_TERM,
+        ],
+    )  # fmt: skip
     message = serializers.CharField()
     sha256 = serializers.CharField()
     signer = serializers.CharField()

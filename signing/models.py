@@ -15,6 +15,15 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16  # 16 symbols of 31: about 79 bits
 
 
+# signing.ltv's levels (ETSI EN 319 142-1), here so that the model needs no pyHanko.
+PADES_LEVELS = [
+    ("B-B", "PAdES B-B"),
+    ("B-T", "PAdES B-T"),
+    ("B-LT", "PAdES B-LT"),
+    ("B-LTA", "PAdES B-LTA"),
+]
+
+
 def new_verification_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
@@ -211,6 +220,10 @@ class Document(models.Model):
         SigningCertificate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     signer = models.CharField(_("signer"), max_length=300, blank=True)
+    # The PAdES baseline level the signed file reaches (signing.ltv.level_of).
+    pades_level = models.CharField(
+        _("signature level"), max_length=8, blank=True, choices=PADES_LEVELS
+    )
     certificate_serial = models.CharField(_("certificate serial"), max_length=80, blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -6,7 +6,7 @@ import io
 
 from django.conf import settings
 
-from signing import certificates, images, runner
+from signing import certificates, images, ltv, runner
 from signing.models import SigningCertificate
 
 FIELD_NAME = "ChuKySoCoQuan"  # the organisation's signature (Decree 30/2020)
@@ -117,16 +117,50 @@ def sign_pdf(pdf: bytes, *, certificate: SigningCertificate, reason: str, locati
     return runner.run(_sign, pdf, signer=signer, reason=reason, location=location)
 
 
+# What pyHanko raises when the chain cannot be validated before signing (a responder that does
+# not answer, a revoked certificate): signing.ltv.explain says which.
+def _validation_errors() -> tuple[type[BaseException], ...]:
+    from pyhanko.sign.general import SigningError
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+
+    return (SigningError, PathValidationError, PathBuildingError, OSError, TimeoutError)
+
+
+def _has_field(reader, name: str) -> bool:
+    from pyhanko.sign import fields
+
+    return any(
+        field_name == name
+        for field_name, _value, _ref in fields.enumerate_sig_fields(reader, filled_status=False)
+    )
+
+
 def _sign(pdf: bytes, *, signer, reason: str, location: str, appearance=None) -> bytes:
+    """One PAdES signature as a new revision. The first signature of a document certifies it
+    (DocMDP, ISO 32000-1 § 12.8.2.2) with permission 2: what may follow is filling in forms and
+    signing (the organisation's seal after the leader, and the DSS and document timestamps,
+    which PAdES always allows); anything else (an overlay, a page replaced) invalidates the
+    certification. When the signer's certificate points at its revocation services, its chain's
+    revocation data (and the TSA's) goes into the DSS (B-LT), followed by a document timestamp
+    when a TSA is configured (B-LTA); a responder that does not answer raises
+    ltv.RevocationUnavailable, a revoked certificate ltv.CertificateRevoked."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    long_term = ltv.wanted([signer.signing_cert])
+    timestamper = _timestamper()
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason[:200],
         location=location[:200],
+        certify=not writer.prev.embedded_signatures,
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+        embed_validation_info=long_term,
+        validation_context=ltv.signing_context(signer.cert_registry) if long_term else None,
+        use_pades_lta=long_term and timestamper is not None,
     )
     field = fields.SigFieldSpec(sig_field_name=FIELD_NAME)
     style = None
@@ -134,10 +168,14 @@ def _sign(pdf: bytes, *, signer, reason: str, location: str, appearance=None) ->
         page, box, image = appearance
         field = fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=page, box=box)
         style = _image_style(image) if image else None
+    if _has_field(writer.prev, FIELD_NAME):
+        # Placed, empty, when the leader's signature certified the document: a new visible
+        # field after a certification would break it (DocMDP); filling this one in does not.
+        field = None
     pdf_signer = signers.PdfSigner(
         meta,
         signer=signer,
-        timestamper=_timestamper(),
+        timestamper=timestamper,
         new_field_spec=field,
         stamp_style=style,
     )
@@ -146,9 +184,12 @@ def _sign(pdf: bytes, *, signer, reason: str, location: str, appearance=None) ->
     # measure the container (half the cost of a signature). ECDSA/RSA-2048 with a short chain
     # fit in 8 KB; a timestamp token adds a few KB more.
     reserved = 16384 if settings.SIGNING_TSA_URL else 8192
-    pdf_signer.sign_pdf(
-        IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out, bytes_reserved=reserved
-    )
+    try:
+        pdf_signer.sign_pdf(writer, output=out, bytes_reserved=reserved)
+    except _validation_errors() as exc:
+        if not long_term:
+            raise
+        raise ltv.explain(exc) from exc
     return out.getvalue()
 
 
@@ -282,11 +323,14 @@ def prepare_personal(
     image_png: bytes | None,
     reason: str,
     location: str,
+    org_box: tuple[float, float, float, float] | None = None,
 ) -> tuple[bytes, dict, bytes]:
     """The leader's signature, interrupted (pyHanko's "interrupted signing"): the PDF with the
     signature field (the leader's image in `box` of `page`) and its placeholder, the /ByteRange
     digest to resume with, and the DER of the CMS signed attributes, which is what the leader's
-    key signs. Nothing here needs the key."""
+    key signs. Nothing here needs the key. The organisation's signature field goes in empty at
+    `org_box` on the same page, so that its seal fills in a field the certification already
+    allows (a new visible field after it would not be)."""
     return runner.run(
         _prepare_personal,
         pdf,
@@ -298,11 +342,12 @@ def prepare_personal(
         image_png=image_png,
         reason=reason,
         location=location,
+        org_box=org_box,
     )
 
 
 def _prepare_personal(pdf: bytes, *, certificate_pem, chain_pem, mechanism, page, box,
-                      image_png, reason, location):  # fmt: skip
+                      image_png, reason, location, org_box=None):  # fmt: skip
     import asyncio
 
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -315,21 +360,36 @@ def _prepare_personal(pdf: bytes, *, certificate_pem, chain_pem, mechanism, page
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason[:200],
         location=location[:200],
+        # The first signature certifies the document (see _sign).
+        certify=True,
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
     )
     pdf_signer = signers.PdfSigner(
         meta,
         signer=signer,
         stamp_style=_image_style(image_png) if image_png else None,
-        new_field_spec=fields.SigFieldSpec(
+        new_field_spec=None
+        if org_box is not None
+        else fields.SigFieldSpec(
             sig_field_name=PERSONAL_FIELD_NAME,
             on_page=page,
             box=tuple(round(v) for v in box),
         ),
     )
 
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    if org_box is not None:  # the leader's field, then the organisation's, in the form's order
+        for name, where in ((PERSONAL_FIELD_NAME, box), (FIELD_NAME, org_box)):
+            fields.append_signature_field(
+                writer,
+                fields.SigFieldSpec(
+                    sig_field_name=name, on_page=page, box=tuple(round(v) for v in where)
+                ),
+            )
+
     async def prepare():
         digest, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
-            IncrementalPdfFileWriter(io.BytesIO(pdf)),
+            writer,
             bytes_reserved=16384 if settings.SIGNING_TSA_URL else 8192,
         )
         attributes = await signer.signed_attrs(digest.document_digest, "sha256", use_pades=True)
@@ -387,7 +447,13 @@ def _finish_personal(prepared, *, state, to_be_signed, signature, certificate_pe
         await PdfTBSDocument.async_finish_signing(output, digest, container)
         return output.getvalue()
 
-    return asyncio.run(finish())
+    signed = asyncio.run(finish())
+    certificate = signer.signing_cert
+    if ltv.wanted([certificate]):  # the leader's chain's revocation data in the DSS (B-LT)
+        signed = ltv.add_validation_info(
+            signed, PERSONAL_FIELD_NAME, other_certs=_asn1_cert(chain_pem) if chain_pem else []
+        )
+    return signed
 
 
 def seal_pdf(

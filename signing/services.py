@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from signing import certificates, keys, numbering, pdfsign, render, sources
+from signing import certificates, keys, ltv, numbering, pdfsign, render, sources
 from signing.models import Document, NumberEntry
 from signing.signals import document_signed
 
@@ -176,8 +176,11 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
         )
     except TemplateDoesNotExist as exc:
         return _fail(document, _("Unknown document template %(name)s.") % {"name": exc})
+    except ltv.CertificateRevoked as exc:
+        return _fail(document, str(exc))
     document.pdf.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
     document.sha256 = certificates.sha256_hex(signed)
+    document.pades_level = ltv.level_of(signed)
     document.certificate = certificate
     document.certificate_serial = certificate.serial
     document.signer = signer
@@ -265,6 +268,7 @@ def _prepare_personal(document: Document) -> Document:
                 % {"name": document.template},
             )
         page, box = areas["sig-personal"]
+        org_box = areas["sig-org"][1] if "sig-org" in areas else pdfsign.seal_box(tuple(box))
         image = personal.signature_image.read() if personal.signature_image else None
         if personal.signature_image:
             personal.signature_image.close()
@@ -278,6 +282,7 @@ def _prepare_personal(document: Document) -> Document:
             image_png=image,
             reason=document.title,
             location=document.agency.name,
+            org_box=org_box,
         )
     except TemplateDoesNotExist as exc:
         return _fail(document, _("Unknown document template %(name)s.") % {"name": exc})
@@ -398,8 +403,11 @@ def document_finish(*, document_id: int) -> Document | None:
         return _fail(document, str(exc))
     except InvalidTag:
         return _fail(document, _("The signing key cannot be decrypted with SIGNING_KEK."))
+    except ltv.CertificateRevoked as exc:
+        return _fail(document, str(exc))
     document.pdf.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
     document.sha256 = certificates.sha256_hex(signed)
+    document.pades_level = ltv.level_of(signed)
     document.certificate = certificate
     document.certificate_serial = certificate.serial
     document.signer = certificates.signer_name(certificate)

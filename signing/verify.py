@@ -20,6 +20,8 @@ MODIFIED = "modified"
 UNTRUSTED = "untrusted"
 NOT_ISSUED = "not_issued"
 NOT_SIGNED_YET = "not_signed_yet"
+REVOKED = "revoked"
+NOT_LONG_TERM = "not_long_term"
 
 UNKNOWN_CODE = _("No document has this verification code. Check the code on the paper.")
 
@@ -41,6 +43,15 @@ MESSAGES = {
     NOT_ISSUED: _(
         "The signature is valid and trusted, but this portal has no record of issuing this file."
     ),
+    REVOKED: _(
+        "The signature was made with a certificate that had been revoked: it is not valid. Do "
+        "not rely on this document."
+    ),
+    NOT_LONG_TERM: _(
+        "The signature is intact, but its certificate has expired and the document carries no "
+        "timestamp and revocation data proving that it was valid when the document was signed: "
+        "it cannot be validated any more. Ask the issuing agency for a newly signed copy."
+    ),
 }
 
 
@@ -56,6 +67,8 @@ class SignatureReport:
     intact: bool
     valid: bool
     trusted: bool
+    long_term: bool = False  # validated at the time its timestamp proves (B-T and up)
+    revoked: bool = False
 
     @property
     def ok(self) -> bool:
@@ -98,10 +111,13 @@ def trust_roots():
 
 
 def verify_pdf(data: bytes) -> Verdict:
+    """The verdict on a PDF: each signature validated (the leader's, then the organisation's,
+    Decree 30/2020), and the file's own record. A signature with a timestamp is validated
+    long-term (signing.ltv: at the time its timestamps prove, with the revocation data in the
+    document's DSS), so that it stays valid after its certificate expires and reads "revoked"
+    when it was made after a revocation; one without (PAdES B-B) at today's date."""
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
 
     digest = sha256_hex(data)
     ours = Document.objects.filter(sha256=digest, status=Document.Status.SIGNED).first()
@@ -109,43 +125,131 @@ def verify_pdf(data: bytes) -> Verdict:
         return Verdict(NOT_PDF, str(MESSAGES[NOT_PDF]), sha256=digest)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        signatures = reader.embedded_signatures
+        signatures = reader.embedded_regular_signatures
     except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
         return Verdict(NOT_PDF, str(MESSAGES[NOT_PDF]), sha256=digest, details=[type(exc).__name__])
     if not signatures:
         return Verdict(UNSIGNED, str(MESSAGES[UNSIGNED]), sha256=digest)
-    context = ValidationContext(trust_roots=list(trust_roots()), allow_fetching=False)
-    reports, statuses = [], []
+    reports, statuses, findings = [], [], []
     for signature in signatures:  # the leader's, then the organisation's (Decree 30/2020)
         try:
-            status = validate_pdf_signature(signature, context)
+            status, finding = _validate(signature)
         except Exception as exc:  # a mangled signature raises all kinds of errors: it is broken
             return Verdict(
                 MODIFIED, str(MESSAGES[MODIFIED]), sha256=digest, details=[type(exc).__name__]
             )
         statuses.append(status)
-        reports.append(_report(signature, status))
+        findings.append(finding)
+        reports.append(_report(signature, status, finding))
     status = statuses[-1]
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
     signed_at = status.signer_reported_dt.isoformat() if status.signer_reported_dt else ""
     common = {"sha256": digest, "signer": signer, "signed_at": signed_at, "signatures": reports}
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    if not all(s.intact and s.valid for s in statuses):
+    if not all(s.intact and s.valid for s in statuses) or MODIFIED in findings:
         return Verdict(MODIFIED, str(MESSAGES[MODIFIED]), **common)
-    # The last signature covers the whole file; each earlier one is followed only by later
-    # signatures (pyHanko's difference analysis: nothing but a new signature and its seal).
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE or not all(
-        _only_signatures_after(s) for s in statuses[:-1]
-    ):
+    # The last signature covers the whole file but for what PAdES adds after it (the DSS and
+    # document timestamps); each earlier one is followed only by later signatures (pyHanko's
+    # difference analysis: nothing but a new signature and its seal, and DocMDP respected).
+    last = signatures[-1]
+    if (
+        status.coverage != SignatureCoverageLevel.ENTIRE_FILE
+        and not _only_long_term_data_after(data, reader, last, status)
+    ) or not all(_only_signatures_after(s) for s in statuses[:-1]):
         return Verdict(
             MODIFIED, str(MESSAGES[MODIFIED]), details=["content added after signing"], **common
         )
-    if not all(s.trusted for s in statuses):
+    if REVOKED in findings:
+        return Verdict(REVOKED, str(MESSAGES[REVOKED]), **common)
+    if NOT_LONG_TERM in findings:
+        return Verdict(NOT_LONG_TERM, str(MESSAGES[NOT_LONG_TERM]), **common)
+    if not all(finding == AUTHENTIC for finding in findings):
         return Verdict(UNTRUSTED, str(MESSAGES[UNTRUSTED]), **common)
     if ours is None:
         return Verdict(NOT_ISSUED, str(MESSAGES[NOT_ISSUED]), **common)
     return Verdict(AUTHENTIC, str(MESSAGES[AUTHENTIC]), document=ours, **common)
+
+
+def _validate(signature) -> tuple[object, str]:
+    """pyHanko's status of one signature and what it means here: AUTHENTIC (valid and
+    trusted), REVOKED, NOT_LONG_TERM, MODIFIED or UNTRUSTED.
+
+    First at today's date, the revocation status of a certificate that says where it is
+    published fetched from there. A signature that does not hold today (its certificate expired
+    or revoked since) and carries a timestamp is then validated long-term (ETSI EN 319 102-1
+    through pyHanko's AdES engine: at the time its timestamps prove, with the revocation data in
+    the document's DSS): valid then, it is valid; made after a revocation, it is revoked. One
+    without a timestamp (PAdES B-B) cannot be: nothing proves when it was made."""
+    from django.utils import timezone
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from signing import ltv
+
+    certificate = signature.signer_cert
+    context = ValidationContext(
+        trust_roots=list(trust_roots()),
+        allow_fetching=ltv.has_pointers(certificate),
+        revocation_mode="soft-fail",
+    )
+    status = validate_pdf_signature(signature, context)
+    if not (status.intact and status.valid):
+        return status, MODIFIED
+    if status.trusted and not status.revoked:
+        return status, AUTHENTIC
+    if ltv.timestamped(signature):
+        return _validate_long_term(signature, status)
+    if status.revoked:
+        return status, REVOKED
+    if certificate.not_valid_after < timezone.now():
+        return status, NOT_LONG_TERM
+    return status, UNTRUSTED
+
+
+def _validate_long_term(signature, today) -> tuple[object, str]:
+    from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed
+
+    from signing import ltv
+
+    result = ltv.validate(signature)
+    status, indication = result.api_status or today, result.ades_subindic
+    if indication == AdESPassed.OK:
+        return status, AUTHENTIC
+    if indication in (
+        AdESFailure.REVOKED,
+        AdESIndeterminate.REVOKED_NO_POE,
+        AdESIndeterminate.REVOKED_CA_NO_POE,
+    ):
+        return status, REVOKED
+    if indication in (AdESFailure.HASH_FAILURE, AdESFailure.SIG_CRYPTO_FAILURE):
+        return status, MODIFIED
+    if today.revoked:
+        return status, REVOKED
+    if indication in (
+        AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
+        AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED,
+        AdESIndeterminate.NO_POE,
+        AdESIndeterminate.EXPIRED,
+    ):
+        return status, NOT_LONG_TERM
+    return status, UNTRUSTED
+
+
+def _only_long_term_data_after(data: bytes, reader, signature, status) -> bool:
+    """What follows the last signature is only what PAdES B-LT/B-LTA adds: whole revisions
+    (the file ends with one) that pyHanko's difference analysis sees as DSS updates and
+    document timestamps, nothing else."""
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    return (
+        reader.xrefs.total_revisions > signature.signed_revision + 1
+        and data.rstrip(b"\r\n\0 ").endswith(b"%%EOF")
+        and status.coverage >= SignatureCoverageLevel.ENTIRE_REVISION
+        and status.modification_level is not None
+        and status.modification_level <= ModificationLevel.LTA_UPDATES
+    )
 
 
 def _only_signatures_after(status) -> bool:
@@ -160,9 +264,17 @@ def _only_signatures_after(status) -> bool:
     )
 
 
-def _report(signature, status) -> SignatureReport:
+def _long_term(signature) -> bool:
+    from signing import ltv
+
+    return ltv.timestamped(signature)
+
+
+def _report(signature, status, finding: str) -> SignatureReport:
     cert = status.signing_cert
     return SignatureReport(
+        long_term=_long_term(signature),
+        revoked=finding == REVOKED,
         field=signature.field_name,
         signer=cert.subject.human_friendly if cert else "",
         certificate_serial=format(cert.serial_number, "x") if cert else "",
@@ -170,5 +282,5 @@ def _report(signature, status) -> SignatureReport:
         signed_at=status.signer_reported_dt.isoformat() if status.signer_reported_dt else "",
         intact=bool(status.intact),
         valid=bool(status.valid),
-        trusted=bool(status.trusted),
+        trusted=finding == AUTHENTIC,
     )

@@ -28,15 +28,17 @@ def verify_start(request):
 SIGNATURES_CACHE_SECONDS = 3600
 
 
-def _signatures(document) -> list:
-    """Each signature's signer, time and validity, validated once an hour at most."""
-    key = f"verify:signatures:{document.pk}:{document.sha256}"
-    signatures = cache.get(key)
-    if signatures is None:
+def _verdict(document) -> dict:
+    """The stored file's verdict today (its code and message, each signature's signer, time and
+    validity), validated once an hour at most."""
+    key = f"verify:verdict:{document.pk}:{document.sha256}"
+    verdict = cache.get(key)
+    if verdict is None:
         with document.pdf.open("rb") as handle:
-            signatures = verify.verify_pdf(handle.read()).signatures
-        cache.set(key, signatures, SIGNATURES_CACHE_SECONDS)
-    return signatures
+            found = verify.verify_pdf(handle.read())
+        verdict = {"code": found.code, "message": found.message, "signatures": found.signatures}
+        cache.set(key, verdict, SIGNATURES_CACHE_SECONDS)
+    return verdict
 
 
 @require_GET
@@ -44,13 +46,17 @@ def verify_code(request, code: str):
     document = selectors.document_get_public(code=code)
     if document is None:
         return render(request, "signing/verify_unknown.html", {"code": code[:40]}, status=404)
-    signatures = []
+    verdict = None
     if document.status == Document.Status.SIGNED and document.pdf:
-        signatures = _signatures(document)
+        verdict = _verdict(document)
     return render(
         request,
         "signing/verify_document.html",
-        {"document": document, "signatures": signatures},
+        {
+            "document": document,
+            "verdict": verdict,
+            "signatures": verdict["signatures"] if verdict else [],
+        },
     )
 
 
