@@ -189,6 +189,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.daily_payment_report_task",
         "schedule": crontab(hour=1, minute=30),
     },
+    "renew-archive-timestamps": {
+        "task": "signing.tasks.renew_archive_timestamps_task",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "warn-expiring-certificates": {
+        "task": "signing.tasks.warn_expiring_certificates_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Auth --------------------------------------------------------------------------------------
@@ -296,6 +304,11 @@ SIGNING_TRUST_ROOTS = env.list(
 )
 # Documents still pending after this many minutes are re-enqueued by the sweeper.
 SIGNING_SWEEP_AFTER_MINUTES = env.int("SIGNING_SWEEP_AFTER_MINUTES", default=10)
+# A B-LTA document's newest document timestamp is renewed this many days before its authority's
+# certificate expires (signing.archive); agency administrators are told this many days before
+# their signing certificate expires (signing.lifecycle).
+SIGNING_ARCHIVE_RENEW_DAYS = env.int("SIGNING_ARCHIVE_RENEW_DAYS", default=90)
+SIGNING_CERTIFICATE_WARN_DAYS = env.int("SIGNING_CERTIFICATE_WARN_DAYS", default=30)
 # A document of many lines (the register) is rendered this many lines at a time (signing/render.py).
 DOCUMENT_PART_LINES = 2000
 if PRODUCTION and not SIGNING_KEK:

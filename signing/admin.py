@@ -1,14 +1,16 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Agency
-from signing import certificates, services
+from signing import certificates, lifecycle, services
 from signing.forms import CertificateImportForm
 from signing.models import Document, SigningCertificate
 
@@ -25,7 +27,7 @@ def _scope(request, queryset):
 class SigningCertificateAdmin(admin.ModelAdmin):
     """Certificates are added by importing a PKCS#12 file; the key is never displayed."""
 
-    list_display = ["name", "agency", "serial", "not_before", "not_after", "is_active"]
+    list_display = ["name", "agency", "serial", "not_before", "not_after", "expires", "is_active"]
     list_filter = ["agency", "is_active"]
     fields = ["name", "agency", "subject", "issuer", "serial", "sha256", "not_before", "not_after",
               "is_active", "created_at"]  # fmt: skip
@@ -42,7 +44,32 @@ class SigningCertificateAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view(self.import_view)
         return [path("import/", view, name="signing_certificate_import"), *super().get_urls()]
 
+    @admin.display(description=_("Expires"))
+    def expires(self, obj):
+        days = (obj.not_after - timezone.now()).days
+        if days < 0:
+            return _("expired")
+        if days <= settings.SIGNING_CERTIFICATE_WARN_DAYS:
+            return _("in %(days)s days: import its successor") % {"days": days}
+        return _("in %(days)s days") % {"days": days}
+
     def changelist_view(self, request, extra_context=None):
+        # The agency's administrators see, each time they open the list, a certificate in force
+        # that expires soon without a successor (they are also emailed once: signing.lifecycle).
+        for certificate in lifecycle.expiring().filter(pk__in=self.get_queryset(request)):
+            if not lifecycle.renewed(certificate):
+                messages.warning(
+                    request,
+                    _(
+                        "The signing certificate “%(name)s” of %(agency)s expires on %(date)s: "
+                        "import its successor before then."
+                    )
+                    % {
+                        "name": certificate.name,
+                        "agency": certificate.agency.name,
+                        "date": timezone.localtime(certificate.not_after).strftime("%d/%m/%Y"),
+                    },
+                )
         extra = {"import_url": reverse("admin:signing_certificate_import")}
         return super().changelist_view(request, {**(extra_context or {}), **extra})
 

@@ -108,6 +108,8 @@ class SigningCertificate(CertificateRecord):
         help_text=_("The agency's seal, red on a transparent background (PNG), at actual size"),
     )
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)
+    # When the agency's administrators were told it expires soon (signing.lifecycle): once.
+    expiry_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("signing certificate")
@@ -225,6 +227,9 @@ class Document(models.Model):
         _("signature level"), max_length=8, blank=True, choices=PADES_LEVELS
     )
     certificate_serial = models.CharField(_("certificate serial"), max_length=80, blank=True)
+    # B-LTA: when the newest document timestamp's authority certificate expires; it is renewed
+    # before then (signing.archive).
+    archive_until = models.DateTimeField(_("archive timestamp valid until"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -371,3 +376,19 @@ class NumberEntry(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class EarlierVersion(models.Model):
+    """A signed document's file before its archive timestamp was renewed (signing.archive): a
+    copy downloaded then is still one the portal issued."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="earlier")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    replaced_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("earlier version of a document")
+        verbose_name_plural = _("earlier versions of documents")
+
+    def __str__(self):
+        return f"{self.document_id}: {self.sha256}"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from signing import certificates, keys, ltv, numbering, pdfsign, render, sources
+from signing import archive, certificates, keys, ltv, numbering, pdfsign, render, sources
 from signing.models import Document, NumberEntry
 from signing.signals import document_signed
 
@@ -181,6 +181,7 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
     document.pdf.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
     document.sha256 = certificates.sha256_hex(signed)
     document.pades_level = ltv.level_of(signed)
+    document.archive_until = archive.archive_until(signed)
     document.certificate = certificate
     document.certificate_serial = certificate.serial
     document.signer = signer
@@ -408,6 +409,7 @@ def document_finish(*, document_id: int) -> Document | None:
     document.pdf.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
     document.sha256 = certificates.sha256_hex(signed)
     document.pades_level = ltv.level_of(signed)
+    document.archive_until = archive.archive_until(signed)
     document.certificate = certificate
     document.certificate_serial = certificate.serial
     document.signer = certificates.signer_name(certificate)

@@ -64,3 +64,37 @@ def sweep_pending_documents_task(older_than_minutes: int | None = None) -> int:
     for document_id in received:
         finish_document_task.delay(document_id)
     return len(pending) + len(received)
+
+
+@shared_task
+def renew_archive_timestamps_task() -> int:
+    """Daily: queue the renewal of every B-LTA document whose newest document timestamp's
+    authority certificate expires within SIGNING_ARCHIVE_RENEW_DAYS."""
+    from signing import archive
+
+    ids = list(archive.due().values_list("pk", flat=True)[:5000])
+    for document_id in ids:
+        renew_archive_timestamp_task.delay(document_id)
+    return len(ids)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, OSError),  # the TSA or a responder away: later
+    retry_backoff=True,
+    max_retries=5,
+)
+def renew_archive_timestamp_task(document_id: int) -> bool:
+    """One document's archive timestamp renewed (idempotent: one no longer due is left)."""
+    from signing import archive
+
+    return archive.renew(document_id)
+
+
+@shared_task
+def warn_expiring_certificates_task() -> int:
+    """Daily: tell agency administrators about signing certificates that expire soon."""
+    from signing import lifecycle
+
+    return lifecycle.warn_expiring()

@@ -120,7 +120,11 @@ def verify_pdf(data: bytes) -> Verdict:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     digest = sha256_hex(data)
-    ours = Document.objects.filter(sha256=digest, status=Document.Status.SIGNED).first()
+    # Ours: the file as stored, or as it was before its archive timestamp was renewed.
+    ours = (
+        Document.objects.filter(sha256=digest, status=Document.Status.SIGNED).first()
+        or Document.objects.filter(earlier__sha256=digest, status=Document.Status.SIGNED).first()
+    )
     if not data.startswith(b"%PDF"):
         return Verdict(NOT_PDF, str(MESSAGES[NOT_PDF]), sha256=digest)
     try:
