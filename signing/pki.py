@@ -232,7 +232,7 @@ def _key_pem(key) -> bytes:
     )
 
 
-def _write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Write `path` whole or not at all: a temporary file in the same directory (created with
     `mode`, so a key is never readable by others, not even for a moment), then renamed over it.
     The service process and the commands read these files while another may be writing them."""
@@ -273,8 +273,8 @@ def load_or_make_root(directory: Path):
             cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
             return key, cert, cert_path
         key, cert = make_root()
-        _write_atomic(key_path, _key_pem(key), mode=0o600)
-        _write_atomic(cert_path, pem(cert))
+        write_atomic(key_path, _key_pem(key), mode=0o600)
+        write_atomic(cert_path, pem(cert))
         return key, cert, cert_path
 
 
@@ -367,10 +367,10 @@ def _load_or_make_service(
             return key, cert
     else:
         key = make_key()
-        _write_atomic(key_path, _key_pem(key), mode=0o600)
+        write_atomic(key_path, _key_pem(key), mode=0o600)
     # A renewed certificate keeps the key (a verifier may hold the old one's responses).
     cert = _service_certificate(root_key, root_cert, key=key, base_url=base_url or "", **kwargs)
-    _write_atomic(cert_path, pem(cert))
+    write_atomic(cert_path, pem(cert))
     return key, cert
 
 
@@ -454,6 +454,6 @@ def revoke(
         if key not in registry:
             registry[key] = {"revoked_at": when.isoformat(), "reason": reason}
             data = json.dumps(registry, indent=2, sort_keys=True).encode() + b"\n"
-            _write_atomic(directory / REVOCATIONS_FILE, data)
+            write_atomic(directory / REVOCATIONS_FILE, data)
         entry = registry[key]
     return dt.datetime.fromisoformat(entry["revoked_at"]), entry["reason"]
