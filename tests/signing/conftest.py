@@ -17,10 +17,12 @@ def clear_signing_caches():
 
 @pytest.fixture(autouse=True)
 def _signing_settings(settings, tmp_path):
-    """Files in a throw-away MEDIA_ROOT, the demo PKI in tmp_path (trusted by verification),
-    a fresh key-encryption key, no timestamp server."""
+    """Files in a throw-away MEDIA_ROOT, the demo PKI in tmp_path (trusted by verification,
+    its certificates pointing to no CRL or OCSP responder), a fresh key-encryption key, no
+    timestamp server."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SIGNING_DEMO_PKI_DIR = tmp_path / "pki"
+    settings.SIGNING_DEMO_PKI_URL = ""
     settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "pki" / "demo-root.pem")]
     settings.SIGNING_KEK = keys.new_kek_text()
     settings.SIGNING_KEK_OLD = ""
