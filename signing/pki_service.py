@@ -37,8 +37,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from asn1crypto import cms, core, tsp
 from asn1crypto import keys as asn1_keys
-from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -56,6 +56,16 @@ ANSWER_VALIDITY = dt.timedelta(hours=1)
 # The message imprints the TSA accepts, with their length; the token itself is signed with
 # SHA-256 whatever the imprint's algorithm.
 IMPRINT_LENGTHS = {"sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
+
+
+class TimeStampResp(core.Sequence):
+    """RFC 3161's TimeStampResp, whose token is absent when the request is rejected (asn1crypto's
+    tsp.TimeStampResp wants one always)."""
+
+    _fields = [
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
 
 
 class BadRequest(ValueError):
@@ -223,7 +233,7 @@ class Authority:
 
     @staticmethod
     def _rejection(failure: str, text: str) -> bytes:
-        return tsp.TimeStampResp(
+        return TimeStampResp(
             {
                 "status": tsp.PKIStatusInfo(
                     {
