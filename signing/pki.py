@@ -31,6 +31,8 @@ CRL_PATH = "/crl/root.crl"
 OCSP_PATH = "/ocsp"
 ROOT_CERT_PATH = "/certs/root.crt"
 
+ROOT_KEY_FILE, ROOT_CERT_FILE = "demo-root-key.pem", "demo-root.pem"
+TSA_CERT_FILE = "tsa.pem"
 REVOCATIONS_FILE = "revoked.json"
 # The reasons a revocation may give: RFC 5280's, less removeFromCRL (a delta-CRL's "unrevoked",
 # never a reason to revoke).
@@ -265,7 +267,7 @@ def _locked(directory: Path, what: str):
 
 def load_or_make_root(directory: Path):
     """The demo root kept in `directory` (made on first use): (key, cert, path of cert PEM)."""
-    key_path, cert_path = directory / "demo-root-key.pem", directory / "demo-root.pem"
+    key_path, cert_path = directory / ROOT_KEY_FILE, directory / ROOT_CERT_FILE
     # The service and a command starting at once on a fresh directory make one root, not two.
     with _locked(directory, "root"):
         if key_path.exists() and cert_path.exists():
