@@ -52,7 +52,8 @@ class Command(BaseCommand):
         when = revoked_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         if before is not None:
             self.stdout.write(
-                f"{label} (serial {serial:x}) was already revoked at {when} ({recorded_reason})"
+                f"{label[:1].upper()}{label[1:]} (serial {serial:x}) was already revoked at "
+                f"{when} ({recorded_reason})"
             )
             return
         self.stdout.write(
