@@ -22,8 +22,11 @@ TEST_FAST_MARKERS := not browser and not integration and not postgresql
 
 .PHONY: run test test-fast lint check messages bench fuzz-api papers deps deps-test lock services worker clean
 
-## run: install what is missing, migrate, load demo data and serve http://127.0.0.1:8000
+## run: install what is missing, migrate, load demo data and serve http://127.0.0.1:8000, with the
+## demo PKI's CRL, OCSP responder and timestamp authority on http://127.0.0.1:8790 (left running
+## in the background: `scripts/pki_service.sh stop`)
 run: deps
+	PY=$(PY) scripts/pki_service.sh start
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
@@ -127,4 +130,5 @@ services:
 	@$(PY) scripts/ensure_database.py "$(TEST_DATABASE_URL)"
 
 clean:
+	-PY=$(PY) scripts/pki_service.sh stop
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(MO)

@@ -5,6 +5,11 @@ import pytest
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run in a
 # thread with a running loop unless told that this is deliberate.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Demo certificates without revocation pointers unless a test asks for them (tests/signing's
+# `ltv_pki`): nothing answers at the development default. Set here too for the processes the
+# integration and browser tests start (a worker making the demo PKI); `_demo_pki_in_tmp` sets it
+# in this process, whose settings were read before this module.
+os.environ["SIGNING_DEMO_PKI_URL"] = ""
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -63,8 +68,10 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _demo_pki_in_tmp(settings, tmp_path):
-    """`seed_demo` makes a demo PKI; in tests it lives in the test's own folder."""
+    """`seed_demo` makes a demo PKI; in tests it lives in the test's own folder, and its
+    certificates point to no CRL or OCSP responder (tests/signing's `ltv_pki` starts one)."""
     settings.SIGNING_DEMO_PKI_DIR = tmp_path / "pki"
+    settings.SIGNING_DEMO_PKI_URL = ""
     settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "pki" / "demo-root.pem")]
 
 

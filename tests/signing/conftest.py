@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from signing import certificates, keys, pki, services, verify
 from signing.models import Document, SigningCertificate
-from tests.signing.support import notice_context
+from tests.signing.support import PKIService, notice_context
 
 
 def clear_signing_caches():
@@ -17,10 +17,12 @@ def clear_signing_caches():
 
 @pytest.fixture(autouse=True)
 def _signing_settings(settings, tmp_path):
-    """Files in a throw-away MEDIA_ROOT, the demo PKI in tmp_path (trusted by verification),
-    a fresh key-encryption key, no timestamp server."""
+    """Files in a throw-away MEDIA_ROOT, the demo PKI in tmp_path (trusted by verification,
+    its certificates pointing to no CRL or OCSP responder), a fresh key-encryption key, no
+    timestamp server."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SIGNING_DEMO_PKI_DIR = tmp_path / "pki"
+    settings.SIGNING_DEMO_PKI_URL = ""
     settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "pki" / "demo-root.pem")]
     settings.SIGNING_KEK = keys.new_kek_text()
     settings.SIGNING_KEK_OLD = ""
@@ -31,9 +33,7 @@ def _signing_settings(settings, tmp_path):
     clear_signing_caches()
 
 
-@pytest.fixture
-def demo_pki(agency, settings):
-    """The demo root in SIGNING_DEMO_PKI_DIR and a certificate imported for `agency` (only)."""
+def _make_demo_pki(agency, settings, **extra) -> types.SimpleNamespace:
     call_command(
         "make_demo_pki",
         "--dir",
@@ -48,6 +48,40 @@ def demo_pki(agency, settings):
         root_cert=root_cert,
         root_path=root_path,
         certificate=SigningCertificate.objects.get(agency=agency),
+        **extra,
+    )
+
+
+@pytest.fixture
+def demo_pki(agency, settings):
+    """The demo root in SIGNING_DEMO_PKI_DIR and a certificate imported for `agency` (only)."""
+    return _make_demo_pki(agency, settings)
+
+
+@pytest.fixture
+def pki_services(tmp_path):
+    """The demo PKI's CRL, OCSP responder and timestamp authority (signing/pki_service.py) in a
+    real process of their own, on a free port, over the test's demo PKI directory (tmp_path/pki,
+    SIGNING_DEMO_PKI_DIR's, made by the service when it starts): a support.PKIService with
+    `url`, `dir`, `process`, `stop()` and `start()` (again on the same port). Stopped at the
+    end of the test."""
+    service = PKIService(tmp_path / "pki", tmp_path / "pki-service.log")
+    service.start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def ltv_pki(pki_services, agency, settings):
+    """`demo_pki` whose certificates point to the running `pki_services` (CRL distribution
+    point, OCSP and CA issuers), the settings saying so (SIGNING_DEMO_PKI_DIR and
+    SIGNING_DEMO_PKI_URL, the root trusted): root_key, root_cert, root_path, certificate, and
+    the service's url and dir, and the service itself (`services`, to stop and start it)."""
+    settings.SIGNING_DEMO_PKI_DIR = pki_services.dir
+    settings.SIGNING_DEMO_PKI_URL = pki_services.url
+    settings.SIGNING_TRUST_ROOTS = [str(pki_services.dir / pki.ROOT_CERT_FILE)]
+    return _make_demo_pki(
+        agency, settings, url=pki_services.url, dir=pki_services.dir, services=pki_services
     )
 
 

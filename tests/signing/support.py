@@ -6,8 +6,10 @@ import http.server
 import io
 import re
 import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 from asn1crypto import keys as asn1_keys
@@ -204,3 +206,69 @@ class TimestampAuthority:
 
     def imprints(self) -> list[bytes]:
         return [r["message_imprint"]["hashed_message"].native for r in self.requests]
+
+
+# --- the demo PKI's services (signing/pki_service.py) in a process of their own ---------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class PKIService:
+    """`python -m signing.pki_service` on `directory`, a real separate process, as `make run`
+    starts it: `url` (no trailing slash) is where it answers, `process` its Popen (the last one
+    started: its returncode once stopped), `log` its output. `stop()` ends it with SIGTERM;
+    `start()` starts it again on the same port and base URL, so that the certificates issued
+    before still point to it."""
+
+    def __init__(self, directory: Path, log: Path):
+        self.dir = directory
+        self.log = log
+        self.port = 0  # any free port, the first time
+        self.url = ""
+        self.process: subprocess.Popen | None = None
+        self._ready = directory.parent / f".{directory.name}-service.ready"
+
+    def start(self, timeout: float = 30) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return
+        self._ready.unlink(missing_ok=True)
+        argv = [
+            sys.executable, "-m", "signing.pki_service", "--dir", str(self.dir),
+            "--host", "127.0.0.1", "--port", str(self.port), "--ready-file", str(self._ready),
+        ]  # fmt: skip
+        if self.url:
+            argv += ["--base-url", self.url]
+        with self.log.open("ab") as out:
+            # cwd: the checkout under test, whatever is installed in the virtualenv.
+            self.process = subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        wait_until(
+            lambda: self._ready.exists() or self.process.poll() is not None,
+            timeout=timeout,
+            what=f"the PKI service to listen:\n{self.log_text()}",
+            interval=0.05,
+        )
+        assert self.process.poll() is None, f"the PKI service exited:\n{self.log_text()}"
+        self.port = int(self._ready.read_text())
+        self.url = self.url or f"http://127.0.0.1:{self.port}"
+        wait_until(self.healthy, timeout=timeout, what="the PKI service's /healthz", interval=0.05)
+
+    def stop(self) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
+                return answer.status == 200 and answer.read() == b"ok"
+        except OSError:
+            return False
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""

@@ -11,7 +11,9 @@ from signing import certificates, images, pki
 class Command(BaseCommand):
     help = (
         "Make the demo PKI: a root CA (kept in --dir) and a signing certificate for each agency "
-        "that has none in force, imported like an agency's own PKCS#12. DEMO — not for production."
+        "that has none in force, imported like an agency's own PKCS#12; with SIGNING_DEMO_PKI_URL, "
+        "the certificates point to the demo CRL and OCSP responder there. DEMO — not for "
+        "production."
     )
 
     def add_arguments(self, parser):
@@ -35,6 +37,7 @@ class Command(BaseCommand):
                 common_name=item.name,
                 organisation=item.name,
                 email=f"signing.{item.code.lower()}@demo.dvc.vn",
+                base_url=settings.SIGNING_DEMO_PKI_URL,
             )
             passphrase = secrets.token_urlsafe(12)
             row = certificates.certificate_import(

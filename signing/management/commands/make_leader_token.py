@@ -16,7 +16,8 @@ class Command(BaseCommand):
     help = (
         "For the demo and the tests: a SoftHSM2 token for a leader, a key pair generated on the "
         "token (never leaving it), a certificate in the leader's full name from the demo CA, "
-        "registered as the leader's personal certificate with a demo signature image. With "
+        "registered as the leader's personal certificate with a demo signature image (pointing to "
+        "the demo CRL and OCSP responder at SIGNING_DEMO_PKI_URL, when set). With "
         "--backend csc, the key is made instead in the local CSC simulator (its SoftHSM2 token) "
         "as a credential with this PIN, and registered with the simulator's URL and the "
         "credential ID. DEMO — not for production."
@@ -53,6 +54,7 @@ class Command(BaseCommand):
             organisation=organisation,
             email=email,
             public_key=public_key,
+            base_url=settings.SIGNING_DEMO_PKI_URL,
         )
         certificates.personal_certificate_register(
             user=user,
@@ -84,6 +86,7 @@ class Command(BaseCommand):
                 organisation=organisation,
                 email=user.email,
                 public_key=public_key,
+                base_url=settings.SIGNING_DEMO_PKI_URL,
             )
             return [cert, root_cert]
 
