@@ -294,14 +294,19 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 SIGNING_KEK = env.str("SIGNING_KEK", default="")
 # The key it replaces, while `rotate_signing_kek` re-encrypts the stored keys.
 SIGNING_KEK_OLD = env.str("SIGNING_KEK_OLD", default="")
-# An RFC 3161 timestamp server: signatures become PAdES B-T instead of B-B.
-SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
 SIGNING_DEMO_PKI_DIR = Path(env.str("SIGNING_DEMO_PKI_DIR", default=str(BASE_DIR / "var" / "pki")))
 # Where the demo PKI's CRL, OCSP responder and timestamp authority answer (signing/pki_service.py,
 # started by `make run`): the demo certificates point there. Empty: certificates without
 # revocation pointers (production has no demo PKI; the test suite asks for them per test).
 SIGNING_DEMO_PKI_URL = env.str(
     "SIGNING_DEMO_PKI_URL", default="" if PRODUCTION else "http://127.0.0.1:8790"
+)
+# An RFC 3161 timestamp server (signing.ltv): each signature gets a timestamp (PAdES B-T) and,
+# with a certificate that points to its revocation services, the document its revocation data
+# and a document timestamp (B-LTA). Without one, documents are B-B: verifiable only while their
+# certificates are valid. In development, the demo PKI's.
+SIGNING_TSA_URL = env.str(
+    "SIGNING_TSA_URL", default=f"{SIGNING_DEMO_PKI_URL}/tsa" if SIGNING_DEMO_PKI_URL else ""
 )
 # PEM files of the roots that verification trusts (the demo root in development).
 SIGNING_TRUST_ROOTS = env.list(

@@ -72,9 +72,24 @@ class BadRequest(ValueError):
     """A request that is not what the endpoint takes: answered 400."""
 
 
+# The demo PKI's clock may run ahead of the machine's: a file `clock-offset` in its directory
+# holding a number of seconds, read on every request. For tests that travel in time (the
+# portal's process under time-machine, years after a certificate expired): the responder then
+# answers as it would on that day. Without the file, the machine's clock.
+CLOCK_OFFSET_FILE = "clock-offset"
+_directory: Path | None = None
+
+
 def _now() -> dt.datetime:
     # CRLs and OCSP answers carry GeneralizedTime to the second.
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if _directory is not None:
+        try:
+            offset = float((_directory / CLOCK_OFFSET_FILE).read_text().strip() or 0)
+        except (OSError, ValueError):
+            offset = 0
+        now += dt.timedelta(seconds=int(offset))
+    return now
 
 
 def _der(cert: x509.Certificate) -> bytes:
@@ -87,7 +102,8 @@ class Authority:
     one recorded by another process is answered at once."""
 
     def __init__(self, directory: Path, base_url: str):
-        self.directory = directory
+        global _directory
+        self.directory = _directory = directory
         self.root_key, self.root_cert, _path = pki.load_or_make_root(directory)
         services = pki.load_or_make_services(directory, base_url)
         self.ocsp_key, self.ocsp_cert = services.ocsp_key, services.ocsp_cert
@@ -105,6 +121,7 @@ class Authority:
             override_md="sha256",
         )
         self._crl_lock = threading.Lock()
+        self._tsa_lock = threading.Lock()
         self._crl_number = 0
 
     # --- CRL --------------------------------------------------------------------------------
@@ -228,7 +245,9 @@ class Authority:
             return self._rejection("bad_data_format", "imprint length"), "rejected: imprint"
         if any(extension["critical"] for extension in extensions):
             return self._rejection("unaccepted_extension", "no extension"), "rejected: extension"
-        response = self.timestamper.request_tsa_response(request)
+        with self._tsa_lock:  # one request's time at a time (threads share the timestamper)
+            self.timestamper.fixed_dt = _now()  # the demo clock (see CLOCK_OFFSET_FILE)
+            response = self.timestamper.request_tsa_response(request)
         return response.dump(), f"granted {algorithm}"
 
     @staticmethod

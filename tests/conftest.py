@@ -10,6 +10,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # integration and browser tests start (a worker making the demo PKI); `_demo_pki_in_tmp` sets it
 # in this process, whose settings were read before this module.
 os.environ["SIGNING_DEMO_PKI_URL"] = ""
+os.environ["SIGNING_TSA_URL"] = ""  # whose development default is the demo PKI's
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -72,6 +73,7 @@ def _demo_pki_in_tmp(settings, tmp_path):
     certificates point to no CRL or OCSP responder (tests/signing's `ltv_pki` starts one)."""
     settings.SIGNING_DEMO_PKI_DIR = tmp_path / "pki"
     settings.SIGNING_DEMO_PKI_URL = ""
+    settings.SIGNING_TSA_URL = ""
     settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "pki" / "demo-root.pem")]
 
 

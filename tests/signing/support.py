@@ -263,6 +263,12 @@ class PKIService:
             process.kill()
             process.wait(timeout=10)
 
+    def set_clock(self, offset_seconds: float) -> None:
+        """Make the service answer as on the machine's time + `offset_seconds` (0: now)."""
+        from signing.pki_service import CLOCK_OFFSET_FILE
+
+        (self.dir / CLOCK_OFFSET_FILE).write_text(str(int(offset_seconds)))
+
     def healthy(self) -> bool:
         try:
             with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
