@@ -67,8 +67,11 @@ class SignatureReport:
     intact: bool
     valid: bool
     trusted: bool
-    long_term: bool = False  # validated at the time its timestamp proves (B-T and up)
+    long_term: bool = False  # validated at the time its timestamp proves (it does not hold today)
     revoked: bool = False
+    signer_name: str = ""  # the common names, for people (signer and issuer are the full names)
+    issuer_name: str = ""
+    signed_at_text: str = ""  # the time it says, in Vietnam's time, as people read it
 
     @property
     def ok(self) -> bool:
@@ -137,14 +140,14 @@ def verify_pdf(data: bytes) -> Verdict:
     reports, statuses, findings = [], [], []
     for signature in signatures:  # the leader's, then the organisation's (Decree 30/2020)
         try:
-            status, finding = _validate(signature)
+            status, finding, long_term = _validate(signature)
         except Exception as exc:  # a mangled signature raises all kinds of errors: it is broken
             return Verdict(
                 MODIFIED, str(MESSAGES[MODIFIED]), sha256=digest, details=[type(exc).__name__]
             )
         statuses.append(status)
         findings.append(finding)
-        reports.append(_report(signature, status, finding))
+        reports.append(_report(signature, status, finding, long_term))
     status = statuses[-1]
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
     signed_at = status.signer_reported_dt.isoformat() if status.signer_reported_dt else ""
@@ -175,9 +178,10 @@ def verify_pdf(data: bytes) -> Verdict:
     return Verdict(AUTHENTIC, str(MESSAGES[AUTHENTIC]), document=ours, **common)
 
 
-def _validate(signature) -> tuple[object, str]:
+def _validate(signature) -> tuple[object, str, bool]:
     """pyHanko's status of one signature and what it means here: AUTHENTIC (valid and
-    trusted), REVOKED, NOT_LONG_TERM, MODIFIED or UNTRUSTED.
+    trusted), REVOKED, NOT_LONG_TERM, MODIFIED or UNTRUSTED; and whether it was validated
+    long-term.
 
     First at today's date, the revocation status of a certificate that says where it is
     published fetched from there. A signature that does not hold today (its certificate expired
@@ -199,16 +203,16 @@ def _validate(signature) -> tuple[object, str]:
     )
     status = validate_pdf_signature(signature, context)
     if not (status.intact and status.valid):
-        return status, MODIFIED
+        return status, MODIFIED, False
     if status.trusted and not status.revoked:
-        return status, AUTHENTIC
+        return status, AUTHENTIC, False
     if ltv.timestamped(signature):
-        return _validate_long_term(signature, status)
+        return (*_validate_long_term(signature, status), True)
     if status.revoked:
-        return status, REVOKED
+        return status, REVOKED, False
     if certificate.not_valid_after < timezone.now():
-        return status, NOT_LONG_TERM
-    return status, UNTRUSTED
+        return status, NOT_LONG_TERM, False
+    return status, UNTRUSTED, False
 
 
 def _validate_long_term(signature, today) -> tuple[object, str]:
@@ -268,21 +272,25 @@ def _only_signatures_after(status) -> bool:
     )
 
 
-def _long_term(signature) -> bool:
-    from signing import ltv
-
-    return ltv.timestamped(signature)
+def _common_name(name) -> str:
+    return name.native.get("common_name") or name.human_friendly
 
 
-def _report(signature, status, finding: str) -> SignatureReport:
+def _report(signature, status, finding: str, long_term: bool) -> SignatureReport:
+    from django.utils import timezone
+
     cert = status.signing_cert
+    when = status.signer_reported_dt
     return SignatureReport(
-        long_term=_long_term(signature),
+        long_term=long_term,
+        signed_at_text=timezone.localtime(when).strftime("%H:%M:%S %d/%m/%Y") if when else "",
         revoked=finding == REVOKED,
         field=signature.field_name,
         signer=cert.subject.human_friendly if cert else "",
         certificate_serial=format(cert.serial_number, "x") if cert else "",
         issuer=cert.issuer.human_friendly if cert else "",
+        signer_name=_common_name(cert.subject) if cert else "",
+        issuer_name=_common_name(cert.issuer) if cert else "",
         signed_at=status.signer_reported_dt.isoformat() if status.signer_reported_dt else "",
         intact=bool(status.intact),
         valid=bool(status.valid),

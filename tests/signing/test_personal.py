@@ -155,6 +155,7 @@ def test_the_leader_signs_with_the_pin_and_the_agency_seals_after(
     assert verdict.signatures[1].certificate_serial == demo_pki.certificate.serial
     root = asn1_x509.Certificate.load(der(demo_pki.root_cert))
     assert root.subject.human_friendly in verdict.signatures[0].issuer
+    assert verdict.signatures[0].issuer_name == "dvc-portal DEMO Root CA"
 
     # The public record lists both.
     record = client.get(reverse("signing:verify", args=[document.verification_code]))
