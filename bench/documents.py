@@ -21,8 +21,14 @@ decision alone (`signing.services.render_document`), interleaved:
   left out: the path is (prepared PDF's mtime - approval) + (signed PDF's mtime - PIN request);
 - in this process, each piece timed alone: approval, prepare, PIN sign, finish.
 Goal (issue 16): the whole path costs at most 1.3 × rendering the result alone.
+Signatures that last (issue 17): with the demo PKI's CRL/OCSP/TSA service running as a process
+of its own on this machine, a one-page notice signed in this process by
+`document_render_and_sign` at B-B (no TSA, a certificate without revocation pointers), B-LT
+(TSA, the revocation data in the DSS) and B-LTA (and a document timestamp), against rendering it
+alone, interleaved. The OCSP and TSA round trips are over loopback HTTP: a real CA's over the
+internet add their own latency.
 BENCH_DOCUMENTS (default 20) sets the count per figure; BENCH_DOCUMENTS_PARTS (default
-"single,personal") which of the two sections to run.
+"single,personal,ltv") which of the sections to run.
 
     DATABASE_URL=postgres://… REDIS_URL=redis://… python bench/documents.py
 """
@@ -51,6 +57,9 @@ os.environ["SIGNING_SOFTHSM_DIR"] = str(BENCH_DIR / "softhsm")  # the leader's t
 os.environ.pop("SOFTHSM2_CONF", None)
 os.environ.setdefault("DEBUG", "false")  # as in production: no query log, no template debug
 os.environ.setdefault("SIGNING_KEK", "Ym9uY2gtb25seS1iZW5jaC1vbmx5LWJlbmNoLW9ubHk=")
+# The figures above B-B are the "ltv" part's, with a demo PKI service of its own.
+os.environ["SIGNING_DEMO_PKI_URL"] = ""
+os.environ["SIGNING_TSA_URL"] = ""
 
 import django  # noqa: E402
 
@@ -66,7 +75,7 @@ from signing import certificates, pdfsign, pki, render, services  # noqa: E402
 from signing.models import Document, NumberEntry, SigningCertificate  # noqa: E402
 
 COUNT = int(os.environ.get("BENCH_DOCUMENTS", "20"))
-PARTS = set(os.environ.get("BENCH_DOCUMENTS_PARTS", "single,personal").split(","))
+PARTS = set(os.environ.get("BENCH_DOCUMENTS_PARTS", "single,personal,ltv").split(","))
 PIN = "246810"
 BIN = Path(sys.executable).parent
 
@@ -554,8 +563,123 @@ def write_results(results: dict) -> str:
     return write_section("Documents (bench/documents.py)", lines)
 
 
+# --- signatures that last (issue 17) ---------------------------------------------------------
+
+
+def measure_ltv() -> dict:
+    from django.conf import settings
+
+    from tests.signing.support import PKIService
+
+    call_command("migrate", verbosity=0)
+    directory = BENCH_DIR / "pki-ltv"
+    service = PKIService(directory, BENCH_DIR / "pki-ltv.log")
+    service.start()
+    before = {name: getattr(settings, name) for name in (
+        "SIGNING_DEMO_PKI_URL", "SIGNING_TSA_URL", "SIGNING_ARCHIVE_TIMESTAMP",
+        "SIGNING_TRUST_ROOTS")}  # fmt: skip
+    try:
+        plain, _ = Agency.objects.get_or_create(
+            code="000.00.97.H97", defaults={"name": "Sở Giáo dục và Đào tạo (B-B)",
+                                            "level": Agency.Level.PROVINCE},
+        )  # fmt: skip
+        lasting, _ = Agency.objects.get_or_create(
+            code="000.00.96.H96", defaults={"name": "Sở Giáo dục và Đào tạo (LTV)",
+                                            "level": Agency.Level.PROVINCE},
+        )  # fmt: skip
+        for agency in (plain, lasting):
+            Document.objects.filter(agency=agency).delete()
+            agency.certificates.all().delete()
+        call_command("make_demo_pki", "--dir", str(directory), "--agency", plain.code,
+                     verbosity=0)  # fmt: skip
+        settings.SIGNING_DEMO_PKI_URL = service.url
+        call_command("make_demo_pki", "--dir", str(directory), "--agency", lasting.code,
+                     verbosity=0)  # fmt: skip
+        settings.SIGNING_TRUST_ROOTS = [str(directory / "demo-root.pem")]
+        from signing import verify
+
+        verify._trust_roots.cache_clear()
+        pdfsign._timestamper_for.cache_clear()
+        levels = {
+            "B-B": (plain, "", True),
+            "B-LT": (lasting, f"{service.url}/tsa", False),
+            "B-LTA": (lasting, f"{service.url}/tsa", True),
+        }
+        figures = {"render": [], **{level: [] for level in levels}}
+        reached = {}
+
+        def sign(level: str, keep: bool = True) -> None:
+            agency, tsa, archived = levels[level]
+            settings.SIGNING_TSA_URL = tsa
+            settings.SIGNING_ARCHIVE_TIMESTAMP = archived
+            document = Document.objects.create(
+                kind="bench-ltv", title="Thông báo", template="documents/notice.html",
+                context=slip_context(1), agency=agency, key=f"bench-ltv:{os.urandom(8).hex()}",
+            )  # fmt: skip
+            start = time.perf_counter()
+            services.document_render_and_sign(document_id=document.pk)
+            elapsed = (time.perf_counter() - start) * 1000
+            document.refresh_from_db()
+            if document.status != Document.Status.SIGNED:
+                raise RuntimeError(document.error)
+            reached[level] = document.pades_level
+            if keep:
+                figures[level].append(elapsed)
+
+        for level in levels:  # warm: fonts, signers, the HTTP sessions' first connections
+            sign(level, keep=False)
+        for _ in range(COUNT):
+            probe = Document(kind="bench", title="Thông báo", template="documents/notice.html",
+                             context=slip_context(1), agency=plain)  # fmt: skip
+            start = time.perf_counter()
+            render.render_pdf(render.render_html(probe.template, _context(probe)))
+            figures["render"].append((time.perf_counter() - start) * 1000)
+            for level in levels:
+                sign(level)
+        return {"figures": figures, "reached": reached}
+    finally:
+        service.stop()
+        for name, value in before.items():
+            setattr(settings, name, value)
+        pdfsign._timestamper_for.cache_clear()
+
+
+def write_ltv(result: dict) -> str:
+    f = result["figures"]
+    med = {key: statistics.median(values) for key, values in f.items()}
+    lines = [
+        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
+        f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end); "
+        f"{COUNT} documents per figure, a one-page notice, signed in this process by "
+        "`document_render_and_sign` (render, number, sign, store); the demo PKI's CRL, OCSP "
+        "responder and TSA (signing/pki_service.py) in a process of their own over loopback "
+        "HTTP; the demo ECDSA P-256 certificates. Medians, the four measurements interleaved.",
+        "",
+        "| what | level reached | ms (median) | min – max | × render alone |",
+        "|---|---|---|---|---|",
+        f"| render alone | – | {med['render']:.1f} | {min(f['render']):.1f} – "
+        f"{max(f['render']):.1f} | 1.00 |",
+    ]
+    for level in ("B-B", "B-LT", "B-LTA"):
+        lines.append(
+            f"| whole path, {level} | {result['reached'][level]} | {med[level]:.1f} | "
+            f"{min(f[level]):.1f} – {max(f[level]):.1f} | {med[level] / med['render']:.2f} |"
+        )
+    lines += [
+        "",
+        "Beyond B-B, B-LT adds a timestamp request and an OCSP request per certificate (the "
+        "agency's and the TSA's; pyHanko asks the TSA once more to size the token the first "
+        "time) and a DSS revision; B-LTA adds a document timestamp (one more TSA request) and "
+        "a DSS revision after it.",
+        "",
+    ]
+    return write_section("Documents that last: B-LT and B-LTA (bench/documents.py)", lines)
+
+
 if __name__ == "__main__":
-    figures = run()
+    if "ltv" in PARTS:
+        print(write_ltv(measure_ltv()))
+    figures = run() if PARTS & {"single", "personal"} else {"single": {}, "personal": None}
     if figures["single"]:
         print(write_results(figures["single"]))
     if figures["personal"]:

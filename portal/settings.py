@@ -308,6 +308,10 @@ SIGNING_DEMO_PKI_URL = env.str(
 SIGNING_TSA_URL = env.str(
     "SIGNING_TSA_URL", default=f"{SIGNING_DEMO_PKI_URL}/tsa" if SIGNING_DEMO_PKI_URL else ""
 )
+# With a TSA, the document timestamp over the DSS that makes a document B-LTA (renewed before its
+# authority's certificate expires: signing.archive). Off: B-LT, valid long-term until the
+# revocation data in its DSS can no longer be checked (the CA's own certificate expiring).
+SIGNING_ARCHIVE_TIMESTAMP = env.bool("SIGNING_ARCHIVE_TIMESTAMP", default=True)
 # PEM files of the roots that verification trusts (the demo root in development).
 SIGNING_TRUST_ROOTS = env.list(
     "SIGNING_TRUST_ROOTS",

@@ -8,6 +8,9 @@ class SigningConfig(AppConfig):
 
     def ready(self):
         from portal.models import StaffRole
+        from signing import ltv
+
+        ltv.share_tls_context()
         from portal.permissions import ROLE_PERMISSIONS
 
         ROLE_PERMISSIONS[StaffRole.Role.AGENCY_ADMIN] |= {

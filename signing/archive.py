@@ -31,6 +31,21 @@ def archive_until(pdf: bytes) -> dt.datetime | None:
     return newest.signer_cert.not_valid_after
 
 
+def fill_archive_until(limit: int = 5000) -> int:
+    """Read, for B-LTA documents signed since the last run, when their document timestamp stops
+    proving anything by itself (kept off the signing path: reading a signed file back costs as
+    much as signing it)."""
+    done = 0
+    for document in Document.objects.filter(
+        status=Document.Status.SIGNED, pades_level=ltv.B_LTA, archive_until__isnull=True
+    ).order_by("pk")[:limit]:
+        with document.pdf.open("rb") as handle:
+            until = archive_until(handle.read())
+        Document.objects.filter(pk=document.pk).update(archive_until=until)
+        done += 1
+    return done
+
+
 def due(*, margin_days: int | None = None):
     """The B-LTA documents whose newest document timestamp must be renewed now: its authority's
     certificate expires within the margin (SIGNING_ARCHIVE_RENEW_DAYS)."""

@@ -24,6 +24,30 @@ from signing.models import PADES_LEVELS
 B_B, B_T, B_LT, B_LTA = (value for value, _label in PADES_LEVELS)
 
 
+def share_tls_context() -> None:
+    """pyHanko's HTTP clients (its timestamper and its OCSP/CRL fetchers, on aiohttp) open a new
+    session for each operation with a new TLS context, loading certifi's roots each time: about
+    18 ms, twice per signature, more than the requests themselves on a nearby server. One
+    context, made once per process, serves them all (an SSLContext is not tied to an event
+    loop; each session still is, and is still closed after its operation). Called once, from
+    SigningConfig.ready; tests/signing/test_ltv.py checks that pyHanko still looks it up."""
+    import ssl
+
+    import aiohttp
+    import certifi
+    from pyhanko_certvalidator.fetchers.aiohttp_fetchers import util
+
+    if getattr(util._default_session, "shared_tls_context", False):
+        return
+    context = ssl.create_default_context(cafile=certifi.where())
+
+    def session():
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context))
+
+    session.shared_tls_context = True
+    util._default_session = session
+
+
 class RevocationUnavailable(OSError):
     """The revocation data of a certificate could not be fetched (its OCSP responder or CRL
     server did not answer): nothing is issued; the task retries, then the sweeper. An OSError,
@@ -105,6 +129,37 @@ def add_validation_info(pdf: bytes, field_name: str, other_certs=()) -> bytes:
     except Exception as exc:  # pyHanko's validation errors are many; each is explained
         raise explain(exc) from exc
     return out.getvalue()
+
+
+def reached(*, lasting: list[bool], timestamped: bool, archived: bool) -> str:
+    """The level a document reaches from how it was signed (checked against the file by
+    `level_of` in the tests; reading the file back costs as much as a signature): `lasting`,
+    for each signature, whether its certificate points to its revocation services (its data
+    then in the DSS); `timestamped`, whether a TSA stamped them; `archived`, whether a document
+    timestamp followed."""
+    if not timestamped:
+        return B_B
+    if not all(lasting):
+        return B_T
+    return B_LTA if archived else B_LT
+
+
+def cryptography_has_pointers(certificate) -> bool:
+    """`has_pointers` for a `cryptography` certificate (the stored certificates' form)."""
+    from cryptography import x509
+    from cryptography.x509.oid import AuthorityInformationAccessOID
+
+    try:
+        access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+        if any(d.access_method == AuthorityInformationAccessOID.OCSP for d in access.value):
+            return True
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+        return True
+    except x509.ExtensionNotFound:
+        return False
 
 
 def level_of(pdf: bytes) -> str:

@@ -222,13 +222,13 @@ class Document(models.Model):
         SigningCertificate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     signer = models.CharField(_("signer"), max_length=300, blank=True)
-    # The PAdES baseline level the signed file reaches (signing.ltv.level_of).
+    # The PAdES baseline level the signed file reaches (signing.ltv.reached; level_of reads it).
     pades_level = models.CharField(
         _("signature level"), max_length=8, blank=True, choices=PADES_LEVELS
     )
     certificate_serial = models.CharField(_("certificate serial"), max_length=80, blank=True)
-    # B-LTA: when the newest document timestamp's authority certificate expires; it is renewed
-    # before then (signing.archive).
+    # B-LTA: when the newest document timestamp's authority certificate expires, read by the
+    # daily renewal task; it is renewed before then (signing.archive).
     archive_until = models.DateTimeField(_("archive timestamp valid until"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     created_by = models.ForeignKey(

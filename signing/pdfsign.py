@@ -150,6 +150,7 @@ def _sign(pdf: bytes, *, signer, reason: str, location: str, appearance=None) ->
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     long_term = ltv.wanted([signer.signing_cert])
     timestamper = _timestamper()
+    archived = long_term and timestamper is not None and settings.SIGNING_ARCHIVE_TIMESTAMP
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         md_algorithm="sha256",
@@ -160,7 +161,7 @@ def _sign(pdf: bytes, *, signer, reason: str, location: str, appearance=None) ->
         docmdp_permissions=fields.MDPPerm.FILL_FORMS,
         embed_validation_info=long_term,
         validation_context=ltv.signing_context(signer.cert_registry) if long_term else None,
-        use_pades_lta=long_term and timestamper is not None,
+        use_pades_lta=archived,
     )
     field = fields.SigFieldSpec(sig_field_name=FIELD_NAME)
     style = None

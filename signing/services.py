@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from signing import archive, certificates, keys, ltv, numbering, pdfsign, render, sources
+from signing import certificates, keys, ltv, numbering, pdfsign, render, sources
 from signing.models import Document, NumberEntry
 from signing.signals import document_signed
 
@@ -106,6 +106,15 @@ def render_document(document: Document, *, signer: str, signed_at) -> bytes:
         return render.render_pdf(render.render_html(document.template, context))
 
 
+def _level(rows) -> str:
+    """The PAdES level of a document signed now with these certificates (records), in order."""
+    return ltv.reached(
+        lasting=[ltv.cryptography_has_pointers(certificates.load_x509(row)) for row in rows],
+        timestamped=bool(settings.SIGNING_TSA_URL),
+        archived=settings.SIGNING_ARCHIVE_TIMESTAMP,
+    )
+
+
 def _fail(document: Document, message: str) -> Document:
     document.mark_failed(message)
     document.save(update_fields=["status", "error", "attempts"])
@@ -180,8 +189,7 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
         return _fail(document, str(exc))
     document.pdf.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
     document.sha256 = certificates.sha256_hex(signed)
-    document.pades_level = ltv.level_of(signed)
-    document.archive_until = archive.archive_until(signed)
+    document.pades_level = _level([certificate])
     document.certificate = certificate
     document.certificate_serial = certificate.serial
     document.signer = signer
@@ -408,8 +416,7 @@ def document_finish(*, document_id: int) -> Document | None:
         return _fail(document, str(exc))
     document.pdf.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
     document.sha256 = certificates.sha256_hex(signed)
-    document.pades_level = ltv.level_of(signed)
-    document.archive_until = archive.archive_until(signed)
+    document.pades_level = _level([personal, certificate])
     document.certificate = certificate
     document.certificate_serial = certificate.serial
     document.signer = certificates.signer_name(certificate)

@@ -72,6 +72,7 @@ def renew_archive_timestamps_task() -> int:
     authority certificate expires within SIGNING_ARCHIVE_RENEW_DAYS."""
     from signing import archive
 
+    archive.fill_archive_until()
     ids = list(archive.due().values_list("pk", flat=True)[:5000])
     for document_id in ids:
         renew_archive_timestamp_task.delay(document_id)
