@@ -160,6 +160,40 @@ def test_the_leader_and_the_agency_both_sign_long_term(
     assert [s.field for s in verdict.signatures] == ["ChuKySoCaNhan", "ChuKySoCoQuan"]
 
 
+def test_the_leaders_signature_waits_for_the_responder_and_is_finished_by_the_sweeper(
+    ltv_pki, tsa, agency, django_capture_on_commit_callbacks
+):
+    """The leader signed; the OCSP responder (and TSA) is away when the worker adds the
+    revocation data and the agency's seal: the document stays "being sealed", nothing is
+    stored, and the sweeper finishes it once the responder is back."""
+    from tests.signing.test_personal import make_leader
+
+    leader = make_leader(agency, pin=PIN)
+    version = ProcedureVersionFactory(published=True, level3=True, procedure__agency=agency)
+    dossier = DossierFactory(pending_approval=True, version=version, workflow__leader=leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.dossier_approve(dossier=dossier, actor=leader)
+    document = Document.objects.get(owner_id=dossier.pk, kind=DocumentKind.RESULT)
+    ltv_pki.services.stop()
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.document_sign_personal(document=document, actor=leader, pin=PIN)
+    (finish,) = callbacks  # finish_document_task.delay(document.pk)
+    with pytest.raises(Retry) as retry:
+        finish()
+    assert isinstance(retry.value.exc, OSError)
+    document.refresh_from_db()
+    assert (document.status, document.pdf.name) == (Status.SIGNATURE_RECEIVED, "")
+
+    ltv_pki.services.start()
+    Document.objects.filter(pk=document.pk).update(
+        personal_signed_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert sweep_pending_documents_task(older_than_minutes=0) >= 1  # (the dossier's slips too)
+    document.refresh_from_db()
+    assert document.status == Status.SIGNED, document.error
+    assert ltv.level_of(document.pdf.read()) == document.pades_level == ltv.B_LTA
+
+
 def short_lived_certificate(ltv_pki, agency, *, days: int) -> SigningCertificate:
     """The agency's certificate replaced by one that expires in `days`, pointing to the service."""
     key, cert = pki.issue_signing_certificate(
