@@ -357,13 +357,22 @@ def test_the_archive_timestamp_is_renewed_and_the_copy_before_stays_ours(
     before = document.pdf.read()
     archive.fill_archive_until()
     assert archive.renew(document.pk) is False  # not due: years left
-    assert archive.renew(document.pk, margin_days=5000) is True
+    out = io.StringIO()
+    call_command("renew_archive", "--margin-days", "5000", "--dry-run", stdout=out)
+    assert "1 of 1 due documents would be renewed." in out.getvalue()
+    assert Document.objects.get(pk=document.pk).sha256 == document.sha256  # a dry run
+    out = io.StringIO()
+    call_command("renew_archive", "--margin-days", "5000", stdout=out)
+    assert document.verification_code in out.getvalue()
+    assert "1 of 1 due documents renewed." in out.getvalue()
+    assert archive.renew(document.pk, margin_days=5000) is True  # due again with that margin
     document.refresh_from_db()
     after = document.pdf.read()
     reader = PdfFileReader(io.BytesIO(after))
-    assert len(reader.embedded_timestamp_signatures) == 2
+    assert len(reader.embedded_timestamp_signatures) == 3
     assert ltv.level_of(after) == ltv.B_LTA and after.startswith(before[:1000])
-    assert EarlierVersion.objects.get(document=document).sha256 == certificates.sha256_hex(before)
+    assert EarlierVersion.objects.filter(document=document).count() == 2
+    assert EarlierVersion.objects.filter(sha256=certificates.sha256_hex(before)).exists()
     assert verify.verify_pdf(after).code == verify.AUTHENTIC
     assert verify.verify_pdf(before).code == verify.AUTHENTIC  # the citizen's older copy
     out = io.StringIO()
