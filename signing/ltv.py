@@ -83,10 +83,10 @@ def signing_context(other_certs=()):
     without its evidence."""
     from pyhanko_certvalidator import ValidationContext
 
-    from signing import verify
+    from signing.trust import trust_roots
 
     return ValidationContext(
-        trust_roots=list(verify.trust_roots()),
+        trust_roots=list(trust_roots()),
         other_certs=list(other_certs),
         allow_fetching=True,
         revocation_mode="hard-fail",
@@ -219,11 +219,11 @@ def validation_spec():
     )
     from pyhanko_certvalidator.registry import SimpleTrustManager
 
-    from signing import verify
+    from signing.trust import trust_roots
 
     rule = RevocationCheckingRule.CHECK_IF_DECLARED
     policy = CertValidationPolicySpec(
-        trust_manager=SimpleTrustManager.build(trust_roots=list(verify.trust_roots())),
+        trust_manager=SimpleTrustManager.build(trust_roots=list(trust_roots())),
         revinfo_policy=CertRevTrustPolicy(
             revocation_checking_policy=RevocationCheckingPolicy(
                 ee_certificate_rule=rule, intermediate_ca_cert_rule=rule

@@ -1,15 +1,14 @@
 """Is this PDF one we issued, unchanged, signed with a valid signature from a trusted
 certificate? Each answer is one verdict, with what exactly is wrong."""
 
-import functools
 import io
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from signing.certificates import sha256_hex
 from signing.models import Document
+from signing.trust import _trust_roots, trust_roots  # noqa: F401  (verify.trust_roots, here too)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -92,25 +91,6 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return self.code == AUTHENTIC
-
-
-@functools.cache
-def _trust_roots(paths: tuple[str, ...]):
-    from asn1crypto import pem, x509
-
-    roots = []
-    for path in paths:
-        try:
-            data = open(path, "rb").read()  # noqa: SIM115
-        except OSError:
-            continue
-        for _type, _headers, der in pem.unarmor(data, multiple=True):
-            roots.append(x509.Certificate.load(der))
-    return tuple(roots)
-
-
-def trust_roots():
-    return _trust_roots(tuple(settings.SIGNING_TRUST_ROOTS))
 
 
 def verify_pdf(data: bytes) -> Verdict:
