@@ -319,6 +319,8 @@ SIGNING_TRUST_ROOTS = env.list(
 )
 # Documents still pending after this many minutes are re-enqueued by the sweeper.
 SIGNING_SWEEP_AFTER_MINUTES = env.int("SIGNING_SWEEP_AFTER_MINUTES", default=10)
+# Files checked on /verify/ per client address in ten minutes (each one is validated in full).
+VERIFY_UPLOADS_PER_WINDOW = env.int("VERIFY_UPLOADS_PER_WINDOW", default=30)
 # A B-LTA document's newest document timestamp is renewed this many days before its authority's
 # certificate expires (signing.archive); agency administrators are told this many days before
 # their signing certificate expires (signing.lifecycle).

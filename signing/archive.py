@@ -39,8 +39,18 @@ def fill_archive_until(limit: int = 5000) -> int:
     for document in Document.objects.filter(
         status=Document.Status.SIGNED, pades_level=ltv.B_LTA, archive_until__isnull=True
     ).order_by("pk")[:limit]:
-        with document.pdf.open("rb") as handle:
-            until = archive_until(handle.read())
+        try:
+            with document.pdf.open("rb") as handle:
+                pdf = handle.read()
+            until = archive_until(pdf)
+        except Exception:  # one unreadable file must not stop the others' renewal
+            logger.exception("document %s: its archive timestamp could not be read", document.pk)
+            continue
+        if until is None:
+            # Recorded as B-LTA, yet no document timestamp: the record says what the file is.
+            Document.objects.filter(pk=document.pk).update(pades_level=ltv.level_of(pdf))
+            logger.warning("document %s: no document timestamp; level corrected", document.pk)
+            continue
         Document.objects.filter(pk=document.pk).update(archive_until=until)
         done += 1
     return done
@@ -78,12 +88,24 @@ def renew(document_id: int, *, margin_days: int | None = None) -> bool:
         with document.pdf.open("rb") as handle:
             before = handle.read()
         renewed = runner.run(_renew, before, timestamper=timestamper)
+        until = archive_until(renewed)
+        if until is None or (document.archive_until and until <= document.archive_until):
+            # The TSA still signs with the certificate that is about to expire: a new timestamp
+            # from it proves nothing longer. Nothing is stored; its certificate needs renewing.
+            logger.warning(
+                "document %s: the timestamp authority's certificate expires %s, as the "
+                "archive timestamp's does: renew the TSA's certificate (or change "
+                "SIGNING_TSA_URL) before then",
+                document.pk,
+                until,
+            )
+            return False
         EarlierVersion.objects.create(
             document=document, sha256=document.sha256, replaced_at=timezone.now()
         )
         document.pdf.save(f"{document.verification_code}.pdf", ContentFile(renewed), save=False)
         document.sha256 = certificates.sha256_hex(renewed)
-        document.archive_until = archive_until(renewed)
+        document.archive_until = until
         document.save(update_fields=["pdf", "sha256", "archive_until"])
     logger.info("document %s: archive timestamp renewed until %s", document.pk,
                 document.archive_until)  # fmt: skip

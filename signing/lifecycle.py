@@ -52,11 +52,19 @@ def warn_expiring() -> int:
             )
             if locked is None:
                 continue
-            admins = User.objects.filter(
-                agency_id=certificate.agency_id,
-                is_active=True,
-                roles__role=StaffRole.Role.AGENCY_ADMIN,
-            ).exclude(email="")
+            admins = list(
+                User.objects.filter(
+                    agency_id=certificate.agency_id,
+                    is_active=True,
+                    roles__role=StaffRole.Role.AGENCY_ADMIN,
+                ).exclude(email="")
+            )
+            if not admins:  # nobody to tell yet: told once someone is appointed
+                logger.warning(
+                    "certificate %s of %s expires %s and the agency has no administrator",
+                    certificate.pk, certificate.agency.code, certificate.not_after,
+                )  # fmt: skip
+                continue
             for admin in admins:
                 _mail(admin, certificate)
             locked.expiry_warned_at = timezone.now()

@@ -95,21 +95,60 @@ def signing_context(other_certs=()):
     )
 
 
+class CertificateUnusable(Exception):
+    """The signing chain cannot be validated for a reason no retry mends (it does not reach a
+    trusted root, a certificate is out of its validity, the responder does not know it):
+    refused for good, with the reason, like a revoked one."""
+
+
 def explain(exc: BaseException) -> Exception:
     """pyHanko's refusal to sign (its pre-signing validation of the chain) as ours: a revoked
-    certificate is refused for good, anything else about revocation data is retried."""
-    from pyhanko_certvalidator.errors import RevokedError
+    certificate or a chain that cannot hold is refused for good (CertificateRevoked,
+    CertificateUnusable); revocation data or a timestamp that could not be fetched
+    (RevocationUnavailable) is retried."""
+    import asyncio
 
-    seen, current = set(), exc
+    import aiohttp
+    from pyhanko.sign.timestamps import TimestampRequestError
+    from pyhanko_certvalidator.errors import (
+        InsufficientRevinfoError,
+        OCSPFetchError,
+        PathBuildingError,
+        PathValidationError,
+        RevokedError,
+    )
+
+    transient = (
+        InsufficientRevinfoError, OCSPFetchError, TimestampRequestError, aiohttp.ClientError,
+        asyncio.TimeoutError, TimeoutError, ConnectionError,
+    )  # fmt: skip
+    chain, seen, current = [], set(), exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, RevokedError):
-            return CertificateRevoked(
-                _("The signing certificate has been revoked: %(reason)s") % {"reason": current}
-            )
+        chain.append(current)
         current = current.__cause__ or current.__context__
+    for error in chain:
+        if isinstance(error, RevokedError):
+            return CertificateRevoked(
+                _("The signing certificate has been revoked: %(reason)s") % {"reason": error}
+            )
+    if any(isinstance(error, transient) for error in chain):
+        return RevocationUnavailable(
+            _(
+                "The revocation status of the signing certificate or a timestamp could not be "
+                "fetched: %(reason)s"
+            )
+            % {"reason": exc}
+        )
+    if any(isinstance(error, (PathBuildingError, PathValidationError)) for error in chain):
+        return CertificateUnusable(
+            _("The signing certificate cannot be validated: %(reason)s") % {"reason": chain[-1]}
+        )
     return RevocationUnavailable(
-        _("The revocation status of the signing certificate could not be fetched: %(reason)s")
+        _(
+            "The revocation status of the signing certificate or a timestamp could not be "
+            "fetched: %(reason)s"
+        )
         % {"reason": exc}
     )
 
@@ -207,6 +246,7 @@ def validation_spec():
     is published must be established, from the document's DSS at the time its timestamps prove,
     or fetched for what must be valid today (the newest timestamp's certificate)."""
     from pyhanko.sign.validation.policy_decl import (
+        CertificateFetchingRule,
         PdfSignatureValidationSpec,
         RevocationInfoGatheringSpec,
         SignatureValidationSpec,
@@ -234,7 +274,10 @@ def validation_spec():
         SignatureValidationSpec(
             cert_validation_policy=policy,
             revinfo_gathering_policy=RevocationInfoGatheringSpec(
-                fetcher_backend=None  # one per validation, released at its end
+                fetcher_backend=None,  # one per validation, released at its end
+                # Revocation data from the DSS and, for what must hold today, from where the
+                # trusted CA says; certificates never fetched from URLs a file carries.
+                certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH,
             ),
         )
     )

@@ -325,13 +325,14 @@ def prepare_personal(
     reason: str,
     location: str,
     org_box: tuple[float, float, float, float] | None = None,
+    org_page: int | None = None,
 ) -> tuple[bytes, dict, bytes]:
     """The leader's signature, interrupted (pyHanko's "interrupted signing"): the PDF with the
     signature field (the leader's image in `box` of `page`) and its placeholder, the /ByteRange
     digest to resume with, and the DER of the CMS signed attributes, which is what the leader's
     key signs. Nothing here needs the key. The organisation's signature field goes in empty at
-    `org_box` on the same page, so that its seal fills in a field the certification already
-    allows (a new visible field after it would not be)."""
+    `org_box` on `org_page` (default the leader's), so that its seal fills in a field the
+    certification already allows (a new visible field after it would not be)."""
     return runner.run(
         _prepare_personal,
         pdf,
@@ -344,11 +345,12 @@ def prepare_personal(
         reason=reason,
         location=location,
         org_box=org_box,
+        org_page=org_page,
     )
 
 
 def _prepare_personal(pdf: bytes, *, certificate_pem, chain_pem, mechanism, page, box,
-                      image_png, reason, location, org_box=None):  # fmt: skip
+                      image_png, reason, location, org_box=None, org_page=None):  # fmt: skip
     import asyncio
 
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -380,11 +382,13 @@ def _prepare_personal(pdf: bytes, *, certificate_pem, chain_pem, mechanism, page
 
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     if org_box is not None:  # the leader's field, then the organisation's, in the form's order
-        for name, where in ((PERSONAL_FIELD_NAME, box), (FIELD_NAME, org_box)):
+        placed = ((PERSONAL_FIELD_NAME, page, box),
+                  (FIELD_NAME, page if org_page is None else org_page, org_box))  # fmt: skip
+        for name, on_page, where in placed:
             fields.append_signature_field(
                 writer,
                 fields.SigFieldSpec(
-                    sig_field_name=name, on_page=page, box=tuple(round(v) for v in where)
+                    sig_field_name=name, on_page=on_page, box=tuple(round(v) for v in where)
                 ),
             )
 

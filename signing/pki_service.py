@@ -84,11 +84,11 @@ def _now() -> dt.datetime:
     # CRLs and OCSP answers carry GeneralizedTime to the second.
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     if _directory is not None:
-        try:
-            offset = float((_directory / CLOCK_OFFSET_FILE).read_text().strip() or 0)
-        except (OSError, ValueError):
-            offset = 0
-        now += dt.timedelta(seconds=int(offset))
+        # No file, or not a usable number: the machine's clock.
+        with contextlib.suppress(OSError, ValueError, OverflowError):
+            now += dt.timedelta(
+                seconds=int(float((_directory / CLOCK_OFFSET_FILE).read_text().strip() or 0))
+            )
     return now
 
 

@@ -185,7 +185,7 @@ def document_render_and_sign(*, document_id: int) -> Document | None:
         )
     except TemplateDoesNotExist as exc:
         return _fail(document, _("Unknown document template %(name)s.") % {"name": exc})
-    except ltv.CertificateRevoked as exc:
+    except (ltv.CertificateRevoked, ltv.CertificateUnusable) as exc:
         return _fail(document, str(exc))
     document.pdf.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
     document.sha256 = certificates.sha256_hex(signed)
@@ -277,7 +277,7 @@ def _prepare_personal(document: Document) -> Document:
                 % {"name": document.template},
             )
         page, box = areas["sig-personal"]
-        org_box = areas["sig-org"][1] if "sig-org" in areas else pdfsign.seal_box(tuple(box))
+        org_page, org_box = areas.get("sig-org") or (page, pdfsign.seal_box(tuple(box)))
         image = personal.signature_image.read() if personal.signature_image else None
         if personal.signature_image:
             personal.signature_image.close()
@@ -291,6 +291,7 @@ def _prepare_personal(document: Document) -> Document:
             image_png=image,
             reason=document.title,
             location=document.agency.name,
+            org_page=org_page,
             org_box=org_box,
         )
     except TemplateDoesNotExist as exc:
@@ -412,7 +413,7 @@ def document_finish(*, document_id: int) -> Document | None:
         return _fail(document, str(exc))
     except InvalidTag:
         return _fail(document, _("The signing key cannot be decrypted with SIGNING_KEK."))
-    except ltv.CertificateRevoked as exc:
+    except (ltv.CertificateRevoked, ltv.CertificateUnusable) as exc:
         return _fail(document, str(exc))
     document.pdf.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
     document.sha256 = certificates.sha256_hex(signed)

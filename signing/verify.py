@@ -21,6 +21,7 @@ NOT_ISSUED = "not_issued"
 NOT_SIGNED_YET = "not_signed_yet"
 REVOKED = "revoked"
 NOT_LONG_TERM = "not_long_term"
+UNAVAILABLE = "unavailable"  # a revocation status could not be fetched now: never cached
 
 UNKNOWN_CODE = _("No document has this verification code. Check the code on the paper.")
 
@@ -45,6 +46,10 @@ MESSAGES = {
     REVOKED: _(
         "The signature was made with a certificate that had been revoked: it is not valid. Do "
         "not rely on this document."
+    ),
+    UNAVAILABLE: _(
+        "This document could not be fully checked right now: the revocation status of a "
+        "certificate could not be fetched. Try again in a few minutes."
     ),
     NOT_LONG_TERM: _(
         "The signature is intact, but its certificate has expired and the document carries no "
@@ -121,6 +126,10 @@ def verify_pdf(data: bytes) -> Verdict:
     for signature in signatures:  # the leader's, then the organisation's (Decree 30/2020)
         try:
             status, finding, long_term = _validate(signature)
+        except _network_errors() as exc:  # a responder away: no verdict on the document
+            return Verdict(
+                UNAVAILABLE, str(MESSAGES[UNAVAILABLE]), sha256=digest, details=[type(exc).__name__]
+            )
         except Exception as exc:  # a mangled signature raises all kinds of errors: it is broken
             return Verdict(
                 MODIFIED, str(MESSAGES[MODIFIED]), sha256=digest, details=[type(exc).__name__]
@@ -149,6 +158,8 @@ def verify_pdf(data: bytes) -> Verdict:
         )
     if REVOKED in findings:
         return Verdict(REVOKED, str(MESSAGES[REVOKED]), **common)
+    if UNAVAILABLE in findings:
+        return Verdict(UNAVAILABLE, str(MESSAGES[UNAVAILABLE]), **common)
     if NOT_LONG_TERM in findings:
         return Verdict(NOT_LONG_TERM, str(MESSAGES[NOT_LONG_TERM]), **common)
     if not all(finding == AUTHENTIC for finding in findings):
@@ -158,17 +169,32 @@ def verify_pdf(data: bytes) -> Verdict:
     return Verdict(AUTHENTIC, str(MESSAGES[AUTHENTIC]), document=ours, **common)
 
 
+def _network_errors() -> tuple[type[BaseException], ...]:
+    import asyncio
+
+    import aiohttp
+
+    return (OSError, TimeoutError, asyncio.TimeoutError, aiohttp.ClientError)
+
+
+# Why a chain does not hold that no later evidence can mend: it does not reach a trusted root.
+_NO_CHAIN = ("NO_CERTIFICATE_CHAIN_FOUND", "CHAIN_CONSTRAINTS_FAILURE")
+
+
 def _validate(signature) -> tuple[object, str, bool]:
     """pyHanko's status of one signature and what it means here: AUTHENTIC (valid and
-    trusted), REVOKED, NOT_LONG_TERM, MODIFIED or UNTRUSTED; and whether it was validated
-    long-term.
+    trusted), REVOKED, NOT_LONG_TERM, UNAVAILABLE, MODIFIED or UNTRUSTED; and whether it was
+    validated long-term.
 
-    First at today's date, the revocation status of a certificate that says where it is
-    published fetched from there. A signature that does not hold today (its certificate expired
-    or revoked since) and carries a timestamp is then validated long-term (ETSI EN 319 102-1
-    through pyHanko's AdES engine: at the time its timestamps prove, with the revocation data in
-    the document's DSS): valid then, it is valid; made after a revocation, it is revoked. One
-    without a timestamp (PAdES B-B) cannot be: nothing proves when it was made."""
+    First offline, at today's date, with the certificates the file carries: nothing is fetched
+    for a file whose chain does not reach a trusted root (an uploaded PDF chooses its
+    certificates' URLs: fetching them would let anyone make the portal call any address). A
+    chain that reaches one is then checked for revocation where its (trusted) CA says. A
+    signature that does not hold today (its certificate expired or revoked since) and carries a
+    timestamp is validated long-term (ETSI EN 319 102-1 through pyHanko's AdES engine: at the
+    time its timestamps prove, with the revocation data in the document's DSS): valid then, it
+    is valid; made after a revocation, it is revoked. One without a timestamp (PAdES B-B)
+    cannot be: nothing proves when it was made."""
     from django.utils import timezone
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -176,14 +202,23 @@ def _validate(signature) -> tuple[object, str, bool]:
     from signing import ltv
 
     certificate = signature.signer_cert
-    context = ValidationContext(
-        trust_roots=list(trust_roots()),
-        allow_fetching=ltv.has_pointers(certificate),
-        revocation_mode="soft-fail",
+    offline = validate_pdf_signature(
+        signature,
+        ValidationContext(trust_roots=list(trust_roots()), allow_fetching=False),
     )
-    status = validate_pdf_signature(signature, context)
-    if not (status.intact and status.valid):
-        return status, MODIFIED, False
+    if not (offline.intact and offline.valid):
+        return offline, MODIFIED, False
+    problem = getattr(offline.trust_problem_indic, "name", "")
+    if problem in _NO_CHAIN:
+        return offline, UNTRUSTED, False
+    status = offline
+    if ltv.has_pointers(certificate):
+        status = validate_pdf_signature(
+            signature,
+            ValidationContext(
+                trust_roots=list(trust_roots()), allow_fetching=True, revocation_mode="soft-fail"
+            ),
+        )
     if status.trusted and not status.revoked:
         return status, AUTHENTIC, False
     if ltv.timestamped(signature):
@@ -221,6 +256,12 @@ def _validate_long_term(signature, today) -> tuple[object, str]:
         AdESIndeterminate.EXPIRED,
     ):
         return status, NOT_LONG_TERM
+    if indication in (
+        AdESIndeterminate.TRY_LATER,
+        AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE,
+    ):
+        # Revocation data that could not be had now (a responder away): say so, not "forged".
+        return status, UNAVAILABLE
     return status, UNTRUSTED
 
 
@@ -233,11 +274,21 @@ def _only_long_term_data_after(data: bytes, reader, signature, status) -> bool:
 
     return (
         reader.xrefs.total_revisions > signature.signed_revision + 1
-        and data.rstrip(b"\r\n\0 ").endswith(b"%%EOF")
+        and _nothing_after_the_last_revision(data, reader)
         and status.coverage >= SignatureCoverageLevel.ENTIRE_REVISION
         and status.modification_level is not None
         and status.modification_level <= ModificationLevel.LTA_UPDATES
     )
+
+
+def _nothing_after_the_last_revision(data: bytes, reader) -> bool:
+    """Every byte of the file belongs to a revision pyHanko read: one `startxref` per revision
+    (bytes appended with a trailer of their own pointing back at an earlier xref would be
+    skipped by a reader, unseen by the difference analysis) and nothing but whitespace after
+    the last `%%EOF`."""
+    return data.count(b"startxref") == reader.xrefs.total_revisions and data.rstrip(
+        b"\r\n\t\0 "
+    ).endswith(b"%%EOF")
 
 
 def _only_signatures_after(status) -> bool:

@@ -1,8 +1,11 @@
+from django.conf import settings
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from portal import ratelimit
 from signing import selectors, verify
 from signing.forms import VerifyForm
 from signing.models import Document
@@ -11,14 +14,24 @@ from signing.models import Document
 def verify_start(request):
     """Enter a verification code, or upload a PDF to check it."""
     form = VerifyForm(request.POST or None, request.FILES or None)
-    verdict = None
+    verdict, limited = None, False
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("file")
-        if upload:
+        limited = bool(upload) and not ratelimit.take(
+            f"verify-upload:{ratelimit.client_ip(request)}",
+            limit=settings.VERIFY_UPLOADS_PER_WINDOW,
+            window_seconds=600,
+        )
+        if limited:
+            form.add_error(
+                "file",
+                _("Too many files checked from this address: try again in ten minutes."),
+            )
+        elif upload:
             verdict = verify.verify_pdf(upload.read())
         else:
             return redirect("signing:verify", code=form.cleaned_data["code"].strip().upper())
-    status = 200 if request.method == "GET" or form.is_valid() else 400
+    status = 429 if limited else 200 if request.method == "GET" or form.is_valid() else 400
     return render(request, "signing/verify.html", {"form": form, "verdict": verdict}, status=status)
 
 
@@ -37,7 +50,8 @@ def _verdict(document) -> dict:
         with document.pdf.open("rb") as handle:
             found = verify.verify_pdf(handle.read())
         verdict = {"code": found.code, "message": found.message, "signatures": found.signatures}
-        cache.set(key, verdict, SIGNATURES_CACHE_SECONDS)
+        if found.code != verify.UNAVAILABLE:  # a responder away: checked again next time
+            cache.set(key, verdict, SIGNATURES_CACHE_SECONDS)
     return verdict
 
 

@@ -356,7 +356,22 @@ def test_the_archive_timestamp_is_renewed_and_the_copy_before_stays_ours(
     document = request_document(agency)
     before = document.pdf.read()
     archive.fill_archive_until()
+    document.refresh_from_db()
+    first_until = document.archive_until
     assert archive.renew(document.pk) is False  # not due: years left
+    # Due (a margin wider than the TSA certificate's life), but the TSA still signs with the
+    # same certificate: a new timestamp would prove nothing longer, so nothing is stored.
+    out = io.StringIO()
+    call_command("renew_archive", "--margin-days", "5000", stdout=out)
+    assert "0 of 1 due documents renewed." in out.getvalue()
+    assert Document.objects.get(pk=document.pk).sha256 == document.sha256
+
+    # The TSA gets its new certificate (the demo PKI makes one when its files are gone).
+    ltv_pki.services.stop()
+    for name in ("tsa.pem", "tsa-key.pem"):
+        (ltv_pki.dir / name).unlink()
+    time.sleep(1)  # a certificate made a second later expires a second later
+    ltv_pki.services.start()
     out = io.StringIO()
     call_command("renew_archive", "--margin-days", "5000", "--dry-run", stdout=out)
     assert "1 of 1 due documents would be renewed." in out.getvalue()
@@ -365,16 +380,17 @@ def test_the_archive_timestamp_is_renewed_and_the_copy_before_stays_ours(
     call_command("renew_archive", "--margin-days", "5000", stdout=out)
     assert document.verification_code in out.getvalue()
     assert "1 of 1 due documents renewed." in out.getvalue()
-    assert archive.renew(document.pk, margin_days=5000) is True  # due again with that margin
     document.refresh_from_db()
+    assert document.archive_until > first_until
     after = document.pdf.read()
     reader = PdfFileReader(io.BytesIO(after))
-    assert len(reader.embedded_timestamp_signatures) == 3
+    assert len(reader.embedded_timestamp_signatures) == 2
     assert ltv.level_of(after) == ltv.B_LTA and after.startswith(before[:1000])
-    assert EarlierVersion.objects.filter(document=document).count() == 2
-    assert EarlierVersion.objects.filter(sha256=certificates.sha256_hex(before)).exists()
+    (earlier,) = EarlierVersion.objects.filter(document=document)
+    assert earlier.sha256 == certificates.sha256_hex(before)
     assert verify.verify_pdf(after).code == verify.AUTHENTIC
     assert verify.verify_pdf(before).code == verify.AUTHENTIC  # the citizen's older copy
+    assert archive.renew(document.pk, margin_days=5000) is False  # the same TSA again: nothing
     out = io.StringIO()
     call_command("check_archive", stdout=out)
     assert "1 documents checked: authentic 1; levels: B-LTA 1" in out.getvalue()
@@ -389,3 +405,132 @@ def test_pyhankos_http_clients_share_one_tls_context():
     assert util._default_session.shared_tls_context
     assert aiohttp_client.LazySession is util.LazySession
     assert "_default_session()" in inspect.getsource(util.LazySession.get_session)
+
+
+# --- what review found (verification must not be steered by the file it checks) ----------------
+
+
+class Recorder:
+    """An HTTP server on localhost that answers 404 to everything and remembers each path."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        paths = self.paths = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _any(self):
+                paths.append(self.path)
+                self.send_response(404)
+                self.end_headers()
+
+            do_GET = do_POST = _any
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/internal"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def signed_by_a_stranger(pdf: bytes, base_url: str, timestamper=None) -> bytes:
+    """`pdf` signed by a certificate of a CA the portal does not trust, whose pointers (CRL,
+    OCSP, CA issuers) lead to `base_url`."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+
+    root_key, root_cert = pki.make_root()
+    key, cert = pki.issue_signing_certificate(
+        root_key, root_cert, common_name="Kẻ lạ", organisation="Kẻ lạ", email="la@example.vn",
+        base_url=base_url,
+    )  # fmt: skip
+    signer = signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(der(cert)),
+        signing_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+        cert_registry=None,
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name="Sig", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
+    )
+    out = io.BytesIO()
+    signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out
+    )
+    return out.getvalue()
+
+
+def test_an_uploaded_pdf_cannot_make_the_portal_fetch_its_urls(
+    ltv_pki, tsa, agency, request_document, client
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    document = request_document(agency)
+    unsigned = services.render_document(document, signer="x", signed_at=timezone.localtime())
+    recorder = Recorder()
+    try:
+        for stamper in (None, HTTPTimeStamper(tsa)):  # B-B, and timestamped (the AdES path)
+            forged = signed_by_a_stranger(unsigned, recorder.url, timestamper=stamper)
+            assert verify.verify_pdf(forged).code == verify.UNTRUSTED
+            page = client.post(
+                reverse("signing:verify_start"),
+                {"file": SimpleUploadedFile("f.pdf", forged, content_type="application/pdf")},
+            )
+            assert page.status_code == 200
+        assert recorder.paths == []  # not one request to the addresses the file named
+    finally:
+        recorder.close()
+
+
+def test_bytes_appended_after_the_last_revision_read_modified(
+    ltv_pki, tsa, agency, request_document
+):
+    pdf = request_document(agency).pdf.read()
+    last_xref = pdf.rsplit(b"startxref", 1)[1].split()[0]
+    smuggled = pdf + b"\n99 0 obj\n(not signed)\nendobj\nstartxref\n" + last_xref + b"\n%%EOF\n"
+    assert verify.verify_pdf(smuggled).code == verify.MODIFIED
+    assert verify.verify_pdf(pdf + b"\n% a comment\n").code == verify.MODIFIED
+    # Whitespace is no revision: intact and trusted, only not the file we issued (its hash).
+    assert verify.verify_pdf(pdf + b"\n\n").code == verify.NOT_ISSUED
+
+
+def test_a_responder_away_during_verification_says_try_later_and_is_not_cached(
+    ltv_pki, tsa, agency, request_document, client
+):
+    short_lived_certificate(ltv_pki, agency, days=30)
+    document = request_document(agency)
+    pdf = document.pdf.read()
+    later = timezone.now() + dt.timedelta(days=45)
+    ltv_pki.services.set_clock((later - timezone.now()).total_seconds())
+    ltv_pki.services.stop()
+    url = reverse("signing:verify", args=[document.verification_code])
+    with time_machine.travel(later, tick=True):
+        assert verify.verify_pdf(pdf).code == verify.UNAVAILABLE
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "could not be fully checked right now" in page
+        ltv_pki.services.start()
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "This document was issued and digitally signed by the portal" in page
+
+
+def test_a_certificate_no_retry_can_mend_fails_the_document_with_the_reason(
+    ltv_pki, tsa, agency, request_document, settings
+):
+    from signing.trust import _trust_roots
+
+    settings.SIGNING_TRUST_ROOTS = []  # its chain reaches no trusted root
+    _trust_roots.cache_clear()
+    document = request_document(agency)
+    assert document.status == Status.FAILED, document.status
+    assert "cannot be validated" in document.error and not document.pdf
