@@ -225,6 +225,7 @@ def test_a_level_below_the_minimum_is_refused(client, eid, english):
 def test_missing_claims_are_refused_and_nothing_is_created(client, eid, english, settings):
     # Without the profile scope the provider sends neither the name nor the citizen ID.
     settings.EID_OIDC_SCOPES = "openid"
+    client.cookies["dvc_language"] = "en"  # the request's language names what is missing
     response = sign_in(client, eid, KHOA)
     assert messages_of(response) == [
         "The national eID service did not send your citizen ID number, full name, so you "
