@@ -24,9 +24,11 @@ TEST_FAST_MARKERS := not browser and not integration and not postgresql
 
 ## run: install what is missing, migrate, load demo data and serve http://127.0.0.1:8000, with the
 ## demo PKI's CRL, OCSP responder and timestamp authority on http://127.0.0.1:8790 (left running
-## in the background: `scripts/pki_service.sh stop`)
+## in the background: `scripts/pki_service.sh stop`), and the DEMO national eID provider (VNeID
+## stand-in, OpenID Connect) on http://127.0.0.1:8792 (`scripts/eid_provider.sh stop`)
 run: deps
 	PY=$(PY) scripts/pki_service.sh start
+	PY=$(PY) scripts/eid_provider.sh start
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
@@ -131,4 +133,5 @@ services:
 
 clean:
 	-PY=$(PY) scripts/pki_service.sh stop
+	-PY=$(PY) scripts/eid_provider.sh stop
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(MO)

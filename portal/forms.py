@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template import loader
@@ -133,6 +133,23 @@ class ProfileForm(_ProfileFieldsMixin, forms.ModelForm):
             "language",
         ]
         widgets = {"date_of_birth": DateInput()}
+
+
+class LoginForm(AuthenticationForm):
+    """The password login. With PASSWORD_LOGIN_CITIZENS off, citizens are sent to the national
+    eID instead (after the password is checked, so the refusal tells nothing to a guesser);
+    staff keep their password sign-in."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not settings.PASSWORD_LOGIN_CITIZENS and not user.is_staff_account:
+            raise ValidationError(
+                _(
+                    "Citizens sign in with their electronic identity account (VNeID): use the "
+                    "VNeID button above."
+                ),
+                code="eid_only",
+            )
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

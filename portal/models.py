@@ -424,6 +424,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Whether the user can log into the Django admin site"),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Sign-in with the national electronic identity (VNeID, portal/eid/): the provider's stable
+    # subject of this person, the level of assurance of the last such sign-in, and when. An
+    # account is tied to one subject once its owner proved it (a new account, or a password
+    # account whose password was typed after the eID return).
+    eid_subject = models.CharField(  # noqa: DJ001 - NULL when absent: unique only when given
+        _("national eID subject"), max_length=255, null=True, blank=True, editable=False
+    )
+    eid_level = models.CharField(_("eID level of assurance"), max_length=32, blank=True)
+    eid_verified_at = models.DateTimeField(_("last eID sign-in"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -440,6 +449,11 @@ class User(AbstractBaseUser, PermissionsMixin):
                 fields=["citizen_id"],
                 condition=models.Q(citizen_id__isnull=False),
                 name="user_citizen_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["eid_subject"],
+                condition=models.Q(eid_subject__isnull=False),
+                name="user_eid_subject_unique",
             ),
         ]
 
@@ -462,6 +476,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split()[-1] if self.full_name else self.email
+
+    @property
+    def is_staff_account(self) -> bool:
+        """Staff of an agency or of the site: they keep their own sign-in (never the citizens'
+        national eID, and never refused by PASSWORD_LOGIN_CITIZENS)."""
+        return self.agency_id is not None or self.is_staff or self.is_superuser
 
     @property
     def is_officer(self) -> bool:

@@ -205,6 +205,45 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "portal.permissions.RolePermissionBackend",
 ]
+# --- National eID sign-in for citizens (issue 18; portal/eid/, README "National eID") --------
+# VNeID (level 2) through the national single sign-on, over OpenID Connect: authorization code
+# with PKCE (S256), ID token signed RS256 and checked against the provider's JWKS. Off while the
+# issuer or the client ID is empty. Development defaults to the local DEMO provider
+# (eid_provider/, started by `make run` on port 8792); production to off.
+EID_OIDC_ISSUER = env.str(
+    "EID_OIDC_ISSUER", default="" if PRODUCTION else "http://127.0.0.1:8792/o"
+).rstrip("/")
+EID_OIDC_CLIENT_ID = env.str("EID_OIDC_CLIENT_ID", default="" if PRODUCTION else "dvc-portal-dev")
+EID_OIDC_CLIENT_SECRET = env.str(
+    "EID_OIDC_CLIENT_SECRET",
+    default="" if PRODUCTION else "DEMO-EID-CLIENT-SECRET-NOT-FOR-PRODUCTION",
+)
+# Each empty endpoint is read from the issuer's discovery document.
+EID_OIDC_AUTHORIZATION_ENDPOINT = env.str("EID_OIDC_AUTHORIZATION_ENDPOINT", default="")
+EID_OIDC_TOKEN_ENDPOINT = env.str("EID_OIDC_TOKEN_ENDPOINT", default="")
+EID_OIDC_USER_ENDPOINT = env.str("EID_OIDC_USER_ENDPOINT", default="")
+EID_OIDC_JWKS_ENDPOINT = env.str("EID_OIDC_JWKS_ENDPOINT", default="")
+EID_OIDC_END_SESSION_ENDPOINT = env.str("EID_OIDC_END_SESSION_ENDPOINT", default="")
+EID_OIDC_SCOPES = env.str("EID_OIDC_SCOPES", default="openid profile")
+# The claims that carry the citizen ID number, the full name and the level of assurance (the
+# national SSO's names are not confirmed here: configuration), and the lowest level accepted.
+EID_OIDC_CLAIM_CITIZEN_ID = env.str("EID_OIDC_CLAIM_CITIZEN_ID", default="citizen_id")
+EID_OIDC_CLAIM_NAME = env.str("EID_OIDC_CLAIM_NAME", default="name")
+EID_OIDC_CLAIM_LEVEL = env.str("EID_OIDC_CLAIM_LEVEL", default="acr")
+EID_OIDC_MIN_LEVEL = env.int("EID_OIDC_MIN_LEVEL", default=2)
+EID_OIDC_TIMEOUT = env.float("EID_OIDC_TIMEOUT", default=10.0)
+if PRODUCTION and EID_OIDC_ISSUER and not EID_OIDC_ISSUER.startswith("https://"):
+    raise ImproperlyConfigured("EID_OIDC_ISSUER must be an https:// address in production")
+# Off: citizens' password accounts no longer sign in (the login page sends them to VNeID and
+# registration is closed); staff keep their password sign-in.
+PASSWORD_LOGIN_CITIZENS = env.bool("PASSWORD_LOGIN_CITIZENS", default=True)
+if not PASSWORD_LOGIN_CITIZENS and not (EID_OIDC_ISSUER and EID_OIDC_CLIENT_ID):
+    raise ImproperlyConfigured(
+        "PASSWORD_LOGIN_CITIZENS=false needs the eID sign-in (EID_OIDC_ISSUER, EID_OIDC_CLIENT_ID)"
+    )
+AUTHENTICATION_BACKENDS += ["portal.eid.backend.EidBackend"]
+# --- end of the national eID block -----------------------------------------------------------
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

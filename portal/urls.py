@@ -6,7 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from office import api as api_office
 from payments import api as payments_api
 from portal import api, views
-from portal.forms import QueuedPasswordResetForm
+from portal.eid import views as eid_views
+from portal.forms import LoginForm, QueuedPasswordResetForm
 from procedures import api as procedures_api
 from signing import api as signing_api
 from submissions import api as submissions_api
@@ -16,10 +17,17 @@ from submissions import api as submissions_api
 auth_patterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Also ends the national eID provider's session after an eID sign-in.
+    path("logout/", eid_views.LogoutView.as_view(), name="logout"),
+    # Citizens' sign-in with the national eID (404 while it is off).
+    path("eid/login/", eid_views.StartView.as_view(), name="eid_login"),
+    path("eid/callback/", eid_views.callback, name="eid_callback"),
+    path("eid/link/", eid_views.link, name="eid_link"),
     path("register/", views.register, name="register"),
     path("profile/", views.profile, name="profile"),
     path(

@@ -33,6 +33,10 @@ def _safe_next(request) -> str | None:
 def register(request):
     if request.user.is_authenticated:
         return redirect("home")
+    if not settings.PASSWORD_LOGIN_CITIZENS:
+        # A password account could not sign in: citizens' accounts come from the national eID.
+        messages.info(request, _("Citizens' accounts are created by signing in with VNeID."))
+        return redirect("login")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()

@@ -2,6 +2,9 @@ import os
 
 import pytest
 
+# The local national eID provider as a process of its own: the `eid_provider` and `eid` fixtures.
+pytest_plugins = ["tests.eid_support"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run in a
 # thread with a running loop unless told that this is deliberate.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -11,6 +14,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # in this process, whose settings were read before this module.
 os.environ["SIGNING_DEMO_PKI_URL"] = ""
 os.environ["SIGNING_TSA_URL"] = ""  # whose development default is the demo PKI's
+# The national eID sign-in off unless a test turns it on (the `eid` fixture, tests/eid_support.py,
+# with a real provider process): nothing answers at the development default either.
+os.environ["EID_OIDC_ISSUER"] = ""
+os.environ["EID_OIDC_CLIENT_ID"] = ""
+os.environ["PASSWORD_LOGIN_CITIZENS"] = "true"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -75,6 +83,15 @@ def _demo_pki_in_tmp(settings, tmp_path):
     settings.SIGNING_DEMO_PKI_URL = ""
     settings.SIGNING_TSA_URL = ""
     settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "pki" / "demo-root.pem")]
+
+
+@pytest.fixture(autouse=True)
+def _eid_off(settings):
+    """The national eID sign-in off, and citizens' passwords on (this process read its settings
+    before this module set the environment)."""
+    settings.EID_OIDC_ISSUER = ""
+    settings.EID_OIDC_CLIENT_ID = ""
+    settings.PASSWORD_LOGIN_CITIZENS = True
 
 
 @pytest.fixture(autouse=True)
