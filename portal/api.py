@@ -4,11 +4,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from portal.errors import error_response
 from portal.fields import TextField
+from portal.throttling import ScopedAddressRateThrottle
 
 
 class UserOutput(serializers.Serializer):
@@ -45,15 +45,19 @@ class TokenApi(APIView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedAddressRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(request=TokenInput, responses={200: TokenOutput})
     def post(self, request):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
+        # The Django request, so that django-axes counts the attempt per account and address
+        # (portal.security) and answers a locked one with 429.
         user = authenticate(
-            request, username=data.validated_data["email"], password=data.validated_data["password"]
+            request._request,
+            username=data.validated_data["email"],
+            password=data.validated_data["password"],
         )
         if user is None:
             return error_response(

@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template import loader
@@ -177,3 +177,31 @@ class QueuedPasswordResetForm(PasswordResetForm):
         transaction.on_commit(
             lambda: send_email_task.delay(subject, body, sender, [to_email], html)
         )
+
+
+class LimitedPasswordChangeForm(PasswordChangeForm):
+    """The password change, with the current password counted like a sign-in (django-axes,
+    portal.security): a wrong one is a failed attempt for the account and the address, and a
+    locked account or address cannot try at all."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        from axes.handlers.proxy import AxesProxyHandler
+        from django.contrib.auth.signals import user_login_failed
+
+        credentials = {"username": self.user.email}
+        if self.request is not None and not AxesProxyHandler.is_allowed(self.request, credentials):
+            from portal.security import locked_message
+
+            raise forms.ValidationError(locked_message(), code="locked")
+        try:
+            return super().clean_old_password()
+        except forms.ValidationError:
+            if self.request is not None:
+                user_login_failed.send(
+                    sender=__name__, credentials=credentials, request=self.request
+                )
+            raise

@@ -1,5 +1,6 @@
 """Liveness of the parts a request or a task needs: the database and the Celery broker."""
 
+import ipaddress
 import time
 
 import redis
@@ -46,3 +47,18 @@ def run_checks() -> dict:
     checks = {name: check(name) for name in CHECKS}
     down = [name for name, result in checks.items() if not result["ok"]]
     return {"status": "down" if down else "ok", "down": down, "checks": checks}
+
+
+def may_see_detail(request) -> bool:
+    """The internal network (HEALTH_DETAIL_NETWORKS: loopback by default; add the monitoring
+    host's) and signed-in staff see which check failed and what it runs on."""
+    from portal.ratelimit import client_ip
+
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and (user.is_staff or user.agency_id):
+        return True
+    try:
+        address = ipaddress.ip_address(client_ip(request))
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net) for net in settings.HEALTH_DETAIL_NETWORKS)

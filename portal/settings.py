@@ -7,6 +7,7 @@ PORTAL_ENV=production turns on every deployment safeguard and refuses to start w
 SECRET_KEY.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_fsm",
+    "axes",
     "portal",
     "procedures",
     "submissions",
@@ -81,7 +83,13 @@ MIDDLEWARE = [
     "portal.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: a locked account or address gets its page (portal.security).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# /healthz: the status for everyone; which check failed and the engines behind it for these
+# networks (and signed-in staff).
+HEALTH_DETAIL_NETWORKS = env.list("HEALTH_DETAIL_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -202,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked account or address before any password is checked.
+    "portal.security.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "portal.permissions.RolePermissionBackend",
 ]
@@ -244,6 +254,18 @@ if not PASSWORD_LOGIN_CITIZENS and not (EID_OIDC_ISSUER and EID_OIDC_CLIENT_ID):
 AUTHENTICATION_BACKENDS += ["portal.eid.backend.EidBackend"]
 # --- end of the national eID block -----------------------------------------------------------
 
+# Password guessing (portal.security, django-axes): per account and per client address, each
+# locked after AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES or until an administrator
+# unlocks it; the address is the portal's own rule (CLIENT_IP_HEADER), never a client's header.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "portal.security.username"
+AXES_CLIENT_IP_CALLABLE = "portal.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

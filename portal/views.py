@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from portal import health
 from portal.errors import is_api_request
-from portal.forms import ProfileForm, RegistrationForm
+from portal.forms import LimitedPasswordChangeForm, ProfileForm, RegistrationForm
 from portal.models import Agency
 
 
@@ -60,8 +61,13 @@ def profile(request):
 @never_cache
 @require_GET
 def healthz(request):
+    """The status for everyone (a load balancer's probe); which part is down, and the engines
+    behind them, for the internal network (HEALTH_DETAIL_NETWORKS) and staff only."""
     result = health.run_checks()
-    return JsonResponse(result, status=200 if result["status"] == "ok" else 503)
+    status = 200 if result["status"] == "ok" else 503
+    if not health.may_see_detail(request):
+        result = {"status": result["status"]}
+    return JsonResponse(result, status=status)
 
 
 @require_GET
@@ -110,3 +116,12 @@ def not_found(request, exception=None):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, with the current password limited like a sign-in (LimitedPasswordChangeForm)."""
+
+    form_class = LimitedPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}

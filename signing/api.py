@@ -2,11 +2,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from portal.errors import error_response, form_messages
 from portal.parsers import FormParser, MultiPartParser
+from portal.throttling import AddressRateThrottle
 from signing import selectors, verify
 from signing.forms import VerifyForm
 from signing.models import Document
@@ -93,7 +93,7 @@ class VerifyUploadApi(APIView):
 
     permission_classes = [permissions.AllowAny]
     parser_classes = [MultiPartParser, FormParser]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [AddressRateThrottle]
 
     @extend_schema(
         request={"multipart/form-data": VerifyUploadInput}, responses={200: VerdictOutput}

@@ -1,0 +1,170 @@
+"""Identity and access (issue 18): the findings of the attack on landed main, each with the test
+that failed there. Limits are keyed on the portal's own client address (portal.ratelimit.
+client_ip), never on a header the client chooses; a body nested 5,000 levels deep is a 400;
+/healthz gives its detail to the internal network and staff only."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from submissions.models import Dossier
+from tests.factories import CitizenFactory, DossierFactory, ProcedureVersionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _rates(settings, **rates):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates},
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "rate", "body"),
+    [
+        ("/api/v1/auth/token/", "auth", {"email": "x@example.vn", "password": "wrong"}),
+        ("/api/v1/verify/", "anon", {}),
+    ],
+)
+def test_a_forged_x_forwarded_for_does_not_reset_an_anonymous_limit(settings, url, rate, body):
+    _rates(settings, **{rate: "3/min"})
+    cache.clear()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    statuses = [
+        client.post(url, body, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code for n in range(5)
+    ]
+    assert statuses[:3] != [429] * 3 and statuses[3:] == [429, 429], statuses
+    # Another real address has its own count.
+    other = client.post(url, body, REMOTE_ADDR="203.0.113.9").status_code
+    assert other != 429
+
+
+def test_behind_the_portals_own_proxy_the_configured_header_is_the_address(settings):
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    _rates(settings, auth="2/min")
+    cache.clear()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    body = {"email": "x@example.vn", "password": "wrong"}
+    for _ in range(2):
+        client.post("/api/v1/auth/token/", body, HTTP_X_REAL_IP="203.0.113.1")
+    assert client.post("/api/v1/auth/token/", body, HTTP_X_REAL_IP="203.0.113.1").status_code == 429
+    assert client.post("/api/v1/auth/token/", body, HTTP_X_REAL_IP="203.0.113.2").status_code != 429
+
+
+def test_a_deeply_nested_json_body_is_a_400_and_changes_nothing():
+    citizen = CitizenFactory()
+    dossier = DossierFactory(applicant=citizen, version=ProcedureVersionFactory(published=True))
+    before = Dossier.objects.filter(pk=dossier.pk).values().get()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(citizen)
+    for depth in (5000, 100):
+        body = "[" * depth + "]" * depth
+        response = client.generic(
+            "PATCH", f"/api/v1/dossiers/{dossier.public_id}/", '{"answers": ' + body + "}",
+            content_type="application/json",
+        )  # fmt: skip
+        assert response.status_code == 400, (depth, response.content[:200])
+        assert "nested too deeply" in response.json()["detail"]
+    assert Dossier.objects.filter(pk=dossier.pk).values().get() == before
+
+
+def test_healthz_gives_its_detail_to_the_internal_network_only(client, django_user_model):
+    inside = client.get("/healthz").json()  # the test client comes from 127.0.0.1
+    assert inside["checks"]["database"]["engine"]
+    outside = client.get("/healthz", REMOTE_ADDR="203.0.113.7")
+    assert outside.status_code == 200
+    assert outside.json() == {"status": "ok"}
+    assert "engine" not in outside.content.decode() and "redis" not in outside.content.decode()
+
+
+# --- password guessing (finding 1, item 3) ---------------------------------------------------
+
+PASSWORD = "Mật-khẩu-đúng-2026"
+
+
+@pytest.fixture
+def account(django_user_model):
+    return CitizenFactory(email="nan@example.vn", password=PASSWORD, language="en")
+
+
+def _login(client, email, password, **extra):
+    return client.post("/account/login/", {"username": email, "password": password}, **extra)
+
+
+def test_ten_wrong_passwords_lock_the_account_with_a_clear_message_even_with_the_right_one(
+    client, account
+):
+    for _ in range(9):
+        assert _login(client, account.email, "wrong").status_code == 200  # the form again
+    assert _login(client, account.email, "wrong").status_code == 429  # the tenth locks
+    locked = _login(client, account.email, PASSWORD, HTTP_ACCEPT_LANGUAGE="en")
+    assert locked.status_code == 429
+    assert "Too many wrong passwords" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    vi = _login(client, account.email, PASSWORD, HTTP_ACCEPT_LANGUAGE="vi")
+    assert "Nhập sai mật khẩu quá nhiều lần" in vi.content.decode()
+
+
+def test_the_account_is_locked_from_every_address_and_the_address_for_every_account(
+    client, account
+):
+    for n in range(10):  # the same account, from ten addresses (a forged header changes nothing)
+        _login(client, account.email, "wrong", REMOTE_ADDR=f"203.0.113.{n}")
+    assert _login(client, account.email, PASSWORD, REMOTE_ADDR="198.51.100.1").status_code == 429
+    other = CitizenFactory(email="khac@example.vn", password=PASSWORD)
+    for n in range(10):  # one address, ten accounts
+        _login(client, f"x{n}@example.vn", "wrong", REMOTE_ADDR="198.51.100.50",
+               HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")  # fmt: skip
+    assert _login(client, other.email, PASSWORD, REMOTE_ADDR="198.51.100.50").status_code == 429
+    assert _login(client, other.email, PASSWORD, REMOTE_ADDR="198.51.100.51").status_code == 302
+
+
+def test_the_token_api_and_the_admin_login_count_too(client, account, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "1000/min",
+        },
+    }  # fmt: skip
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    for _ in range(9):
+        wrong = api.post("/api/v1/auth/token/", {"email": account.email, "password": "x"})
+        assert wrong.status_code == 400
+    api.post("/api/v1/auth/token/", {"email": account.email, "password": "x"})
+    locked = api.post("/api/v1/auth/token/", {"email": account.email, "password": PASSWORD})
+    assert locked.status_code == 429 and "Too many wrong passwords" in locked.json()["detail"]
+    # The admin's login page shares the count: this address is locked there too.
+    admin = client.post("/admin/login/", {"username": "a@example.vn", "password": "x"})
+    assert admin.status_code == 429
+
+
+def test_the_password_change_counts_the_current_password(client, account):
+    client.force_login(account)
+    wrong = {"old_password": "wrong", "new_password1": "Mới-2026-abc!",
+             "new_password2": "Mới-2026-abc!"}  # fmt: skip
+    for _ in range(9):
+        assert client.post("/account/password/change/", wrong).status_code == 200
+    assert client.post("/account/password/change/", wrong).status_code == 429  # the tenth
+    locked = client.post(
+        "/account/password/change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Mới-2026-abc!",
+            "new_password2": "Mới-2026-abc!",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "Too many wrong passwords" in locked.content.decode()
+    account.refresh_from_db()
+    assert account.check_password(PASSWORD)
+
+
+def test_an_administrator_unlocks_an_account(client, account):
+    from django.core.management import call_command
+
+    for _ in range(10):
+        _login(client, account.email, "wrong", REMOTE_ADDR=f"203.0.113.{_}")
+    assert _login(client, account.email, PASSWORD, REMOTE_ADDR="198.51.100.9").status_code == 429
+    call_command("axes_reset_username", account.email)
+    assert _login(client, account.email, PASSWORD, REMOTE_ADDR="198.51.100.9").status_code == 302
