@@ -1,3 +1,4 @@
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import JsonResponse
@@ -71,3 +72,14 @@ class ControlCharacterMiddleware:
         if is_api_request(request):
             return JsonResponse({"detail": str(MESSAGE)}, status=400)
         return render(request, "portal/bad_request.html", {"message": MESSAGE}, status=400)
+
+
+class HtmlContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's Content-Security-Policy (CONTENT_SECURITY_POLICY in the settings), on HTML
+    pages only: a PDF, a file or JSON is no document a script could run in, and a policy on a
+    PDF would only get in the way of the browser's own viewer."""
+
+    def process_response(self, request, response):
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        return super().process_response(request, response)

@@ -83,9 +83,30 @@ MIDDLEWARE = [
     "portal.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.middleware.HtmlContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: a locked account or address gets its page (portal.security).
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy on every HTML page (django-csp; portal.middleware): everything from the
+# site itself, no inline script or style element anywhere (site.js is a file; the API docs use
+# drf-spectacular's split Swagger view), images also as data: URLs (the QR codes), frames only
+# of the site's own files (the PDF previews), no plugins, and no page may frame ours elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # /healthz: the status for everyone; which check failed and the engines behind it for these
 # networks (and signed-in staff).

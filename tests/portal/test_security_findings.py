@@ -168,3 +168,41 @@ def test_an_administrator_unlocks_an_account(client, account):
     assert _login(client, account.email, PASSWORD, REMOTE_ADDR="198.51.100.9").status_code == 429
     call_command("axes_reset_username", account.email)
     assert _login(client, account.email, PASSWORD, REMOTE_ADDR="198.51.100.9").status_code == 302
+
+
+# --- headers (finding 7, item 5) ---------------------------------------------------------------
+
+
+def _csp(response) -> dict[str, list[str]]:
+    policy = response.headers.get("Content-Security-Policy", "")
+    return {d.split()[0]: d.split()[1:] for d in policy.split(";") if d.strip()}
+
+
+@pytest.mark.parametrize("url", ["/", "/account/login/", "/verify/", "/api/docs/", "/admin/login/"])
+def test_every_html_page_has_a_content_security_policy_without_inline_script(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    policy = _csp(response)
+    assert policy["default-src"] == ["'self'"] and policy["script-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+    assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'self'"]
+    # And nothing on the page needs one: no inline script element, no inline event handler.
+    import re
+
+    html = response.content.decode()
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>\s*\S", html), url
+    assert not re.search(r"\son(click|load|submit|change)=", html), url
+
+
+def test_the_api_docs_start_swagger_from_a_script_file(client):
+    page = client.get("/api/docs/").content.decode()
+    import re
+
+    sources = re.findall(r'<script[^>]*src="([^"]+)"', page)
+    assert any("script" in src or "swagger-ui" in src for src in sources)
+    started = client.get(next(s for s in sources if "?script" in s or "script=" in s))
+    assert started.status_code == 200 and "SwaggerUIBundle" in started.content.decode()
+
+
+def test_files_and_json_carry_no_policy(client):
+    assert "Content-Security-Policy" not in client.get("/healthz").headers
