@@ -18,6 +18,21 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = True
 
 
+def on_starting(server):
+    """Development mode (PORTAL_ENV unset) serves loopback only (portal/devserver): refuse to
+    bind another address, before any worker starts."""
+    if os.environ.get("PORTAL_ENV", "development") == "production":
+        return
+    if os.environ.get("PORTAL_DEV_ALLOW_REMOTE", "").lower() in {"1", "true", "yes", "on"}:
+        return
+    from portal.devserver import REFUSAL, is_loopback
+
+    for address in server.cfg.bind:
+        host = address.rsplit(":", 1)[0] if not address.startswith("unix:") else "localhost"
+        if not is_loopback(host):
+            raise SystemExit(f"Refused to bind {address}: {REFUSAL}")
+
+
 def post_fork(server, worker):
     from django.db import connections
 

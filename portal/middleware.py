@@ -1,7 +1,7 @@
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.http import JsonResponse
+from django.http import HttpResponseForbidden, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils import translation
@@ -83,3 +83,21 @@ class HtmlContentSecurityPolicyMiddleware(CSPMiddleware):
         if not response.get("Content-Type", "").startswith("text/html"):
             return response
         return super().process_response(request, response)
+
+
+class DevelopmentLoopbackMiddleware:
+    """In development mode (portal.devserver) a request whose socket address is not loopback is
+    refused with a 403 saying why — the socket's, never a header a client could forge — unless
+    PORTAL_DEV_ALLOW_REMOTE=true. In production it steps aside."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from portal.devserver import REFUSAL, is_loopback
+
+        if settings.PRODUCTION or settings.DEV_ALLOW_REMOTE:
+            return self.get_response(request)
+        if not is_loopback(request.META.get("REMOTE_ADDR", "")):
+            return HttpResponseForbidden(REFUSAL, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

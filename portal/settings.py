@@ -30,6 +30,8 @@ DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG cannot be on when PORTAL_ENV=production")
 
+# Development mode serves loopback only (portal.devserver), unless this says a remote demo is meant.
+DEV_ALLOW_REMOTE = env.bool("PORTAL_DEV_ALLOW_REMOTE", default=False)
 _DEV_SECRET_KEY = "dev-insecure-only-for-the-quickstart-never-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET_KEY):
@@ -47,6 +49,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    "portal.devserver",  # first: its runserver keeps development mode on loopback
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -71,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.DevelopmentLoopbackMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.caching.AnonymousPageCacheMiddleware",
@@ -374,6 +378,11 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # Key-encryption key for the stored private keys: base64 of 32 random bytes. Required in
 # production; in development it is derived from SECRET_KEY when unset.
 SIGNING_KEK = env.str("SIGNING_KEK", default="")
+if DEV_ALLOW_REMOTE and not PRODUCTION and (not SIGNING_KEK or SECRET_KEY == _DEV_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "PORTAL_DEV_ALLOW_REMOTE=true serves a network in development mode: set SECRET_KEY and "
+        "SIGNING_KEK (the development ones are public)"
+    )
 # The key it replaces, while `rotate_signing_kek` re-encrypts the stored keys.
 SIGNING_KEK_OLD = env.str("SIGNING_KEK_OLD", default="")
 SIGNING_DEMO_PKI_DIR = Path(env.str("SIGNING_DEMO_PKI_DIR", default=str(BASE_DIR / "var" / "pki")))

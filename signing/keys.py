@@ -36,8 +36,9 @@ def _decode(text: str) -> bytes:
 def current_kek() -> bytes:
     if settings.SIGNING_KEK:
         return _decode(settings.SIGNING_KEK)
-    if not settings.PRODUCTION:
-        # Quickstart only: derived from the (development) secret key.
+    if not settings.PRODUCTION and not settings.DEV_ALLOW_REMOTE:
+        # Quickstart only, on this machine (portal.devserver): derived from the development
+        # secret key, which is public; never once the portal answers a network.
         return hashlib.sha256(b"dvc-portal signing KEK|" + settings.SECRET_KEY.encode()).digest()
     raise KekMissing(
         _("No key-encryption key: set SIGNING_KEK before importing or using signing keys.")

@@ -14,6 +14,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # in this process, whose settings were read before this module.
 os.environ["SIGNING_DEMO_PKI_URL"] = ""
 os.environ["SIGNING_TSA_URL"] = ""  # whose development default is the demo PKI's
+# Development mode's loopback-only guard (portal.devserver), left out of the tests' middleware.
+DEV_GUARD = "portal.middleware.DevelopmentLoopbackMiddleware"
 # The national eID sign-in off unless a test turns it on (the `eid` fixture, tests/eid_support.py,
 # with a real provider process): nothing answers at the development default either.
 os.environ["EID_OIDC_ISSUER"] = ""
@@ -82,6 +84,9 @@ def _demo_pki_in_tmp(settings, tmp_path):
     settings.SIGNING_DEMO_PKI_DIR = tmp_path / "pki"
     settings.SIGNING_DEMO_PKI_URL = ""
     settings.SIGNING_TSA_URL = ""
+    # Tests play clients from other addresses (REMOTE_ADDR): development mode's loopback-only
+    # guard (portal.devserver) is tested on its own, in tests/portal/test_security_findings.py.
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != DEV_GUARD]
     settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "pki" / "demo-root.pem")]
 
 

@@ -206,3 +206,57 @@ def test_the_api_docs_start_swagger_from_a_script_file(client):
 
 def test_files_and_json_carry_no_policy(client):
     assert "Content-Security-Policy" not in client.get("/healthz").headers
+
+
+# --- development mode on a real server (finding 4) ----------------------------------------------
+
+
+def test_development_mode_answers_this_machine_only(client, settings):
+    from tests.conftest import DEV_GUARD
+
+    settings.MIDDLEWARE = [DEV_GUARD, *settings.MIDDLEWARE]  # (the other tests run without)
+    settings.DEV_ALLOW_REMOTE = False
+    assert client.get("/").status_code == 200  # 127.0.0.1
+    remote = client.get("/", REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    assert remote.status_code == 403
+    assert "development mode" in remote.content.decode()
+    assert client.get("/", REMOTE_ADDR="::1").status_code == 200
+    settings.DEV_ALLOW_REMOTE = True  # said explicitly
+    assert client.get("/", REMOTE_ADDR="203.0.113.5").status_code == 200
+    settings.DEV_ALLOW_REMOTE, settings.PRODUCTION = False, True  # production: no such guard
+    assert client.get("/", REMOTE_ADDR="203.0.113.5").status_code != 403
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0:8123", "192.0.2.10:8123", "[::]:8123"])
+def test_runserver_refuses_another_address_in_development_mode(settings, address):
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    done = subprocess.run(
+        [sys.executable, "manage.py", "runserver", address, "--noreload", "--skip-checks"],
+        capture_output=True, text=True, timeout=60, cwd=django_settings.BASE_DIR,
+        env={**__import__("os").environ, "PORTAL_ENV": "development", "PORTAL_DEV_ALLOW_REMOTE": "",
+             "DATABASE_URL": "sqlite:///:memory:"},
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "development mode" in done.stderr and "Refused to serve" in done.stderr
+
+
+def test_gunicorn_refuses_to_bind_another_address_in_development_mode(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+         "portal.wsgi:application"],
+        capture_output=True, text=True, timeout=60, cwd=root,
+        env={**os.environ, "PORTAL_ENV": "development", "PORTAL_DEV_ALLOW_REMOTE": "",
+             "GUNICORN_BIND": "0.0.0.0:8124", "DATABASE_URL": "sqlite:///:memory:"},
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "development mode" in done.stderr + done.stdout
