@@ -1,4 +1,5 @@
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
@@ -6,6 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal import sessions
 from portal.errors import error_response
 from portal.fields import TextField
 from portal.throttling import ScopedAddressRateThrottle
@@ -38,13 +40,17 @@ class TokenInput(serializers.Serializer):
 
 class TokenOutput(serializers.Serializer):
     token = serializers.CharField()
+    expires_at = serializers.DateTimeField(help_text="After this the token is refused")
+
+
+class TokenInfoOutput(serializers.Serializer):
+    created = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
 
 
 class TokenApi(APIView):
     """Exchange an email and password for an API token (send it as `Authorization: Token …`)."""
 
-    authentication_classes = []
-    permission_classes = [permissions.AllowAny]
     throttle_classes = [ScopedAddressRateThrottle]
     throttle_scope = "auth"
 
@@ -64,4 +70,33 @@ class TokenApi(APIView):
                 {"detail": _("Wrong email or password.")}, status.HTTP_400_BAD_REQUEST
             )
         token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        if sessions.token_expires_at(token) <= timezone.now():  # an expired one: a new one
+            token.delete()
+            token = Token.objects.create(user=user)
+        return Response({"token": token.key, "expires_at": sessions.token_expires_at(token)})
+
+    def _with_token(self) -> bool:
+        # Asking for a token needs no credentials; reading or revoking one's own, the token.
+        # (No request: the schema generator, which documents each method on its own.)
+        method = getattr(self.request, "method", None)
+        return method in ("GET", "DELETE")
+
+    def get_authenticators(self):
+        return [sessions.ExpiringTokenAuthentication()] if self._with_token() else []
+
+    def get_permissions(self):
+        if self._with_token():
+            return [permissions.IsAuthenticated()]
+        return [permissions.AllowAny()]
+
+    @extend_schema(responses={200: TokenInfoOutput})
+    def get(self, request):
+        """The token this request carries: when it was issued and when it expires."""
+        token = request.auth
+        return Response({"created": token.created, "expires_at": sessions.token_expires_at(token)})
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        """Revoke the token this request carries (signing out of the API)."""
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

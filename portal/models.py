@@ -457,6 +457,15 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
         ]
 
+    def save(self, *args, **kwargs):
+        # A new password ends the account's API token (portal.sessions).
+        changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if changed:
+            from portal.sessions import revoke_tokens
+
+            revoke_tokens(self)
+
     def __str__(self):
         return f"{self.full_name} <{self.email}>"
 

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.sessions.SessionLimitsMiddleware",  # after messages: it says why a sign-in ended
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.HtmlContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: a locked account or address gets its page (portal.security).
@@ -540,7 +541,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: a request without credentials, or with a bad token, is answered 401
         # with `WWW-Authenticate: Token` (the first class names the challenge), not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.sessions.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -586,6 +587,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security ----------------------------------------------------------------------------------
+# How long a sign-in lasts (portal.sessions): a citizen's session, a staff member's idle time
+# (and at most until the end of the day), an API token.
+CITIZEN_SESSION_HOURS = env.int("CITIZEN_SESSION_HOURS", default=12)
+STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
+API_TOKEN_HOURS = env.int("API_TOKEN_HOURS", default=24)
+SESSION_COOKIE_AGE = CITIZEN_SESSION_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # the API docs page reads it to send writes

@@ -260,3 +260,93 @@ def test_gunicorn_refuses_to_bind_another_address_in_development_mode(tmp_path):
     )  # fmt: skip
     assert done.returncode != 0
     assert "development mode" in done.stderr + done.stdout
+
+
+# --- sessions and tokens (finding 6, item 4) ----------------------------------------------------
+
+
+def test_a_staff_session_ends_after_its_idle_time_and_with_the_day(client, settings):
+    from portal import sessions
+    from tests.factories import OfficerFactory
+
+    settings.STAFF_IDLE_MINUTES = 30
+    officer = OfficerFactory(language="en")
+    client.force_login(officer)
+    assert client.get("/account/profile/").status_code == 200
+    session = client.session
+    session[sessions.LAST_SEEN] -= 31 * 60
+    session.save()
+    ended = client.get("/account/profile/", follow=True)
+    assert "/account/login/" in ended.redirect_chain[0][0]
+    assert "after 30 minutes without activity" in ended.content.decode()
+    assert "_auth_user_id" not in client.session
+
+    client.force_login(officer)
+    session = client.session
+    session[sessions.SIGNED_IN_ON] = "2000-01-01"
+    session.save()
+    ended = client.get("/account/profile/", follow=True)
+    assert "lasts until the end of the day" in ended.content.decode()
+
+
+def test_a_citizen_session_is_not_ended_by_idleness_and_lasts_hours_not_weeks(client, settings):
+    from portal import sessions
+
+    citizen = CitizenFactory(email="dan@example.vn", password=PASSWORD)
+    assert (
+        client.post(
+            "/account/login/", {"username": citizen.email, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
+    assert client.session.get_expiry_age() == settings.CITIZEN_SESSION_HOURS * 3600 < 14 * 86400
+    session = client.session
+    session[sessions.LAST_SEEN] -= 3 * 3600
+    session.save()
+    assert client.get("/account/profile/").status_code == 200
+
+
+def test_an_api_token_expires_and_is_revoked_by_logout_password_change_and_delete(settings):
+    import datetime as dt
+
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    settings.API_TOKEN_HOURS = 24
+    user = CitizenFactory(email="tok@example.vn", password=PASSWORD, language="en")
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+
+    def new_token():
+        answer = api.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD})
+        assert answer.status_code == 200, answer.content
+        return answer.json()
+
+    issued = new_token()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issued['token']}")
+    info = api.get("/api/v1/auth/token/").json()
+    assert info["expires_at"] == issued["expires_at"]
+    assert api.get("/api/v1/me/").status_code == 200
+    # A day later it is refused, and gone.
+    Token.objects.filter(key=issued["token"]).update(
+        created=Token.objects.get(key=issued["token"]).created - dt.timedelta(hours=25)
+    )
+    expired = api.get("/api/v1/me/")
+    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+    assert not Token.objects.filter(key=issued["token"]).exists()
+    # DELETE revokes the token the request carries.
+    api.credentials(HTTP_AUTHORIZATION=f"Token {new_token()['token']}")
+    assert api.delete("/api/v1/auth/token/").status_code == 204
+    assert api.get("/api/v1/me/").status_code == 401
+    # A password change revokes it.
+    api.credentials(HTTP_AUTHORIZATION=f"Token {new_token()['token']}")
+    user.set_password("Mật-khẩu-mới-2026!")
+    user.save()
+    assert api.get("/api/v1/me/").status_code == 401
+    # Signing out of the site revokes it too (sign out everywhere).
+    user.set_password(PASSWORD)
+    user.save()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {new_token()['token']}")
+    browser = Client()
+    browser.force_login(user)
+    browser.post("/account/logout/")
+    assert api.get("/api/v1/me/").status_code == 401
