@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from office import api as api_office
 from payments import api as payments_api
-from portal import api, views
+from portal import api, second_factor_views, views
 from portal.forms import QueuedPasswordResetForm
 from procedures import api as procedures_api
 from signing import api as signing_api
@@ -20,6 +20,14 @@ auth_patterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The staff's second factor (portal.second_factor).
+    path("second-factor/", second_factor_views.verify, name="second_factor_verify"),
+    path("second-factor/setup/", second_factor_views.setup, name="second_factor_setup"),
+    path(
+        "second-factor/recovery-codes/",
+        second_factor_views.recovery_codes,
+        name="second_factor_recovery",
+    ),
     path("register/", views.register, name="register"),
     path("profile/", views.profile, name="profile"),
     path(
