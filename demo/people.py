@@ -5,6 +5,7 @@ The codes follow QCVN 102:2016; the provincial and commune codes are illustrativ
 
 from django.db import transaction
 
+from portal import second_factor
 from portal.models import Agency, StaffRole, User
 
 DEMO_PASSWORD = "DemoPortal@2026"  # noqa: S105 - printed by `make run`; demo accounts only
@@ -71,6 +72,12 @@ USERS = [
 # SIGNERS (whose position and authority the papers print). Results of the demo agencies need
 # both signatures.
 DEMO_TOKEN_PIN = "246810"  # noqa: S105 - printed by `make run`; demo tokens only
+
+# The demo staff's second factor (portal.second_factor): every demo staff account has an
+# authenticator app with this secret, RFC 6238's own test key ("12345678901234567890"), so the
+# README can say how to sign in: add it to an app, or print the current code with
+# `manage.py demo_totp EMAIL` (refused in production).
+DEMO_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105 - demo accounts only
 PERSONAL_SIGNATURE_AGENCIES = (PROVINCE, COMMUNE)
 
 CITIZEN_PROFILE = {
@@ -134,11 +141,25 @@ def seed() -> list[tuple[str, str]]:
         user.save()
         for role in roles:
             StaffRole.objects.get_or_create(user=user, role=role)
+        if second_factor.needs_second_factor(user):
+            _demo_authenticator(user)
         label = ", ".join(str(StaffRole.Role(r).label) for r in roles) or (
             "superuser" if user.is_superuser else "citizen"
         )
         logins.append((email, label))
     return logins
+
+
+def _demo_authenticator(user: User) -> None:
+    """The demo secret's app, confirmed (kept as it is when already there: its last code used)."""
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    key = b32decode(DEMO_TOTP_SECRET).hex()
+    if not TOTPDevice.objects.filter(user=user, key=key, confirmed=True).exists():
+        TOTPDevice.objects.filter(user=user).delete()
+        TOTPDevice.objects.create(user=user, key=key, name="Demo", confirmed=True)
 
 
 def leader_tokens(*, stdout) -> None:

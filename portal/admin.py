@@ -1,11 +1,26 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from portal.models import Agency, CalendarDay, StaffRole, User
+from portal import second_factor
+from portal.models import Agency, CalendarDay, StaffRole, StaffSecurityEvent, User
 
+
+class SecondFactorAdminSite(admin.AdminSite):
+    """The admin opens only to a session that has passed the second factor (portal.second_factor),
+    as django-otp's OTPAdminSite does, but only while OTP_REQUIRED_FOR_STAFF is on. The
+    middleware sends such a session to the code page first; this holds without it."""
+
+    def has_permission(self, request):
+        return super().has_permission(request) and not second_factor.is_pending(request.user)
+
+
+# django-otp's documented way to guard the default site: every app's admin registers on it.
+admin.site.__class__ = SecondFactorAdminSite
 admin.site.site_header = _("Education public services portal — administration")
 admin.site.site_title = _("Portal administration")
 
@@ -96,6 +111,47 @@ class UserAdmin(DjangoUserAdmin):
         )
     ]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["reset_second_factor"]
+
+    @admin.action(
+        description=_("Reset the second factor (authenticator app and recovery codes)"),
+        permissions=["change"],
+    )
+    def reset_second_factor(self, request, queryset):
+        """For a lost phone: the staff member enrols a new app at the next sign-in. Each reset is
+        checked again by the service (own agency only) and recorded."""
+        done = refused = 0
+        for staff in queryset:
+            try:
+                second_factor.device_reset(actor=request.user, staff=staff)
+            except PermissionDenied:
+                refused += 1
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "The second factor of %(count)d account was reset: it sets up a new "
+                    "authenticator app at its next sign-in.",
+                    "The second factor of %(count)d accounts was reset: each sets up a new "
+                    "authenticator app at its next sign-in.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d account is not of your agency's staff: not reset.",
+                    "%(count)d accounts are not of your agency's staff: not reset.",
+                    refused,
+                )
+                % {"count": refused},
+                messages.ERROR,
+            )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -233,3 +289,34 @@ class CalendarDayAdmin(admin.ModelAdmin):
         if db_field.name == "date":
             kwargs["widget"] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(StaffSecurityEvent)
+class StaffSecurityEventAdmin(admin.ModelAdmin):
+    """The second factor's audit trail: read only, for superusers (everyone's) and agency
+    administrators (their own agency's staff)."""
+
+    list_display = ["at", "action", "subject_email", "actor"]
+    list_filter = ["action"]
+    search_fields = ["subject_email", "actor__email"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+    fields = ["at", "action", "subject", "subject_email", "actor"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _own_agency_only(request):
+            return queryset.filter(
+                subject__agency_id=request.user.agency_id, subject__agency__isnull=False
+            )
+        return queryset
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal import sessions
+from portal import second_factor, sessions
 from portal.errors import error_response
 from portal.fields import TextField
 from portal.throttling import ScopedAddressRateThrottle
@@ -36,6 +36,12 @@ class MeApi(APIView):
 class TokenInput(serializers.Serializer):
     email = serializers.EmailField()
     password = TextField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = TextField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="Staff accounts: the current code of their authenticator app, or a recovery code",
+    )
 
 
 class TokenOutput(serializers.Serializer):
@@ -69,6 +75,10 @@ class TokenApi(APIView):
             return error_response(
                 {"detail": _("Wrong email or password.")}, status.HTTP_400_BAD_REQUEST
             )
+        # Staff: a current second-factor code too (portal.second_factor).
+        refusal = second_factor.token_refusal(user=user, code=data.validated_data.get("otp", ""))
+        if refusal is not None:
+            return error_response({"otp": [refusal]}, status.HTTP_400_BAD_REQUEST)
         token, _created = Token.objects.get_or_create(user=user)
         if sessions.token_expires_at(token) <= timezone.now():  # an expired one: a new one
             token.delete()

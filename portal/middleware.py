@@ -1,11 +1,16 @@
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponseForbidden, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+from portal import second_factor
 from portal.controls import MESSAGE, form_has_control, has_control
 from portal.errors import is_api_request
 
@@ -101,3 +106,55 @@ class DevelopmentLoopbackMiddleware:
         if not is_loopback(request.META.get("REMOTE_ADDR", "")):
             return HttpResponseForbidden(REFUSAL, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class StaffSecondFactorMiddleware:
+    """A staff session that has not passed the second factor (portal.second_factor) reaches
+    only the second-factor pages, logging out and the language switch: every other page sends
+    it to the verification page (which sends a staff member without an app to enrol one), and
+    the API answers 403. A request to the API with a token is left to the token: the token API
+    issues staff tokens only with a code."""
+
+    EXEMPT = frozenset(
+        {
+            "second_factor_verify",
+            "second_factor_setup",
+            "logout",
+            "switch_language",
+            "set_language",
+            "healthz",
+        }
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if second_factor.is_pending(request.user) and not self._exempt(request):
+            return self._refuse(request)
+        return self.get_response(request)
+
+    def _exempt(self, request) -> bool:
+        if is_api_request(request):
+            keyword = request.META.get("HTTP_AUTHORIZATION", "").split(" ", 1)[0]
+            return keyword.lower() == "token"  # REST framework's TokenAuthentication decides
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return match.view_name in self.EXEMPT  # namespaced: the admin's logout is not exempt
+
+    def _refuse(self, request):
+        if is_api_request(request):
+            return JsonResponse(
+                {
+                    "detail": _(
+                        "This session has not passed the second factor: enter the code of "
+                        "your authenticator app on the website first, or use an API token."
+                    )
+                },
+                status=403,
+            )
+        return redirect_to_login(
+            request.get_full_path(), reverse("second_factor_verify"), REDIRECT_FIELD_NAME
+        )

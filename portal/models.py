@@ -607,3 +607,46 @@ class CalendarYear(models.Model):
 
     def __str__(self):
         return str(self.year)
+
+
+class StaffSecurityEvent(models.Model):
+    """The audit trail of the staff's second factor: who did what to whose sign-in, and when.
+    Written by portal.second_factor only; read only in the admin."""
+
+    class Action(models.TextChoices):
+        ENROLLED = "enrolled", _("Authenticator app set up")
+        RESET = "reset", _("Second factor reset by an administrator")
+        RECOVERY_USED = "recovery_used", _("Recovery code used")
+        RECOVERY_RENEWED = "recovery_renewed", _("Recovery codes renewed")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    # Kept when an account is deleted: the trail outlives the accounts it names.
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="security_actions",
+    )
+    subject = models.ForeignKey(
+        User,
+        verbose_name=_("staff member"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="security_events",
+    )
+    subject_email = models.EmailField(_("staff member's email"), editable=False)
+    action = models.CharField(_("what"), max_length=20, choices=Action.choices)
+
+    class Meta:
+        verbose_name = _("staff security event")
+        verbose_name_plural = _("staff security events")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} {self.subject_email}: {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.subject is not None and not self.subject_email:
+            self.subject_email = self.subject.email
+        super().save(*args, **kwargs)

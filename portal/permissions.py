@@ -22,6 +22,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "portal.change_calendarday",
         "portal.delete_calendarday",
         "portal.view_agency",
+        "portal.view_staffsecurityevent",
     },
 }
 

@@ -618,3 +618,31 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
 }
+
+# --- Second factor for staff (issue 18; django-otp; portal/second_factor.py) ---------------------
+# Kept in this one block. Superusers, admin-site users and officers pass a second factor (an
+# authenticator app, TOTP, or one of ten recovery codes) after their password: until then their
+# session reaches only the second-factor pages (StaffSecondFactorMiddleware, after django-otp's
+# OTPMiddleware), and the token API issues them a token only with a current code.
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+# After UserLanguageMiddleware: the refusal is in the user's own language.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("portal.middleware.UserLanguageMiddleware") + 1,
+    "portal.middleware.StaffSecondFactorMiddleware",
+)
+OTP_REQUIRED_FOR_STAFF = env.bool("OTP_REQUIRED_FOR_STAFF", default=True)
+if PRODUCTION and not OTP_REQUIRED_FOR_STAFF:
+    raise ImproperlyConfigured("OTP_REQUIRED_FOR_STAFF cannot be off with PORTAL_ENV=production")
+# The name the authenticator app shows beside the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Cổng DVC Giáo dục")
+# After n wrong codes in a row, a device refuses every code for factor x 2^(n-1) seconds.
+OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_THROTTLE_FACTOR", default=1)
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR

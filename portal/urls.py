@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from office import api as api_office
 from payments import api as payments_api
-from portal import api, views
+from portal import api, second_factor_views, views
 from portal.eid import views as eid_views
 from portal.forms import LoginForm, QueuedPasswordResetForm
 from procedures import api as procedures_api
@@ -28,6 +28,14 @@ auth_patterns = [
     path("eid/login/", eid_views.StartView.as_view(), name="eid_login"),
     path("eid/callback/", eid_views.callback, name="eid_callback"),
     path("eid/link/", eid_views.link, name="eid_link"),
+    # The staff's second factor (portal.second_factor).
+    path("second-factor/", second_factor_views.verify, name="second_factor_verify"),
+    path("second-factor/setup/", second_factor_views.setup, name="second_factor_setup"),
+    path(
+        "second-factor/recovery-codes/",
+        second_factor_views.recovery_codes,
+        name="second_factor_recovery",
+    ),
     path("register/", views.register, name="register"),
     path("profile/", views.profile, name="profile"),
     path(

@@ -143,6 +143,15 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture
+def client():
+    """pytest-django's client, whose force_login passes a staff member's second factor too
+    (tests.factories.StaffClient); `force_login(user, second_factor=False)` does not."""
+    from tests.factories import StaffClient
+
+    return StaffClient()
+
+
+@pytest.fixture
 def english():
     """Messages in English (Vietnamese is the default) for assertions on their text."""
     from django.utils import translation

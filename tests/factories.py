@@ -2,7 +2,9 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
 
 from portal.models import Agency, StaffRole, User
@@ -442,3 +444,53 @@ def _resolve_with_fake_signature(dossier) -> None:
     ]
     fake_sign(result)
     services.dossier_resolve(dossier_id=dossier.pk, document_id=result.pk)
+
+
+# --- the staff's second factor -------------------------------------------------------------------
+
+
+class TOTPDeviceFactory(DjangoModelFactory):
+    """A confirmed authenticator app (portal.second_factor); `totp_code(device)` is its code."""
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(OfficerFactory)
+    name = "Authenticator app"
+    confirmed = True
+
+
+def totp_code(device, *, steps: int = 0) -> str:
+    """The code the device's app shows now (`steps` of 30 s later or earlier), computed from its
+    key as an authenticator app does (time-machine moves it with the clock)."""
+    from django_otp.oath import totp
+
+    code = totp(device.bin_key, device.step, device.t0, device.digits, drift=steps)
+    return f"{code:0{device.digits}d}"
+
+
+def pass_second_factor(client, user) -> None:
+    """Mark the client's session as having passed the second factor with the user's app (one is
+    made if the user has none), as the code page does: django-otp's own login()."""
+    import django_otp
+    from django.http import HttpRequest
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDeviceFactory(
+        user=user
+    )
+    request = HttpRequest()
+    request.session = client.session
+    request.user = user
+    django_otp.login(request, device)
+    request.session.save()
+
+
+class StaffClient(Client):
+    """The test client, whose force_login lets a staff member in with the second factor passed
+    (it skips the login form, and the code page with it); `second_factor=False` logs in with the
+    password only, as the login form leaves a staff session."""
+
+    def force_login(self, user, backend=None, *, second_factor: bool = True):
+        super().force_login(user, backend)
+        if second_factor and (user.is_staff or user.is_superuser or user.agency_id is not None):
+            pass_second_factor(self, user)

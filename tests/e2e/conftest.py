@@ -68,3 +68,28 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+def pass_second_factor(page, user) -> None:
+    """A staff member just past the password: the code page, answered with the code of their
+    authenticator app (one is made if they have none), as they would from their phone."""
+    import re
+    import time
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from playwright.sync_api import expect
+
+    from tests.factories import TOTPDeviceFactory, totp_code
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDeviceFactory(
+        user=user
+    )
+    expect(page).to_have_url(re.compile(r"/account/second-factor/"))
+    if "/setup/" in page.url:  # the app was made just now: the setup page sends on to the code
+        page.reload()
+        expect(page.locator("#second-factor-form")).to_be_visible()
+    while int(time.time()) // device.step <= device.last_t:  # this step's code is used up
+        time.sleep(1)
+    page.locator("#id_code").fill(totp_code(device))
+    page.locator("#second-factor-form button[type=submit]").click()
+    expect(page).not_to_have_url(re.compile(r"/account/second-factor/"))

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from office import services as workflow
 from signing.models import Document
 from submissions.models import Dossier, State
+from tests.e2e.conftest import pass_second_factor
 from tests.factories import PASSWORD, PDF_BYTES, ProcedureVersionFactory, dossier_advance
 from tests.submissions.workflow_support import crew
 
@@ -47,6 +48,7 @@ def test_a_walk_in_dossier_from_the_desk_to_the_post(
     page.locator("#id_username").fill(people.desk.email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
+    pass_second_factor(page, people.desk)
     page.get_by_role("link", name="Xử lý hồ sơ").click()
     page.get_by_role("link", name="Tiếp nhận hồ sơ giấy").click()
     page.locator("#id_procedure").select_option(str(version.pk))

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from payments.models import GatewayMessage, Payment
 from signing import certificates, verify
 from submissions.models import State
+from tests.e2e.conftest import pass_second_factor
 from tests.factories import (
     PASSWORD,
     CitizenFactory,
@@ -78,6 +79,8 @@ def _log_in(page, live_server, user, *, start: str = "/account/login/"):
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
+    if user.is_officer:
+        pass_second_factor(page, user)
     expect(page.locator('form[action="/account/logout/"]')).to_have_count(1)
 
 

@@ -27,7 +27,7 @@ from portal.celery import app as celery_app
 from signing import certificates, keys, verify
 from submissions import services
 from submissions.models import Dossier, State
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, pass_second_factor
 from tests.factories import (
     PASSWORD,
     CitizenFactory,
@@ -181,6 +181,8 @@ def sign_in(browser, live_server, request):
         page.locator("#id_username").fill(user.email)
         page.locator("#id_password").fill(PASSWORD)
         page.locator("main form button[type=submit]").click()
+        if user.is_officer:
+            pass_second_factor(page, user)
         expect(page.locator('form[action="/account/logout/"]')).to_have_count(1)
         return page
 

@@ -5,7 +5,7 @@ import yaml
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import PASSWORD, OfficerFactory, UserFactory
+from tests.factories import PASSWORD, OfficerFactory, TOTPDeviceFactory, UserFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,11 @@ def test_token_for_right_credentials_authenticates_me(api):
         roles=["specialist", "desk"],
         agency__code="000.00.12.H26",
     )
+    device = TOTPDeviceFactory(user=officer)  # staff: the code of their app too
     response = api.post(
-        TOKEN_URL, {"email": "MotCua@So.Example.vn", "password": PASSWORD}, format="json"
+        TOKEN_URL,
+        {"email": "MotCua@So.Example.vn", "password": PASSWORD, "otp": totp_code(device)},
+        format="json",
     )
     assert response.status_code == 200
     key = response.json()["token"]

@@ -20,6 +20,7 @@ from tests.factories import (
     DossierFactory,
     OfficerFactory,
     ProcedureVersionFactory,
+    pass_second_factor,
 )
 
 pytestmark = pytest.mark.django_db
@@ -341,6 +342,7 @@ def test_anonymous_is_refused(dossier):
 def test_session_auth_works_too(dossier, desk):
     client = APIClient()
     client.force_login(desk)
+    pass_second_factor(client, desk)  # a staff session, once past the code page
     assert client.get(detail_url(dossier)).json()["status_code"] == 1
 
 

@@ -40,3 +40,7 @@ class Command(BaseCommand):
         for email, role in logins:
             self.stdout.write(f"  {email:<30} {role}")
         self.stdout.write(f"Leaders' signing-token PIN (demo): {people.DEMO_TOKEN_PIN}")
+        self.stdout.write(
+            f"Staff second factor (demo): authenticator secret {people.DEMO_TOTP_SECRET}, or "
+            "print the current code with `python manage.py demo_totp EMAIL`"
+        )
