@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -87,7 +89,33 @@ class HtmlContentSecurityPolicyMiddleware(CSPMiddleware):
     def process_response(self, request, response):
         if not response.get("Content-Type", "").startswith("text/html"):
             return response
+        # A form's submission may redirect off the site only to the services the portal hands
+        # a citizen to (browsers enforce form-action on those redirects): the national eID's
+        # sign-in and sign-out (signing out ends the provider's session too) and the payment
+        # gateway. Read per response: the settings say where they are.
+        origins = sorted(
+            {
+                origin
+                for origin in map(
+                    _origin,
+                    [
+                        settings.EID_OIDC_ISSUER,
+                        settings.EID_OIDC_AUTHORIZATION_ENDPOINT,
+                        settings.EID_OIDC_END_SESSION_ENDPOINT,
+                        settings.VNPAY_PAYMENT_URL,
+                    ],
+                )
+                if origin
+            }
+        )
+        if origins and getattr(response, "_csp_update", None) is None:
+            response._csp_update = {"form-action": origins}
         return super().process_response(request, response)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 class DevelopmentLoopbackMiddleware:

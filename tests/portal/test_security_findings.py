@@ -350,3 +350,13 @@ def test_an_api_token_expires_and_is_revoked_by_logout_password_change_and_delet
     browser.force_login(user)
     browser.post("/account/logout/")
     assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_forms_may_lead_to_the_eid_provider_and_the_payment_gateway_only(client, settings):
+    settings.EID_OIDC_ISSUER = "https://sso.example.gov.vn/o"
+    settings.EID_OIDC_END_SESSION_ENDPOINT = "https://sso.example.gov.vn/o/logout/"
+    settings.VNPAY_PAYMENT_URL = "https://pay.example.vn/paymentv2/vpcpay.html"
+    policy = _csp(client.get("/account/login/"))
+    assert policy["form-action"] == [
+        "'self'", "https://pay.example.vn", "https://sso.example.gov.vn",
+    ]  # fmt: skip
