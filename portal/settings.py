@@ -113,6 +113,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Password accounts one client address may try to register per hour (portal.views.register).
+REGISTRATIONS_PER_HOUR = env.int("REGISTRATIONS_PER_HOUR", default=10)
+
 # /healthz: the status for everyone; which check failed and the engines behind it for these
 # networks (and signed-in staff).
 HEALTH_DETAIL_NETWORKS = env.list("HEALTH_DETAIL_NETWORKS", default=["127.0.0.0/8", "::1/128"])

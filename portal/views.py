@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal import health
+from portal import health, ratelimit
 from portal.errors import is_api_request
 from portal.forms import LimitedPasswordChangeForm, ProfileForm, RegistrationForm
 from portal.models import Agency
@@ -39,6 +39,23 @@ def register(request):
         messages.info(request, _("Citizens' accounts are created by signing in with VNeID."))
         return redirect("login")
     form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and not ratelimit.take(
+        f"register:{ratelimit.client_ip(request)}",
+        limit=settings.REGISTRATIONS_PER_HOUR,
+        window_seconds=3600,
+    ):
+        # Each attempt tells whether an email or a citizen ID has an account: a limit per
+        # address keeps that from being asked at scale (the form stays as typed).
+        form.is_valid()
+        form.add_error(
+            None, _("Too many registration attempts from this address: try again in an hour.")
+        )
+        return render(
+            request,
+            "registration/register.html",
+            {"form": form, "next": _safe_next(request)},
+            status=429,
+        )
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -360,3 +360,23 @@ def test_forms_may_lead_to_the_eid_provider_and_the_payment_gateway_only(client,
     assert policy["form-action"] == [
         "'self'", "https://pay.example.vn", "https://sso.example.gov.vn",
     ]  # fmt: skip
+
+
+# --- registration (finding 5, in part) ----------------------------------------------------------
+
+
+def test_registration_attempts_are_limited_per_address(client, settings):
+    settings.REGISTRATIONS_PER_HOUR = 3
+    cache.clear()
+    CitizenFactory(email="co@example.vn")
+    data = {"full_name": "Thử", "email": "co@example.vn", "password1": "x", "password2": "x"}
+    for _ in range(3):
+        assert client.post("/account/register/", data, REMOTE_ADDR="203.0.113.8").status_code == 200
+    limited = client.post(
+        "/account/register/", data, REMOTE_ADDR="203.0.113.8", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert limited.status_code == 429
+    assert "Too many registration attempts" in limited.content.decode()
+    # The form comes back as typed; another address is not limited.
+    assert 'value="co@example.vn"' in limited.content.decode()
+    assert client.post("/account/register/", data, REMOTE_ADDR="203.0.113.9").status_code == 200
