@@ -307,6 +307,23 @@ def dossier_send_back(
     return dossier
 
 
+def _leader_certificate(dossier: Dossier, actor):
+    """The personal certificate the leader signs the result with (None: the agency signs
+    alone). Decree 30/2020 Art. 5: the result signed by the leader and by the agency, when the
+    leader holds a personal certificate; an agency may require it."""
+    personal = signing_selectors.personal_certificate_for(user=actor)
+    if personal is None and dossier.agency.requires_personal_signature:
+        raise ValidationError(
+            _(
+                "Your agency requires the leader's personal digital signature on results, and "
+                "you have no personal signing certificate in force. Ask the agency "
+                "administrator to register your certificate, then approve again."
+            ),
+            code="no_personal_certificate",
+        )
+    return personal
+
+
 @transaction.atomic
 def dossier_approve(*, dossier: Dossier, actor, expected_state: str | None = None) -> Dossier:
     """The leader approves the proposal: the worker renders and signs the result (or the
@@ -320,18 +337,7 @@ def dossier_approve(*, dossier: Dossier, actor, expected_state: str | None = Non
             _("The fee is paid on delivery and is not paid yet: the specialist asks for it first."),
             code="unpaid",
         )
-    # Decree 30/2020 Art. 5: the result signed by the leader and by the agency, when the leader
-    # holds a personal certificate; an agency may require it.
-    personal = signing_selectors.personal_certificate_for(user=actor)
-    if personal is None and dossier.agency.requires_personal_signature:
-        raise ValidationError(
-            _(
-                "Your agency requires the leader's personal digital signature on results, and "
-                "you have no personal signing certificate in force. Ask the agency "
-                "administrator to register your certificate, then approve again."
-            ),
-            code="no_personal_certificate",
-        )
+    personal = _leader_certificate(dossier, actor)
     lifecycle.take(dossier.approve, actor)
     dossier.save()
     lifecycle.record(
@@ -401,16 +407,7 @@ def dossier_sign_in_place(
     lifecycle.expect(dossier, expected_state)
     if refusal is not None:
         raise refusal
-    personal = signing_selectors.personal_certificate_for(user=actor)
-    if personal is None and dossier.agency.requires_personal_signature:
-        raise ValidationError(
-            _(
-                "Your agency requires the leader's personal digital signature on results, and "
-                "you have no personal signing certificate in force. Ask the agency "
-                "administrator to register your certificate, then approve again."
-            ),
-            code="no_personal_certificate",
-        )
+    personal = _leader_certificate(dossier, actor)
     document = _result_waiting_for_a_leader(dossier)
     before = document.personal_certificate.user
     title, _template, context, _paper = slips.build(dossier, DocumentKind.RESULT, actor=actor)

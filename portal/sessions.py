@@ -69,8 +69,19 @@ class SessionLimitsMiddleware:
 
                     return JsonResponse({"detail": reason}, status=401)
                 return redirect_to_login(request.get_full_path())
-            request.session[LAST_SEEN] = timezone.now().timestamp()
+            self._seen(request.session, user)
         return self.get_response(request)
+
+    @staticmethod
+    def _seen(session, user) -> None:
+        """Note a staff member's activity, at most once a minute: every write is a session save
+        (a database or cache write), and a minute is nothing against the idle limit. A
+        citizen's session has no idle limit: nothing to note."""
+        if not is_staff(user):
+            return
+        now = timezone.now().timestamp()
+        if now - session.get(LAST_SEEN, 0) >= 60:
+            session[LAST_SEEN] = now
 
     @staticmethod
     def _ended(request, user) -> str:

@@ -18,17 +18,13 @@ ready=var/eid-provider.ready
 log=var/eid-provider.log
 url="http://127.0.0.1:$port"
 
-# The pid in the file, if that process is this service (not another that reused the pid).
-running_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid
-  pid=$(cat "$pidfile")
-  [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "eid_provider serve" \
-    && echo "$pid"
-}
+name="Demo eID provider (VNeID stand-in, OpenID Connect)"
+match="eid_provider serve"
+tries=600
+# shellcheck source=scripts/background.sh
+. scripts/background.sh
 
 start() {
-  local pid
   if [ "${PORTAL_ENV:-development}" = "production" ]; then
     echo "PORTAL_ENV=production: the demo eID provider is not started"
     return 0
@@ -37,53 +33,8 @@ start() {
     echo "EID_OIDC_ISSUER is ${EID_OIDC_ISSUER:-empty}: the demo eID provider is not started"
     return 0
   fi
-  if pid=$(running_pid); then
-    echo "Demo eID provider already running (pid $pid) at $url"
-    return 0
-  fi
-  mkdir -p var
-  rm -f "$ready"
-  # A session of its own: Ctrl-C on `make run`'s runserver does not stop it.
-  setsid "$PY" -m eid_provider serve --host 127.0.0.1 --port "$port" --data-dir "$dir" \
-    --ready-file "$ready" >>"$log" 2>&1 </dev/null &
-  pid=$!
-  echo "$pid" >"$pidfile"
-  for _ in $(seq 1 600); do
-    [ -f "$ready" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ ! -f "$ready" ]; then
-    echo "The demo eID provider did not start (port $port taken?); the end of $log:" >&2
-    tail -n 15 "$log" >&2
-    kill "$pid" 2>/dev/null || true
-    rm -f "$pidfile"
-    return 1
-  fi
-  echo "Demo eID provider (VNeID stand-in, OpenID Connect) at $url, pid $pid, log $log"
+  launch "$PY" -m eid_provider serve --host 127.0.0.1 --port "$port" --data-dir "$dir" \
+    --ready-file "$ready"
 }
 
-stop() {
-  local pid
-  if pid=$(running_pid); then
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -KILL "$pid"
-    fi
-    echo "Demo eID provider stopped (pid $pid)"
-  fi
-  rm -f "$pidfile"
-}
-
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status)
-    if pid=$(running_pid); then echo "running (pid $pid) at $url"; else echo "not running"; exit 3; fi
-    ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
-esac
+dispatch "${1:-}"

@@ -39,6 +39,15 @@ REVOCATIONS_FILE = "revoked.json"
 REASONS = frozenset(r.name for r in x509.ReasonFlags) - {x509.ReasonFlags.remove_from_crl.name}
 
 
+def _key_usage(**granted: bool) -> x509.KeyUsage:
+    """The key usages `granted`, every other one off."""
+    names = (
+        "digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+        "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only",
+    )  # fmt: skip
+    return x509.KeyUsage(**{name: granted.get(name, False) for name in names})
+
+
 def _fit(text: str, limit: int = 64) -> str:
     """`text` cut to the 64 the name's upper bound allows, as `cryptography` counts them: in
     UTF-8 bytes (a Vietnamese name's letters take two or three each), never inside a letter."""
@@ -71,17 +80,7 @@ def make_root(*, days: int = 3650) -> tuple[ec.EllipticCurvePrivateKey, x509.Cer
         .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage(key_cert_sign=True, crl_sign=True),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -128,16 +127,10 @@ def issue_signing_certificate(
         .not_valid_after(start + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
+            _key_usage(
                 digital_signature=key_usage_ok,
                 content_commitment=key_usage_ok,
                 key_encipherment=not key_usage_ok,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
             ),
             critical=True,
         )
@@ -312,17 +305,7 @@ def _service_certificate(
         .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=not ocsp,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage(digital_signature=True, content_commitment=not ocsp),
             critical=True,
         )
         # The responder's: OCSPSigning (RFC 6960 4.2.2.2); the TSA's: timeStamping, its only
