@@ -99,7 +99,10 @@ class UserAdmin(DjangoUserAdmin):
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+        (
+            _("Dates"),
+            {"fields": ["last_login", "date_joined", "email_confirmed_at", "phone_confirmed_at"]},
+        ),
     ]
     add_fieldsets = [
         (

@@ -71,7 +71,11 @@ class DateInput(forms.DateInput):
 
 
 class RegistrationForm(_ProfileFieldsMixin, forms.ModelForm):
-    """A citizen creates an account. Staff accounts are made by an administrator."""
+    """A citizen asks for an account (portal.registration makes it once the email address is
+    confirmed). Staff accounts are made by an administrator.
+
+    Whether the address or the citizen ID number is already on an account is not checked here:
+    the answer would tell anyone who has an account (the confirmation step deals with it)."""
 
     password1 = forms.CharField(
         label=_("Password"),
@@ -103,6 +107,9 @@ class RegistrationForm(_ProfileFieldsMixin, forms.ModelForm):
         return second
 
     def _post_clean(self):
+        # The model's constraints are the uniqueness of the address and of the number: not
+        # checked here (see the class); the account's save checks them at confirmation.
+        self.instance.validate_constraints = lambda exclude=None: None
         super()._post_clean()
         password = self.cleaned_data.get("password1")
         if password:
@@ -111,12 +118,28 @@ class RegistrationForm(_ProfileFieldsMixin, forms.ModelForm):
             except ValidationError as error:
                 self.add_error("password1", error)
 
+    def clean_email(self):
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+    def clean_citizen_id(self):
+        return (self.cleaned_data.get("citizen_id") or "").strip() or None
+
+    def validate_unique(self):
+        """Not here (see the class): the account is made, or not, at confirmation."""
+
     def save(self, commit=True):
-        user = super().save(commit=False)
-        user.set_password(self.cleaned_data["password1"])
-        if commit:
-            user.save()
-        return user
+        raise NotImplementedError("Accounts are made by portal.registration.registration_confirm")
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": 8}
+        ),
+        error_messages={"required": _("Enter the 6-digit code from the SMS.")},
+    )
 
 
 class ProfileForm(_ProfileFieldsMixin, forms.ModelForm):

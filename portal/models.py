@@ -433,6 +433,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     eid_level = models.CharField(_("eID level of assurance"), max_length=32, blank=True)
     eid_verified_at = models.DateTimeField(_("last eID sign-in"), null=True, blank=True)
+    # A password account files once its email address is confirmed (it is made by the link sent
+    # there) and its phone number, if it gave one, by a code sent to it (portal.registration).
+    email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
+    phone_confirmed_at = models.DateTimeField(_("phone confirmed"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -650,3 +654,31 @@ class StaffSecurityEvent(models.Model):
         if self.subject is not None and not self.subject_email:
             self.subject_email = self.subject.email
         super().save(*args, **kwargs)
+
+
+class PendingRegistration(models.Model):
+    """A registration waiting for its email address to be confirmed (portal.registration): the
+    account is made from it when the link sent to that address is opened, so that the form
+    answers the same whether or not the address or the citizen ID number has an account. Rows
+    older than REGISTRATION_LINK_HOURS are deleted by the next registration."""
+
+    email = models.EmailField(_("email"))
+    full_name = models.CharField(_("full name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=16, blank=True)
+    citizen_id = models.CharField(  # noqa: DJ001 - as on User: NULL when absent
+        _("citizen ID number"), max_length=12, null=True, blank=True
+    )
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=8, blank=True)
+    password = models.CharField(_("password"), max_length=128)  # the hash, as on User
+    language = models.CharField(_("language"), max_length=8, default="vi")
+    next_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("pending registration")
+        verbose_name_plural = _("pending registrations")
+        indexes = [models.Index(Lower("email"), name="pendingregistration_email")]
+
+    def __str__(self):
+        return self.email

@@ -115,6 +115,13 @@ CONTENT_SECURITY_POLICY = {
 
 # Password accounts one client address may try to register per hour (portal.views.register).
 REGISTRATIONS_PER_HOUR = env.int("REGISTRATIONS_PER_HOUR", default=10)
+# portal.registration: the link that makes a password account (and confirms a changed address)
+# is valid this long; a phone is confirmed by an SMS code valid PHONE_CODE_MINUTES, with at most
+# PHONE_CODE_TRIES guesses per code and PHONE_CODES_PER_HOUR codes (or links) per account.
+REGISTRATION_LINK_HOURS = env.int("REGISTRATION_LINK_HOURS", default=24)
+PHONE_CODE_MINUTES = env.int("PHONE_CODE_MINUTES", default=10)
+PHONE_CODE_TRIES = env.int("PHONE_CODE_TRIES", default=5)
+PHONE_CODES_PER_HOUR = env.int("PHONE_CODES_PER_HOUR", default=5)
 
 # /healthz: the status for everyone; which check failed and the engines behind it for these
 # networks (and signed-in staff).
@@ -196,6 +203,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "signing.tasks.*": {"queue": "documents"},
     "portal.tasks.send_email_task": {"queue": "notifications"},
+    "portal.tasks.send_sms_task": {"queue": "notifications"},
     "submissions.tasks.notify_*": {"queue": "notifications"},
     "payments.tasks.simulator_send_ipn_task": {"queue": "notifications"},
 }
@@ -470,7 +478,7 @@ TRACKING_WINDOW_MINUTES = env.int("TRACKING_WINDOW_MINUTES", default=15)
 # X-Real-IP, see deploy/nginx.conf); empty to use the socket's address.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 # SMS to applicants: a class with send(phone, text); the default only logs the message.
-SMS_BACKEND = env.str("SMS_BACKEND", default="submissions.sms.LoggingBackend")
+SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.LoggingBackend")
 # Requests stream files to disk above this size instead of holding them in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20

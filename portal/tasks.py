@@ -15,6 +15,14 @@ def send_email_task(
     message.send()
 
 
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_sms_task(phone: str, text: str) -> None:
+    """Send one SMS through the configured backend (portal.sms); `notifications` queue."""
+    from portal import sms
+
+    sms.backend().send(phone, text)
+
+
 @shared_task(ignore_result=False)
 def ping_task(token: str) -> dict:
     """Round-trip check for operators and the integration tests: who answered, whether that

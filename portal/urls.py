@@ -37,6 +37,11 @@ auth_patterns = [
         name="second_factor_recovery",
     ),
     path("register/", views.register, name="register"),
+    path("register/sent/", views.register_sent, name="register_sent"),
+    path("register/confirm/<str:token>/", views.register_confirm, name="register_confirm"),
+    path("phone/", views.phone_confirm, name="phone_confirm"),
+    path("email/confirm/", views.email_confirm_send, name="email_confirm_send"),
+    path("email/confirm/<str:token>/", views.email_confirm, name="email_confirm"),
     path("profile/", views.profile, name="profile"),
     path(
         "password/change/",

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from submissions import sms
+from portal import sms
 from submissions.models import DossierEvent, Notification
 
 # Internal steps the applicant is not told about.

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal import registration
 from portal.workdays import classify
 from procedures import fees, windows
 from procedures.models import ProcedureVersion
@@ -213,6 +214,9 @@ def dossier_submit(
         raise PermissionDenied
     if dossier.state != State.DRAFT and dossier.code:
         return dossier
+    blocker = registration.filing_blocker(actor)
+    if blocker is not None:  # an email address or phone not yet confirmed (issue 18)
+        raise ValidationError(blocker, code="unconfirmed")
     problems = dossier_missing(dossier, answers_checked=answers_checked)
     if dossier.version.status != ProcedureVersion.Status.PUBLISHED:
         problems.insert(

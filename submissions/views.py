@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -240,6 +241,12 @@ def submit(request, public_id):
         if not hasattr(exc, "code") or exc.code == "incomplete":
             return _render_review(request, dossier, problems=exc.messages, status=400)
         messages.error(request, " ".join(exc.messages))
+        if exc.code == "unconfirmed":  # the email address or phone first: then back here
+            user = request.user
+            if user.email_confirmed_at is None and not user.eid_subject:
+                return redirect("profile")  # where the link is sent again
+            review = reverse("submissions:review", args=[dossier.public_id])
+            return redirect(f"{reverse('phone_confirm')}?{urlencode({'next': review})}")
         return redirect("submissions:detail", dossier.public_id)
     if resubmitting:
         messages.success(request, _("Your supplement was sent to the agency."))

@@ -31,6 +31,8 @@ class UserFactory(DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.vn")
     full_name = factory.Sequence(lambda n: f"Nguyễn Văn {n}")
+    # Confirmed, as an account made through registration's link is (portal.registration).
+    email_confirmed_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
@@ -216,6 +218,7 @@ class CitizenFactory(UserFactory):
 
     citizen_id = factory.Sequence(lambda n: f"001090{n % 1000000:06d}")
     phone = factory.Sequence(lambda n: f"09{n % 100000000:08d}")
+    phone_confirmed_at = factory.LazyFunction(timezone.now)
     address = "12 Phố Huế, Hà Nội"
     date_of_birth = dt.date(1990, 5, 17)
     gender = User.Gender.MALE

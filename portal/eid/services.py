@@ -111,8 +111,13 @@ def _new_email(identity: Identity) -> str:
 
 
 def _create(identity: Identity) -> User:
+    email = _new_email(identity)
     user = User(
-        email=_new_email(identity),
+        email=email,
+        # The provider vouched for its address (a placeholder one is nobody's).
+        email_confirmed_at=None
+        if email.endswith(f"@{PLACEHOLDER_EMAIL_DOMAIN}")
+        else timezone.now(),
         full_name=identity.full_name,
         citizen_id=identity.citizen_id,
         language=translation.get_language() if translation.get_language() in ("vi", "en") else "vi",

@@ -93,3 +93,33 @@ def pass_second_factor(page, user) -> None:
     page.locator("#id_code").fill(totp_code(device))
     page.locator("#second-factor-form button[type=submit]").click()
     expect(page).not_to_have_url(re.compile(r"/account/second-factor/"))
+
+
+@pytest.fixture
+def sms_outbox(settings):
+    """The SMS the portal sends (portal.sms.MemoryBackend), newest last."""
+    from portal import sms
+
+    settings.SMS_BACKEND = "portal.sms.MemoryBackend"
+    sms.MemoryBackend.outbox.clear()
+    yield sms.MemoryBackend.outbox
+    sms.MemoryBackend.outbox.clear()
+
+
+def finish_registration(page, live_server, sms_outbox, email: str) -> None:
+    """After the registration form: open the link mailed to `email` and create the account,
+    then, when the form gave a phone, type the code sent to it (portal.registration)."""
+    import re as _re
+
+    from django.core import mail
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kiểm tra hộp thư")
+    [message] = [m for m in mail.outbox if m.to == [email]]
+    path = _re.sub(r"^https?://[^/]+", "", _re.search(r"https?://\S+", message.body).group(0))
+    page.goto(live_server.url + path)
+    page.get_by_role("button", name="Tạo tài khoản của tôi").click()
+    if sms_outbox:
+        code = _re.search(r"\b(\d{6})\b", sms_outbox[-1][1]).group(1)
+        page.get_by_label("Mã trong tin nhắn SMS").fill(code)
+        page.get_by_role("button", name="Xác nhận", exact=True).click()

@@ -6,14 +6,14 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.models import User
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, finish_registration
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Hoc-sinh-2026!"
 
 
-def test_home_languages_register_logout_login(page, live_server):
+def test_home_languages_register_logout_login(page, live_server, sms_outbox):
     page.goto(live_server.url)
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -39,12 +39,16 @@ def test_home_languages_register_logout_login(page, live_server):
     page.locator("#id_password1").fill(PASSWORD)
     page.get_by_label("Nhập lại mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Tạo tài khoản").click()
+    # Nothing is made until the link mailed to the address is opened and confirmed.
+    assert not User.objects.filter(email="chau.pham@example.vn").exists()
+    finish_registration(page, live_server, sms_outbox, "chau.pham@example.vn")
 
-    expect(page.get_by_role("status")).to_contain_text("Tài khoản của bạn đã được tạo")
+    expect(page.get_by_role("status")).to_contain_text("Số điện thoại của bạn đã được xác nhận")
     expect(page.get_by_role("link", name="Phạm Minh Châu")).to_be_visible()
     user = User.objects.get(email="chau.pham@example.vn")
     assert user.citizen_id == "001305012345"
     assert user.check_password(PASSWORD)
+    assert user.email_confirmed_at and user.phone_confirmed_at
 
     page.get_by_role("button", name="Đăng xuất").click()
     expect(nav.get_by_role("link", name="Đăng nhập")).to_be_visible()

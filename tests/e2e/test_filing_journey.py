@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from portal.models import User
 from submissions.models import Dossier, State
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, finish_registration
 from tests.factories import (
     PASSWORD,
     PDF_BYTES,
@@ -67,7 +67,7 @@ def _upload(page, requirement, name: str, mime: str, data: bytes):
     expect(page.locator(f"#requirement-{requirement.pk} .file-list")).to_contain_text(name)
 
 
-def test_register_file_save_log_in_again_submit_and_track(page, live_server, version):
+def test_register_file_save_log_in_again_submit_and_track(page, live_server, version, sms_outbox):
     service_code = version.procedure.service_code
     form_doc, photo_doc = version.documents.order_by("order")
 
@@ -88,6 +88,7 @@ def test_register_file_save_log_in_again_submit_and_track(page, live_server, ver
     page.locator("#id_password1").fill(NEW_PASSWORD)
     page.locator("#id_password2").fill(NEW_PASSWORD)
     page.locator("main form button[type=submit]").click()
+    finish_registration(page, live_server, sms_outbox, "huy.do@example.vn")
     expect(page).to_have_url(f"{live_server.url}{start_path}")
     user = User.objects.get(email="huy.do@example.vn")
     assert user.citizen_id == "001090012345"

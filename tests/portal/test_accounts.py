@@ -75,65 +75,6 @@ def test_register_page_renders_the_form(client):
     assert 'name="is_staff"' not in html
 
 
-def test_register_creates_a_logged_in_citizen(client):
-    response = client.post(reverse("register"), registration_data())
-
-    assert response.status_code == 302
-    assert response.url == reverse("home")
-    user = User.objects.get()
-    assert user.email == "lan.nguyen@example.vn"
-    assert user.full_name == "Nguyễn Thị Lan"
-    assert user.citizen_id == "079305001234"
-    assert user.date_of_birth == datetime.date(2005, 3, 4)
-    assert user.gender == "female"
-    assert user.has_usable_password()
-    assert user.check_password(NEW_PASSWORD)
-    assert user.password != NEW_PASSWORD
-    assert (user.agency, user.is_staff, user.is_superuser) == (None, False, False)
-    assert not user.roles.exists()
-    assert client.session[SESSION_KEY] == str(user.pk)
-    assert client.get(reverse("profile")).status_code == 200
-
-
-def test_register_without_optional_fields(client):
-    data = registration_data(phone="", citizen_id="", date_of_birth="", gender="")
-    response = client.post(reverse("register"), data)
-    assert response.status_code == 302
-    user = User.objects.get()
-    assert user.citizen_id is None  # NULL, so many accounts can leave it empty
-    assert (user.phone, user.date_of_birth, user.gender) == ("", None, "")
-
-
-def test_two_accounts_may_both_leave_the_citizen_id_empty(client):
-    UserFactory(citizen_id=None)
-    data = registration_data(citizen_id="", date_of_birth="", gender="")
-    response = client.post(reverse("register"), data)
-    assert response.status_code == 302
-    assert User.objects.filter(citizen_id__isnull=True).count() == 2
-
-
-def test_register_honours_a_safe_next(client):
-    response = client.post(reverse("register") + "?next=/account/profile/", registration_data())
-    assert response.status_code == 302
-    assert response.url == "/account/profile/"
-
-
-def test_register_honours_a_safe_next_from_the_form(client):
-    response = client.post(reverse("register"), registration_data(next="/account/profile/"))
-    assert response.url == "/account/profile/"
-
-
-@pytest.mark.parametrize(
-    "target",
-    ["https://evil.example/", "//evil.example/", "http://evil.example/account/", "javascript:x"],
-)
-def test_register_ignores_an_external_next(client, target):
-    response = client.post(reverse("register"), registration_data(next=target))
-    assert response.status_code == 302
-    assert response.url == reverse("home")
-    assert User.objects.count() == 1
-
-
 def test_register_form_keeps_a_safe_next_and_drops_an_external_one(client):
     html = client.get(reverse("register") + "?next=/account/profile/").content.decode()
     assert '<input type="hidden" name="next" value="/account/profile/">' in html
@@ -180,38 +121,6 @@ def test_register_rejects_a_bad_citizen_id(client, overrides, code):
     assert error_codes(response, "citizen_id") == [code]
     assert User.objects.count() == 0
     assert SESSION_KEY not in client.session
-
-
-def test_register_rejects_a_duplicate_email_whatever_its_case(client):
-    existing = UserFactory(email="lan.nguyen@example.vn")
-    response = client.post(reverse("register"), registration_data(email="LAN.NGUYEN@example.VN"))
-    assert_error_shown_on(response, "email")
-    assert error_codes(response, "email") == ["duplicate_email"]
-    assert list(User.objects.all()) == [existing]
-    existing.refresh_from_db()
-    assert existing.check_password(PASSWORD)
-
-
-def test_duplicate_email_message_in_english(client):
-    UserFactory(email="lan.nguyen@example.vn")
-    response = client.post(
-        reverse("register"),
-        registration_data(email="Lan.Nguyen@example.vn"),
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
-    block = field_block(response.content.decode(), "email")
-    assert "An account with this email address already exists." in block
-    assert User.objects.count() == 1
-
-
-def test_register_rejects_a_duplicate_citizen_id(client):
-    existing = UserFactory(
-        citizen_id="079305001234", date_of_birth=datetime.date(2005, 1, 1), gender="female"
-    )
-    response = client.post(reverse("register"), registration_data())
-    assert_error_shown_on(response, "citizen_id")
-    assert error_codes(response, "citizen_id") == ["duplicate_citizen_id"]
-    assert list(User.objects.all()) == [existing]
 
 
 @pytest.mark.parametrize(
@@ -369,11 +278,13 @@ def test_profile_saves_changes(client):
             language="en",
         ),
     )
+    # The new phone number is confirmed next, with the code sent to it (portal.registration).
     assert response.status_code == 302
-    assert response.url == reverse("profile")
+    assert response.url == reverse("phone_confirm")
     user.refresh_from_db()
     assert user.full_name == "Trần Văn An"
     assert user.email == "an.tran2@example.vn"
+    assert (user.email_confirmed_at, user.phone_confirmed_at) == (None, None)
     assert user.phone == "+84912345678"
     assert user.citizen_id == "001090012345"
     assert user.date_of_birth == datetime.date(1990, 5, 17)

@@ -16,9 +16,10 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from office import services as workflow
+from portal import sms
 from procedures.models import ProcedureVersion
 from procedures.services import procedure_version_new_draft, procedure_version_publish
-from submissions import notifications, selectors, services, sms
+from submissions import notifications, selectors, services
 from submissions.models import (
     DailySequence,
     Dossier,
@@ -807,7 +808,7 @@ def test_the_database_refuses_to_change_an_event(event, sql):
 
 @pytest.fixture
 def sms_outbox(settings):
-    settings.SMS_BACKEND = "submissions.sms.MemoryBackend"
+    settings.SMS_BACKEND = "portal.sms.MemoryBackend"
     sms.MemoryBackend.outbox.clear()
     yield sms.MemoryBackend.outbox
     sms.MemoryBackend.outbox.clear()

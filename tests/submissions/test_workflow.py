@@ -21,9 +21,10 @@ from django.utils import translation
 
 from office import services as workflow
 from office.tasks import resolve_dossier_task, sweep_workflow_task
+from portal import sms
 from portal.workdays import WorkCalendar
 from signing.models import Document
-from submissions import notifications, services, sms
+from submissions import notifications, services
 from submissions.models import (
     Decision,
     Dossier,
@@ -950,7 +951,7 @@ def test_only_a_signed_result_resolves(people, version):
 
 @pytest.fixture
 def sms_outbox(settings):
-    settings.SMS_BACKEND = "submissions.sms.MemoryBackend"
+    settings.SMS_BACKEND = "portal.sms.MemoryBackend"
     sms.MemoryBackend.outbox.clear()
     yield sms.MemoryBackend.outbox
     sms.MemoryBackend.outbox.clear()

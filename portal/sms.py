@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-logger = logging.getLogger("submissions.sms")
+logger = logging.getLogger("portal.sms")
 
 
 class LoggingBackend:
