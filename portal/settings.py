@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "submissions",
     "payments",
     "signing",
+    "stats",
     "office",
     "demo",
 ]
@@ -242,7 +243,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "signing.tasks.warn_expiring_certificates_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    # The statistics' per-day counts (stats.aggregates): what changed, every few minutes; the
+    # last STATS_REBUILD_DAYS days again each night.
+    "refresh-statistics": {
+        "task": "stats.tasks.refresh_statistics_task",
+        "schedule": 60.0 * env.int("STATS_REFRESH_MINUTES", default=5),
+    },
+    "rebuild-recent-statistics": {
+        "task": "stats.tasks.rebuild_recent_statistics_task",
+        "schedule": crontab(hour=0, minute=45),
+    },
 }
+STATS_REBUILD_DAYS = env.int("STATS_REBUILD_DAYS", default=40)
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
