@@ -24,6 +24,7 @@ DEFAULT_TIMEOUT = 300
 CACHED_PREFIXES = {
     "/procedures/": "catalogue",
     "/api/v1/procedures/": "catalogue",
+    "/thong-ke/": "statistics",  # renewed by each refresh of the counts (stats.aggregates)
 }
 
 _SKIPPED_HEADERS = {"set-cookie", "content-length"}

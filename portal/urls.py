@@ -175,6 +175,7 @@ urlpatterns = [
     path("dossiers/", include("submissions.urls")),
     path("office/", include("office.urls")),
     path("payments/", include("payments.urls")),
+    path("thong-ke/", include("stats.urls")),
     # The remote signing service simulator (development and tests; 404 unless CSC_SIMULATOR).
     path("csc-simulator/", include("signing.csc_simulator")),
     path("healthz", views.healthz, name="healthz"),

@@ -1,0 +1,126 @@
+"""The agency's statistics in the back-office (/office/statistics/): the Decision 766
+indicators of the officer's agency (and the units under it) for a period, the dossiers behind
+the figures that need action (overdue now, due within two days, resolved late last month),
+each procedure's figures, and for an agency with units, one line per unit (the leader's view
+across units). An officer sees their own agency and the agencies under it; any other → 404."""
+
+import datetime as dt
+
+from django.db.models import Sum
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from office.views import _officer
+from portal.models import Agency
+from procedures.models import Procedure
+from stats import presentation
+from stats.aggregates import day_bounds
+from stats.forms import PeriodForm
+from stats.indicators import Period, Scope, descendant_ids
+from submissions.models import CLOCK_STATES, Timeliness
+
+LIST_SIZE = 50
+
+
+def _unit(request) -> Agency:
+    """The agency asked for (`unit`), if it is the officer's own or under it."""
+    own = request.user.agency
+    code = request.GET.get("unit")
+    if not code or code == own.code:
+        return own
+    unit = Agency.objects.filter(code=code).first()
+    if unit is None or unit.pk not in descendant_ids(own):
+        raise Http404
+    return unit
+
+
+def _procedures(scope: Scope, period: Period) -> list[dict]:
+    rows = (
+        scope.counts()
+        .filter(day__gte=period.first, day__lte=period.last)
+        .values("procedure_id")
+        .annotate(
+            received=Sum("received"),
+            online=Sum("received_online"),
+            resolved=Sum("resolved"),
+            early=Sum("resolved_early"),
+            on_time=Sum("resolved_on_time"),
+            late=Sum("resolved_late"),
+        )
+        .order_by("-received")
+    )
+    names = {
+        p.pk: p
+        for p in Procedure.objects.filter(
+            pk__in=[r["procedure_id"] for r in rows]
+        ).prefetch_related("versions")
+    }
+    table = []
+    for row in rows:
+        procedure = names[row["procedure_id"]]
+        version = max(procedure.versions.all(), key=lambda v: v.number, default=None)
+        table.append(
+            {
+                "procedure": procedure,
+                "name": version.name if version else procedure.code,
+                "received": row["received"],
+                "online": presentation.percent(row["online"], row["received"]),
+                "resolved": row["resolved"],
+                "late": row["late"],
+                "on_time": presentation.percent(row["early"] + row["on_time"], row["resolved"]),
+            }
+        )
+    return table
+
+
+def _behind(scope: Scope, *, now: dt.datetime, today: dt.date) -> dict:
+    """The dossiers behind the figures that need someone's attention."""
+    running = (
+        scope.dossiers()
+        .filter(state__in=CLOCK_STATES)
+        .select_related("agency", "assignee", "version")
+        .order_by("due_at")
+    )
+    last_month = Period.month_of(today.replace(day=1) - dt.timedelta(days=1))
+    start, end = day_bounds(last_month.first, last_month.last)
+    late = (
+        scope.dossiers()
+        .filter(resolved_at__gte=start, resolved_at__lt=end, timeliness=Timeliness.LATE)
+        .select_related("agency", "version")
+        .order_by("resolved_at")
+    )
+    return {
+        "overdue": list(running.filter(due_at__lt=now)[:LIST_SIZE]),
+        "due_soon": list(
+            running.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(days=2))[:LIST_SIZE]
+        ),
+        "late_last_month": list(late[:LIST_SIZE]),
+        "last_month": last_month,
+    }
+
+
+@_officer
+@require_GET
+def statistics(request):
+    now = timezone.now()
+    today = timezone.localdate()
+    unit = _unit(request)
+    form = PeriodForm(request.GET or None, today=today)
+    period = form.period_or_default()
+    scope = Scope.agency(unit, with_children=True)
+    children = list(Agency.objects.filter(parent=unit, is_active=True).order_by("code"))
+    context = presentation.page_context(scope=scope, period=period, today=today)
+    context.update(
+        {
+            "form": form,
+            "unit": unit,
+            "own_agency": request.user.agency,
+            "procedures": _procedures(scope, period),
+            "units": presentation.by_agency(period, children) if children else None,
+            "behind": _behind(scope, now=now, today=today),
+        }
+    )
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "office/statistics.html", context, status=status)

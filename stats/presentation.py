@@ -1,0 +1,99 @@
+"""What the statistics pages show, computed once for the public page and the dashboards:
+the scorecard, the monthly chart and the per-agency chart, each with the table of its
+figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Sum
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from stats import charts
+from stats.indicators import Period, Scope, monthly, scorecard
+from stats.models import DailyCount
+
+
+def chart_period(period: Period) -> Period:
+    """The months the monthly chart covers: the period's own months when it spans several,
+    else the twelve months that end with it."""
+    if period.first.replace(day=1) != period.last.replace(day=1):
+        return period
+    first = period.first.replace(day=1)
+    for _month in range(11):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return Period(first, period.last)
+
+
+def percent(numerator: int, denominator: int) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(100) * numerator / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def page_context(*, scope: Scope, period: Period, today: dt.date) -> dict:
+    card = scorecard(scope, period)
+    months = monthly(scope, chart_period(period))
+    month_labels = [date_format(m["month"], "m/Y") for m in months]
+    chart = charts.grouped_bars(
+        month_labels,
+        [
+            (_("Received"), [m["received"] for m in months]),
+            (_("Resolved"), [m["resolved"] for m in months]),
+            (_("Resolved early or on time"), [m["on_time"] for m in months]),
+        ],
+    )
+    counts = card.sums.counts
+    return {
+        "card": card,
+        "period": period,
+        "today": today,
+        "months": months,
+        "monthly_chart": chart,
+        "summary": {
+            "received": counts["received"],
+            "resolved": counts["resolved"],
+            "on_time": card.value("P1").percent,
+            "online": card.value("O3").percent,
+            "overdue": card.sums.in_progress_overdue,
+        },
+    }
+
+
+def by_agency(period: Period, agencies) -> dict:
+    """Each agency's figures in the period (one grouped query) and the chart of their
+    on-time rates."""
+    rows = (
+        DailyCount.objects.filter(day__gte=period.first, day__lte=period.last)
+        .values("agency_id")
+        .annotate(
+            received=Sum("received"),
+            online=Sum("received_online"),
+            resolved=Sum("resolved"),
+            early=Sum("resolved_early"),
+            on_time=Sum("resolved_on_time"),
+            late=Sum("resolved_late"),
+        )
+    )
+    found = {row["agency_id"]: row for row in rows}
+    table = []
+    for agency in agencies:
+        row = found.get(agency.pk) or {}
+        received, resolved = row.get("received") or 0, row.get("resolved") or 0
+        in_time = (row.get("early") or 0) + (row.get("on_time") or 0)
+        table.append(
+            {
+                "agency": agency,
+                "received": received,
+                "online": percent(row.get("online") or 0, received),
+                "resolved": resolved,
+                "late": row.get("late") or 0,
+                "on_time": percent(in_time, resolved),
+            }
+        )
+    chart = charts.percent_bars(
+        [(entry["agency"].short_name or entry["agency"].name, entry["on_time"]) for entry in table]
+    )
+    return {"table": table, "chart": chart}
