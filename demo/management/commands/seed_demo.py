@@ -34,6 +34,9 @@ class Command(BaseCommand):
             taken_in = dossiers.seed_desk_intake()
             if taken_in:
                 self.stdout.write(f"Paper dossiers taken in at the desk: {taken_in}.")
+            # The statistics' counts (beat refreshes them every few minutes; `make run` has no
+            # beat: `manage.py stats_rebuild` brings them up to date).
+            call_command("stats_rebuild", stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Demo logins (password: {people.DEMO_PASSWORD}):")
         )
