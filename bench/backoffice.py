@@ -297,7 +297,10 @@ INSERT INTO submissions_dossier (
     applicant_email, applicant_address, answers, resume_state, created_at, updated_at,
     submitted_at, received_at, due_at, closed_at, agency_id, applicant_id, version_id,
     assignee_id, decision, decision_reasons, original_due_at, overdue, paused_at, rescheduled,
-    resolved_at, result_content, returned_at, returned_to, time_left, timeliness, client_ref)
+    resolved_at, result_content, returned_at, returned_to, time_left, timeliness, client_ref,
+    channel, result_delivery, filer_role, applicant_id_type, applicant_nationality,
+    delivery_address, post_service, post_tracking, org_address, org_name, org_representative,
+    org_tax_code, subject_id_number, subject_name)
 SELECT
     gen_random_uuid(),
     a.code || '-' || to_char(x.day, 'YYMMDD') || '-'
@@ -338,7 +341,11 @@ SELECT
     CASE WHEN x.paused IS NOT NULL THEN greatest(x.due - x.paused, interval '0') END,
     CASE WHEN x.resolved IS NULL THEN '' WHEN x.pace < 0.8 THEN 'early'
          WHEN x.pace <= 1 THEN 'on_time' ELSE 'late' END,
-    ''
+    '',
+    -- 60% filed online, 35% at the desk, 5% by post; online results are downloaded.
+    CASE WHEN x.i % 20 < 12 THEN 'online' WHEN x.i % 20 < 19 THEN 'in_person' ELSE 'post' END,
+    CASE WHEN x.i % 20 < 12 THEN 'online' ELSE 'desk' END,
+    'self', 'citizen_id', '', '', '', '', '', '', '', '', '', ''
 FROM (
     SELECT l.*,
         row_number() OVER (PARTITION BY l.agency_id, l.day ORDER BY l.s_at, l.i)

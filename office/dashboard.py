@@ -6,7 +6,6 @@ across units). An officer sees their own agency and the agencies under it; any o
 
 import datetime as dt
 
-from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -37,42 +36,15 @@ def _unit(request) -> Agency:
 
 
 def _procedures(scope: Scope, period: Period) -> list[dict]:
-    rows = (
-        scope.counts()
-        .filter(day__gte=period.first, day__lte=period.last)
-        .values("procedure_id")
-        .annotate(
-            received=Sum("received"),
-            online=Sum("received_online"),
-            resolved=Sum("resolved"),
-            early=Sum("resolved_early"),
-            on_time=Sum("resolved_on_time"),
-            late=Sum("resolved_late"),
-        )
-        .order_by("-received")
-    )
-    names = {
-        p.pk: p
-        for p in Procedure.objects.filter(
-            pk__in=[r["procedure_id"] for r in rows]
-        ).prefetch_related("versions")
-    }
+    rows = scope.counts().filter(day__gte=period.first, day__lte=period.last)
+    found = presentation.figures_by(rows, "procedure_id")
+    procedures = Procedure.objects.filter(pk__in=found).prefetch_related("versions")
     table = []
-    for row in rows:
-        procedure = names[row["procedure_id"]]
+    for procedure in procedures:
         version = max(procedure.versions.all(), key=lambda v: v.number, default=None)
-        table.append(
-            {
-                "procedure": procedure,
-                "name": version.name if version else procedure.code,
-                "received": row["received"],
-                "online": presentation.percent(row["online"], row["received"]),
-                "resolved": row["resolved"],
-                "late": row["late"],
-                "on_time": presentation.percent(row["early"] + row["on_time"], row["resolved"]),
-            }
-        )
-    return table
+        name = version.name if version else procedure.code
+        table.append({"procedure": procedure, "name": name, **found[procedure.pk]})
+    return sorted(table, key=lambda row: -row["received"])
 
 
 def _behind(scope: Scope, *, now: dt.datetime, today: dt.date) -> dict:

@@ -30,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -585,42 +586,31 @@ def scorecard(scope: Scope, period: Period, *, now: dt.datetime | None = None) -
 
 
 def monthly(scope: Scope, period: Period) -> list[dict]:
-    """Received, resolved and resolved early or on time per month of the period."""
+    """Received, resolved and resolved early or on time per month of the period (summed in
+    the database: one row per month, whatever the number of days and procedures)."""
     rows = (
         scope.counts()
         .filter(day__gte=period.first, day__lte=period.last)
-        .values_list("day", "received", "resolved", "resolved_early", "resolved_on_time")
-    )
-    by_month = {
-        month: {"month": month, "received": 0, "resolved": 0, "on_time": 0}
-        for month in period.months()
-    }
-    for day, received, resolved, early, on_time in rows.iterator():
-        entry = by_month[day.replace(day=1)]
-        entry["received"] += received
-        entry["resolved"] += resolved
-        entry["on_time"] += early + on_time
-    return list(by_month.values())
-
-
-def on_time_by_agency(period: Period, agencies) -> list[dict]:
-    """Each agency's dossiers resolved in the period and how many early or on time."""
-    rows = (
-        DailyCount.objects.filter(day__gte=period.first, day__lte=period.last)
-        .values("agency_id")
+        .annotate(month=TruncMonth("day"))
+        .values("month")
+        .order_by()
         .annotate(
-            resolved=Sum("resolved"), early=Sum("resolved_early"), on_time=Sum("resolved_on_time")
+            received=Sum("received"),
+            resolved=Sum("resolved"),
+            early=Sum("resolved_early"),
+            on_time=Sum("resolved_on_time"),
         )
     )
-    found = {row["agency_id"]: row for row in rows}
+    found = {row["month"]: row for row in rows}
     result = []
-    for agency in agencies:
-        row = found.get(agency.pk, {"resolved": 0, "early": 0, "on_time": 0})
+    for month in period.months():
+        row = found.get(month) or {}
         result.append(
             {
-                "agency": agency,
-                "resolved": row["resolved"] or 0,
-                "on_time": (row["early"] or 0) + (row["on_time"] or 0),
+                "month": month,
+                "received": row.get("received") or 0,
+                "resolved": row.get("resolved") or 0,
+                "on_time": (row.get("early") or 0) + (row.get("on_time") or 0),
             }
         )
     return result

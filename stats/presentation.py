@@ -62,12 +62,12 @@ def page_context(*, scope: Scope, period: Period, today: dt.date) -> dict:
     }
 
 
-def by_agency(period: Period, agencies) -> dict:
-    """Each agency's figures in the period (one grouped query) and the chart of their
-    on-time rates."""
-    rows = (
-        DailyCount.objects.filter(day__gte=period.first, day__lte=period.last)
-        .values("agency_id")
+def figures_by(rows, key: str) -> dict:
+    """Per value of `key` (agency_id, procedure_id) of these DailyCount rows: received, the
+    share filed online, resolved, late, and the share resolved early or on time."""
+    grouped = (
+        rows.values(key)
+        .order_by()
         .annotate(
             received=Sum("received"),
             online=Sum("received_online"),
@@ -77,22 +77,27 @@ def by_agency(period: Period, agencies) -> dict:
             late=Sum("resolved_late"),
         )
     )
-    found = {row["agency_id"]: row for row in rows}
-    table = []
-    for agency in agencies:
-        row = found.get(agency.pk) or {}
-        received, resolved = row.get("received") or 0, row.get("resolved") or 0
-        in_time = (row.get("early") or 0) + (row.get("on_time") or 0)
-        table.append(
-            {
-                "agency": agency,
-                "received": received,
-                "online": percent(row.get("online") or 0, received),
-                "resolved": resolved,
-                "late": row.get("late") or 0,
-                "on_time": percent(in_time, resolved),
-            }
-        )
+    return {
+        row[key]: {
+            "received": row["received"],
+            "online": percent(row["online"], row["received"]),
+            "resolved": row["resolved"],
+            "late": row["late"],
+            "on_time": percent(row["early"] + row["on_time"], row["resolved"]),
+        }
+        for row in grouped
+    }
+
+
+EMPTY = {"received": 0, "online": None, "resolved": 0, "late": 0, "on_time": None}
+
+
+def by_agency(period: Period, agencies) -> dict:
+    """Each agency's figures in the period (one grouped query) and the chart of their
+    on-time rates."""
+    rows = DailyCount.objects.filter(day__gte=period.first, day__lte=period.last)
+    found = figures_by(rows, "agency_id")
+    table = [{"agency": agency, **found.get(agency.pk, EMPTY)} for agency in agencies]
     chart = charts.percent_bars(
         [(entry["agency"].short_name or entry["agency"].name, entry["on_time"]) for entry in table]
     )
