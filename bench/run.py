@@ -1,11 +1,12 @@
 """Run every benchmark (`make bench`) and record the figures in bench/RESULTS.md.
 
 bench_workdays.py and bench_http.py print tables, recorded here verbatim; catalogue.py,
-documents.py, submissions.py, backoffice.py and register.py write their own sections.
+documents.py, submissions.py, backoffice.py, statistics.py and register.py write their own
+sections.
 
 A quick run: BENCH_DOCUMENTS=5 (documents per figure, both the single-signature documents and
 the result signed by the leader and the agency), BENCH_REGISTER_LINES=4000 (the register's size;
-the full 100,000 lines take over half an hour on two cores), BENCH_BACKOFFICE_ROWS=100000.
+the full 100,000 lines take over half an hour on two cores), BENCH_BACKOFFICE_ROWS=100000, BENCH_STATS_ROWS=100000.
 """
 
 import datetime as dt
@@ -26,6 +27,7 @@ for script in (
     "documents.py",
     "submissions.py",
     "backoffice.py",
+    "statistics.py",
     "register.py",
 ):
     print(f"== {script}", flush=True)

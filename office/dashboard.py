@@ -60,7 +60,7 @@ def _behind(scope: Scope, *, now: dt.datetime, today: dt.date) -> dict:
     late = (
         scope.dossiers()
         .filter(resolved_at__gte=start, resolved_at__lt=end, timeliness=Timeliness.LATE)
-        .select_related("agency", "version")
+        .select_related("agency", "assignee", "version")
         .order_by("resolved_at")
     )
     return {

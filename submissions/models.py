@@ -404,6 +404,12 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 name="dossier_centre_register_idx",
                 condition=models.Q(receiving_agency__isnull=False),
             ),
+            # The agency's dossiers resolved late in a month (office.dashboard).
+            models.Index(
+                fields=["agency", "resolved_at"],
+                name="dossier_resolved_late_idx",
+                condition=models.Q(timeliness="late"),
+            ),
             models.Index(
                 fields=["due_at"],
                 name="dossier_running_due_idx",
