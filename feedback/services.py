@@ -21,7 +21,7 @@ from feedback.models import (
     RatingLevel,
 )
 from portal.models import Agency, StaffRole
-from portal.workdays import WorkCalendar, classify
+from portal.workdays import UNIT_WORKING_DAYS, WorkCalendar, classify
 from procedures.models import Procedure
 from submissions import uploads
 from submissions.models import Dossier, State
@@ -174,8 +174,12 @@ def _next_code(agency: Agency, received_at) -> str:
 
 
 def answer_due(agency: Agency, received_at):
-    """FEEDBACK_ANSWER_DAYS working days after receipt, on the agency's calendar."""
-    return WorkCalendar(agency).add_working_days(received_at, settings.FEEDBACK_ANSWER_DAYS)
+    """FEEDBACK_ANSWER_DAYS working days after receipt, on the agency's calendar and with its
+    way of counting (by default whole days: from the next working day to the close of office on
+    the last, as a dossier's time limit)."""
+    return WorkCalendar(agency).due_at(
+        received_at, settings.FEEDBACK_ANSWER_DAYS, UNIT_WORKING_DAYS
+    )
 
 
 def _target(about, actor, agency, procedure, dossier) -> tuple[Agency, Procedure | None]:
