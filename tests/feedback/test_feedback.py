@@ -301,13 +301,13 @@ def test_the_queue_puts_the_most_overdue_first_and_flags_them(client, agency):
         later = FeedbackFactory(agency=agency, due_at=at(2026, 6, 20, 17), title="Hạn sau")
         overdue = FeedbackFactory(agency=agency, due_at=at(2026, 5, 29, 17), title="Quá hạn")
         soon = FeedbackFactory(agency=agency, due_at=at(2026, 6, 2, 17), title="Sắp đến hạn")
-        FeedbackFactory(agency=agency, answered=True, title="Đã trả lời")
+        done = FeedbackFactory(agency=agency, answered=True, title="Hồ sơ đã xong")
         client.force_login(officer)
         html = client.get(reverse("feedback_office:queue")).content.decode()
     codes = re.findall(r'class="dossier-code">([^<]+)<', html)
     assert codes == [overdue.code, soon.code, later.code]
     assert html.count('class="overdue"') == 1
-    assert "Đã trả lời" not in html
+    assert done.code not in html and "Hồ sơ đã xong" not in html
 
 
 # --- publishing ---------------------------------------------------------------------------------
