@@ -47,7 +47,7 @@ class RatingFilterForm(forms.Form):
     level = forms.ChoiceField(
         label=gettext_lazy("Level"),
         required=False,
-        choices=[("", gettext_lazy("All levels")), *RatingLevel.choices],
+        choices=[("", gettext_lazy("Any level")), *RatingLevel.choices],
     )
     procedure = forms.TypedChoiceField(
         label=gettext_lazy("Procedure"), required=False, coerce=int, empty_value=None
