@@ -11,6 +11,8 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -399,3 +401,18 @@ def test_an_anonymous_sender_rates_after_tracking(client, agency):
     assert client.post(url, {"satisfied": "yes"}).status_code == 302
     feedback.refresh_from_db()
     assert feedback.sender_satisfied is True
+
+
+def test_the_list_pages_take_as_many_queries_for_many_rows_as_for_one(client, agency):
+    client.force_login(OfficerFactory(agency=agency, roles=["desk"]))
+    counts = {}
+    for rows in (1, 6):
+        FeedbackFactory.create_batch(rows - len(counts) * 1, agency=agency, published=True)
+        FeedbackFactory.create_batch(rows - len(counts) * 1, agency=agency)
+        with CaptureQueriesContext(connection) as public:
+            assert client.get(reverse("feedback:list")).status_code == 200
+        with CaptureQueriesContext(connection) as office:
+            assert client.get(reverse("feedback_office:queue")).status_code == 200
+        counts[rows] = (len(public), len(office))
+    assert Feedback.objects.filter(published_at__isnull=False).count() == 6
+    assert counts[1] == counts[6]
