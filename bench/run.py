@@ -6,7 +6,8 @@ sections.
 
 A quick run: BENCH_DOCUMENTS=5 (documents per figure, both the single-signature documents and
 the result signed by the leader and the agency), BENCH_REGISTER_LINES=4000 (the register's size;
-the full 100,000 lines take over half an hour on two cores), BENCH_BACKOFFICE_ROWS=100000, BENCH_STATS_ROWS=100000.
+the full 100,000 lines take over half an hour on two cores), BENCH_BACKOFFICE_ROWS=100000,
+BENCH_STATS_ROWS=100000.
 """
 
 import datetime as dt

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "procedures",
     "submissions",
     "payments",
+    "feedback",
     "signing",
     "stats",
     "office",
@@ -486,6 +487,13 @@ UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=50_000_000)
 # Public tracking: failed lookups allowed per client address and per dossier code in a window.
 TRACKING_MAX_FAILURES = env.int("TRACKING_MAX_FAILURES", default=10)
 TRACKING_WINDOW_MINUTES = env.int("TRACKING_WINDOW_MINUTES", default=15)
+
+# --- Ratings and feedback (feedback/) ----------------------------------------------------------
+# Working days an agency has to answer feedback (phản ánh, kiến nghị): the national portal
+# counts 15 from receipt (see the README, "Ratings and feedback": the article is unconfirmed).
+FEEDBACK_ANSWER_DAYS = env.int("FEEDBACK_ANSWER_DAYS", default=15)
+# Feedback sendings per client address per hour (each may carry a file and mails its answer).
+FEEDBACK_SENDS_PER_HOUR = env.int("FEEDBACK_SENDS_PER_HOUR", default=10)
 # The request header that carries the client's address behind the reverse proxy (nginx sets
 # X-Real-IP, see deploy/nginx.conf); empty to use the socket's address.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")

@@ -173,7 +173,9 @@ urlpatterns = [
     path("procedures/", include("procedures.urls")),
     path("verify/", include("signing.urls")),
     path("dossiers/", include("submissions.urls")),
+    path("office/feedback/", include("feedback.office_urls")),
     path("office/", include("office.urls")),
+    path("phan-anh/", include("feedback.urls")),
     path("payments/", include("payments.urls")),
     path("thong-ke/", include("stats.urls")),
     # The remote signing service simulator (development and tests; 404 unless CSC_SIMULATOR).

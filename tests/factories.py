@@ -497,3 +497,65 @@ class StaffClient(Client):
         super().force_login(user, backend)
         if second_factor and (user.is_staff or user.is_superuser or user.agency_id is not None):
             pass_second_factor(self, user)
+
+
+# --- ratings and feedback ------------------------------------------------------------------------
+
+
+class RatingFactory(DjangoModelFactory):
+    """A rating row written directly (for counting): its dossier is only submitted, which the
+    services would refuse (they rate dossiers returned, refused or stopped)."""
+
+    class Meta:
+        model = "feedback.Rating"
+
+    dossier = factory.SubFactory(DossierFactory, submitted=True)
+    agency = factory.LazyAttribute(lambda o: o.dossier.agency)
+    procedure = factory.LazyAttribute(lambda o: o.dossier.version.procedure)
+    level = "satisfied"
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class FeedbackFactory(DjangoModelFactory):
+    """Feedback about an agency, received now and due in three weeks. Traits: `answered` (the
+    day after, early), `late` (answered after its due time), `refused`, `published` (answered,
+    with its masked copy public)."""
+
+    class Meta:
+        model = "feedback.Feedback"
+
+    code = factory.Sequence(lambda n: f"PAKN-000.00.00.T00-260101-{n:04d}")
+    about = "agency"
+    agency = factory.SubFactory(AgencyFactory)
+    sender_name = "Lê Thị Hoa"
+    sender_email = factory.Sequence(lambda n: f"hoa{n}@example.vn")
+    title = "Thời gian trả kết quả quá dài"
+    body = "Hồ sơ của tôi chờ lâu hơn thời hạn ghi trên phiếu hẹn."
+    received_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda o: o.received_at + dt.timedelta(days=21))
+
+    class Params:
+        answered = factory.Trait(
+            state="answered",
+            answer="Sở đã kiểm tra và chấn chỉnh bộ phận một cửa.",
+            answered_at=factory.LazyAttribute(lambda o: o.received_at + dt.timedelta(days=1)),
+            timeliness="early",
+        )
+        late = factory.Trait(
+            answered=True,
+            answered_at=factory.LazyAttribute(lambda o: o.due_at + dt.timedelta(hours=1)),
+            timeliness="late",
+        )
+        refused = factory.Trait(
+            state="refused",
+            answer="Không thuộc thẩm quyền của Sở.",
+            answered_at=factory.LazyAttribute(lambda o: o.received_at + dt.timedelta(days=1)),
+            timeliness="early",
+        )
+        published = factory.Trait(
+            answered=True,
+            published_at=factory.LazyAttribute(lambda o: o.answered_at),
+            public_title=factory.LazyAttribute(lambda o: o.title),
+            public_body=factory.LazyAttribute(lambda o: o.body),
+            public_answer=factory.LazyAttribute(lambda o: o.answer),
+        )
