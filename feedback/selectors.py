@@ -192,6 +192,7 @@ def feedback_counts(
 ) -> dict:
     """Over the feedback received in [start, end) (`agency_ids` None: the whole portal):
     `total`; `answered`, of which `answered_on_time` (early or on time) and `answered_late`;
+    `refused` (not the agency's to handle);
     `open_overdue` (not handled, due before `now`); `unsatisfied` (the sender disliked the
     answer); `late_or_unsatisfied` (answered late, open past due, or disliked: each once)."""
     feedback = Feedback.objects.filter(received_at__gte=start, received_at__lt=end)
@@ -208,8 +209,26 @@ def feedback_counts(
             "pk", filter=answered & Q(timeliness__in=[Timeliness.EARLY, Timeliness.ON_TIME])
         ),
         answered_late=Count("pk", filter=late),
+        refused=Count("pk", filter=Q(state=FeedbackState.REFUSED)),
         open_overdue=Count("pk", filter=open_overdue),
         unsatisfied=Count("pk", filter=unsatisfied),
         late_or_unsatisfied=Count("pk", filter=late | open_overdue | unsatisfied),
     )
     return {key: int(value or 0) for key, value in counts.items()}
+
+
+def unsatisfied_ratings() -> QuerySet[Rating]:
+    """Ratings of the lowest level (the statistics join them to the dossiers they count)."""
+    return Rating.objects.filter(level=RatingLevel.UNSATISFIED)
+
+
+def dossiers_rated_since(since: dt.datetime) -> QuerySet[Dossier]:
+    """The dossiers rated at or after `since` (their counts may have changed)."""
+    return Dossier.objects.filter(ratings__created_at__gte=since)
+
+
+def feedback_overdue(*, agency_ids: list[int], now: dt.datetime) -> QuerySet[Feedback]:
+    """The agencies' feedback not handled yet and past its due time, the oldest due first."""
+    return Feedback.objects.filter(
+        agency_id__in=agency_ids, state=FeedbackState.RECEIVED, due_at__lt=now
+    ).order_by("due_at")

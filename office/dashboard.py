@@ -1,8 +1,9 @@
 """The agency's statistics in the back-office (/office/statistics/): the Decision 766
 indicators of the officer's agency (and the units under it) for a period, the dossiers behind
 the figures that need action (overdue now, due within two days, resolved late last month),
-each procedure's figures, and for an agency with units, one line per unit (the leader's view
-across units). An officer sees their own agency and the agencies under it; any other → 404."""
+feedback past its due time, each procedure's figures, and for an agency with units, one line
+per unit (the leader's view across units). An officer sees their own agency and the agencies
+under it; any other → 404."""
 
 import datetime as dt
 
@@ -11,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from feedback import selectors as feedback_selectors
 from office.views import _officer
 from portal.models import Agency
 from procedures.models import Procedure
@@ -20,7 +22,7 @@ from stats.forms import PeriodForm
 from stats.indicators import Period, Scope, descendant_ids
 from submissions.models import CLOCK_STATES, Timeliness
 
-LIST_SIZE = 50
+LIST_SIZE = 20  # each list shows its first rows; the figures above give the counts
 
 
 def _unit(request) -> Agency:
@@ -69,6 +71,11 @@ def _behind(scope: Scope, *, now: dt.datetime, today: dt.date) -> dict:
             running.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(days=2))[:LIST_SIZE]
         ),
         "late_last_month": list(late[:LIST_SIZE]),
+        "feedback_overdue": list(
+            feedback_selectors.feedback_overdue(
+                agency_ids=list(scope.agency_ids), now=now
+            ).select_related("agency")[:LIST_SIZE]
+        ),
         "last_month": last_month,
     }
 
@@ -92,6 +99,7 @@ def statistics(request):
             "procedures": _procedures(scope, period),
             "units": presentation.by_agency(period, children) if children else None,
             "behind": _behind(scope, now=now, today=today),
+            "list_size": LIST_SIZE,
         }
     )
     status = 400 if form.is_bound and form.errors else 200

@@ -1,10 +1,10 @@
 """Keeping stats.models.DailyCount up to date.
 
 `refresh()` (a periodic task, every STATS_REFRESH_MINUTES) finds the days whose figures may have
-changed since its last run — the days of new dossier events, of online payments and of files
-added to dossiers (a desk scan made after acceptance) — and recomputes every row of those days
-with a few grouped queries over the dossiers' indexed dates. A day is always recomputed whole,
-so a refresh is idempotent and a missed change is put right by the next nightly
+changed since its last run — the days of new dossier events, of online payments, of files added to
+dossiers (a desk scan made after acceptance) and of the dossiers rated since — and recomputes every
+row of those days with a few grouped queries over the dossiers' indexed dates. A day is always
+recomputed whole, so a refresh is idempotent and a missed change is put right by the next nightly
 `rebuild(days=STATS_REBUILD_DAYS)`. `manage.py stats_rebuild` recomputes any period.
 """
 
@@ -22,6 +22,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from feedback import selectors as feedback_selectors
 from payments.models import Payment
 from portal import caching
 from procedures.models import Channel
@@ -53,6 +54,7 @@ COUNTS = [
     "resolved_on_time",
     "resolved_late",
     "results_electronic",
+    "late_or_unsatisfied",
     "withdrawn",
     "stopped",
 ]
@@ -118,8 +120,11 @@ def compute(first: dt.date, last: dt.date) -> list[DailyCount]:
         fee_due=Count("pk", filter=Q(charges=True)),
         paid_online=Count("pk", filter=Q(charges=True, paid=True)),
     )
+    unsatisfied = Exists(feedback_selectors.unsatisfied_ratings().filter(dossier=OuterRef("pk")))
     resolved = _grouped(
-        dossiers.exclude(resolved_at__isnull=True).annotate(signed_result=signed_result),
+        dossiers.exclude(resolved_at__isnull=True).annotate(
+            signed_result=signed_result, unsatisfied=unsatisfied
+        ),
         "resolved_at",
         start,
         end,
@@ -128,6 +133,7 @@ def compute(first: dt.date, last: dt.date) -> list[DailyCount]:
         resolved_on_time=Count("pk", filter=Q(timeliness=Timeliness.ON_TIME)),
         resolved_late=Count("pk", filter=Q(timeliness=Timeliness.LATE)),
         results_electronic=Count("pk", filter=Q(signed_result=True)),
+        late_or_unsatisfied=Count("pk", filter=Q(timeliness=Timeliness.LATE) | Q(unsatisfied=True)),
     )
     closed = _grouped(
         dossiers.filter(state__in=[State.WITHDRAWN, State.STOPPED]),
@@ -186,6 +192,8 @@ def changed_days(since: dt.datetime) -> set[dt.date]:
         .distinct()
     )
     days |= {local_day(instant) for instant in later.iterator()}
+    rated = feedback_selectors.dossiers_rated_since(since).exclude(resolved_at__isnull=True)
+    days |= {local_day(instant) for instant in rated.values_list("resolved_at", flat=True)}
     return days
 
 

@@ -35,9 +35,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from feedback import selectors as feedback_selectors
 from portal.models import Agency
 from procedures.models import ProcedureVersion
-from stats.aggregates import COUNTS, local_day
+from stats.aggregates import COUNTS, day_bounds, local_day
 from stats.models import DailyCount
 from submissions.models import CLOCK_STATES, Dossier
 
@@ -192,6 +193,10 @@ class Sums:
     procedures: dict[str, int] = field(default_factory=dict)
     now: dt.datetime = field(default_factory=timezone.now)
     includes_today: bool = False
+    # Feedback received in the period (feedback.selectors.feedback_counts); None for a scope
+    # of one procedure or field (feedback is counted per agency).
+    feedback: dict[str, int] | None = None
+    ratings: dict[str, int] = field(default_factory=dict)
 
 
 def sums_for(scope: Scope, period: Period, *, now: dt.datetime | None = None) -> Sums:
@@ -228,7 +233,18 @@ def sums_for(scope: Scope, period: Period, *, now: dt.datetime | None = None) ->
             soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=now + dt.timedelta(days=2))),
         )
     )
+    start, end = day_bounds(period.first, period.last)
+    agency_ids = list(scope.agency_ids) if scope.agency_ids is not None else None
+    per_agency = scope.procedure_id is None and scope.field_id is None
     return Sums(
+        feedback=feedback_selectors.feedback_counts(
+            agency_ids=agency_ids, start=start, end=end, now=now
+        )
+        if per_agency
+        else None,
+        ratings=feedback_selectors.rating_counts(
+            agency_ids=agency_ids, start=start, end=end, procedure_id=scope.procedure_id
+        ),
         counts=counts,
         in_progress=live["running"],
         in_progress_overdue=live["overdue"],
@@ -403,6 +419,45 @@ def d6_certified_copies(s: Sums) -> Value:
     return _not_measured("D6", 2, _("Electronic certified copies are not offered."))
 
 
+# Satisfaction (18): the three formulas as the Decision words them (confirmed on the Lâm Đồng
+# provincial site's copy of the Decision), 6 points each.
+
+
+def _feedback_not_counted(code: str) -> Value:
+    return _not_measured(code, 6, _("Feedback is counted per agency, not per procedure or field."))
+
+
+def s1_feedback_on_time(s: Sums) -> Value:
+    """Tỷ lệ phản ánh, kiến nghị xử lý đúng hạn = PAKN xử lý đúng hoặc trước hạn ÷ PAKN thuộc
+    thẩm quyền tiếp nhận, xử lý (6 points, linear; all of them when there was none, the
+    national portal's rule). Feedback not taken up (not the agency's) is outside the count."""
+    if s.feedback is None:
+        return _feedback_not_counted("S1")
+    f = s.feedback
+    return _scored("S1", f["answered_on_time"], f["total"] - f["refused"], 6, empty_full=True)
+
+
+def s2_feedback_satisfaction(s: Sums) -> Value:
+    """Tỷ lệ hài lòng trong xử lý PAKN = (PAKN - số bị phản hồi không hài lòng hoặc xử lý quá
+    hạn) ÷ PAKN (6 points, linear; all of them when there was none). Open past its due time
+    counts as late."""
+    if s.feedback is None:
+        return _feedback_not_counted("S2")
+    f = s.feedback
+    total = f["total"] - f["refused"]
+    return _scored("S2", total - f["late_or_unsatisfied"], total, 6, empty_full=True)
+
+
+def s3_dossier_satisfaction(s: Sums) -> Value:
+    """Tỷ lệ hài lòng trong tiếp nhận, giải quyết TTHC = (hồ sơ - hồ sơ không hài lòng hoặc quá
+    hạn) ÷ hồ sơ thuộc thẩm quyền giải quyết (6 points, all of them at 90 %). Counted over the
+    dossiers resolved in the period: resolved late or rated "not satisfied", each once."""
+    c = s.counts
+    return _scored(
+        "S3", c["resolved"] - c["late_or_unsatisfied"], c["resolved"], 6, threshold="0.9"
+    )
+
+
 @dataclass(frozen=True)
 class Indicator:
     code: str
@@ -531,6 +586,24 @@ INDICATORS: list[Indicator] = [
         Group.DIGITISATION,
         gettext_lazy("Electronic certified copies"),
         d6_certified_copies,
+    ),
+    Indicator(
+        "S1",
+        Group.SATISFACTION,
+        gettext_lazy("Feedback handled on time"),
+        s1_feedback_on_time,
+    ),
+    Indicator(
+        "S2",
+        Group.SATISFACTION,
+        gettext_lazy("Feedback handled to the sender's satisfaction"),
+        s2_feedback_satisfaction,
+    ),
+    Indicator(
+        "S3",
+        Group.SATISFACTION,
+        gettext_lazy("Dossiers handled to the applicant's satisfaction"),
+        s3_dossier_satisfaction,
     ),
 ]
 

@@ -10,9 +10,10 @@ class DailyCount(models.Model):
     sums every indicator, chart and report adds up, so that none of them scans the dossiers.
 
     Each figure is counted on the day of its own event: `received*`, `digitised`, `fee_due` and
-    `paid_online` on the day the dossier was accepted; `resolved*` and `results_electronic` on
-    the day of the result; `withdrawn` and `stopped` on the day the dossier closed. Rows are
-    recomputed for every day something changed (stats.aggregates.refresh)."""
+    `paid_online` on the day the dossier was accepted; `resolved*`, `results_electronic` and
+    `late_or_unsatisfied` on the day of the result; `withdrawn` and `stopped` on the day the
+    dossier closed. Rows are recomputed for every day something changed
+    (stats.aggregates.refresh)."""
 
     day = models.DateField(_("day"))
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
@@ -31,6 +32,8 @@ class DailyCount(models.Model):
     resolved_on_time = models.PositiveIntegerField(default=0)
     resolved_late = models.PositiveIntegerField(default=0)
     results_electronic = models.PositiveIntegerField(default=0)
+    # Resolved late, or rated "not satisfied" by the applicant (each dossier once).
+    late_or_unsatisfied = models.PositiveIntegerField(default=0)
     withdrawn = models.PositiveIntegerField(default=0)
     stopped = models.PositiveIntegerField(default=0)
 

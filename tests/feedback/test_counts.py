@@ -110,6 +110,7 @@ def test_feedback_counts_of_the_agency(feedback, agency):
         "answered": 4,  # 1, 2, 3, 4
         "answered_on_time": 2,  # 1 early, 2 on time
         "answered_late": 2,  # 3, 4
+        "refused": 1,  # 7
         "open_overdue": 1,  # 5
         "unsatisfied": 2,  # 2, 3
         "late_or_unsatisfied": 4,  # 2 (unsatisfied), 3 (both, once), 4 (late), 5 (overdue)

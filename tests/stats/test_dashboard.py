@@ -6,7 +6,10 @@ import pytest
 
 from portal.models import StaffRole
 from tests.factories import CitizenFactory, OfficerFactory
-from tests.stats.test_indicators import data  # noqa: F401 - the hand-made data set
+from tests.stats.test_indicators import (
+    NOW,
+    data,  # noqa: F401 - the hand-made data set
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +73,15 @@ def test_a_bad_period_is_explained(client, officer_of_a):
     response = client.get("/office/statistics/?period=custom&start=31/03/2026&end=01/03/2026")
     assert response.status_code == 400
     assert "The period ends before it starts" in response.content.decode()
+
+
+def test_feedback_past_its_due_time_is_listed(client, officer_of_a, data):  # noqa: F811
+    from tests.factories import FeedbackFactory
+
+    late = FeedbackFactory(agency=data["a"], due_at=NOW, title="Chậm trả lời")
+    FeedbackFactory(agency=data["c"], due_at=NOW)  # another agency's
+    response = client.get(f"/office/statistics/?{MARCH}")
+    # The data set's open one (due 20/03), then this one (due 25/03); not C's.
+    listed = response.context["behind"]["feedback_overdue"]
+    assert [f.agency_id for f in listed] == [data["a"].pk] * 2 and listed[-1] == late
+    assert f'href="/office/feedback/{late.code}/"' in response.content.decode()

@@ -14,7 +14,13 @@ from signing.models import Document
 from stats import aggregates
 from stats.indicators import Period, Scope, Status, scorecard
 from submissions.models import Dossier, DossierFile, IntakeChannel, State, Timeliness
-from tests.factories import AgencyFactory, CitizenFactory, ProcedureVersionFactory
+from tests.factories import (
+    AgencyFactory,
+    CitizenFactory,
+    FeedbackFactory,
+    ProcedureVersionFactory,
+    RatingFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +93,7 @@ def data():
     | # | procedure | channel | received | now / result | files | result doc | paid |
     | - | - | - | - | - | - | - | - |
     | 1 | free | online | 02/03 | resolved 05/03 early | yes | yes |  |
-    | 2 | free | online | 03/03 | resolved 10/03 on time | yes | yes |  |
+    | 2 | free | online | 03/03 | resolved 10/03 on time, rated "not satisfied" | yes | yes |  |
     | 3 | free | in person | 04/03 | resolved 20/03 late |  |  |  |
     | 4 | free | in person | 05/03 | in progress, due 30/03 (in time) | yes |  |  |
     | 5 | free | post | 06/03 | in progress, due 20/03 (overdue) |  |  |  |
@@ -111,8 +117,9 @@ def data():
     resolved = State.RESOLVED
     dossier(free, channel=online, received=at(3, 2), state=resolved, resolved=at(3, 5),
             timeliness=Timeliness.EARLY, files=True, result=True)  # fmt: skip
-    dossier(free, channel=online, received=at(3, 3), state=resolved, resolved=at(3, 10),
-            timeliness=Timeliness.ON_TIME, files=True, result=True)  # fmt: skip
+    second = dossier(free, channel=online, received=at(3, 3), state=resolved, resolved=at(3, 10),
+                     timeliness=Timeliness.ON_TIME, files=True, result=True)  # fmt: skip
+    RatingFactory(dossier=second, level="unsatisfied", created_at=at(3, 11))
     dossier(free, channel=desk, received=at(3, 4), state=resolved, resolved=at(3, 20),
             timeliness=Timeliness.LATE)  # fmt: skip
     dossier(free, channel=desk, received=at(3, 5), due=at(3, 30, 17), files=True)
@@ -126,6 +133,12 @@ def data():
             timeliness=Timeliness.EARLY, files=True, result=True)  # fmt: skip
     dossier(of_c, channel=online, received=at(3, 10), state=resolved, resolved=at(3, 11),
             timeliness=Timeliness.LATE, files=True, result=True)  # fmt: skip
+    # A's feedback in March: answered on time, answered late, open past its due time (20/03),
+    # and one not taken up (not A's to handle).
+    FeedbackFactory(agency=a, received_at=at(3, 2), due_at=at(3, 20, 17), answered=True)
+    FeedbackFactory(agency=a, received_at=at(3, 2), due_at=at(3, 20, 17), late=True)
+    FeedbackFactory(agency=a, received_at=at(3, 3), due_at=at(3, 20, 17))
+    FeedbackFactory(agency=a, received_at=at(3, 3), due_at=at(3, 20, 17), refused=True)
     aggregates.rebuild(first=dt.date(2026, 2, 1), last=dt.date(2026, 3, 31))
     return {"a": a, "b": b, "c": c, "free": free, "fee": fee}
 
@@ -171,6 +184,13 @@ def test_each_indicator_of_agency_a_in_march(data):
         "D1": (4, 5, "4.80"),
         # digitised 4 of 7 = 57.1 % < 80 %: 4 × (4/7) ÷ 0.8 = 2.857…
         "D2": (4, 7, "2.86"),
+        # feedback answered on time 1 of the 3 A handles (the 4th not taken up): 6 × 1/3
+        "S1": (1, 3, "2.00"),
+        # of those 3, one answered late and one open past due: (3 - 2) of 3 → 6 × 1/3
+        "S2": (1, 3, "2.00"),
+        # resolved 5, of which #3 late and #2 rated "not satisfied": 3/5 = 60 % < 90 %:
+        # 6 × 0.6 ÷ 0.9 = 4
+        "S3": (3, 5, "4.00"),
     }
     for code, (numerator, denominator, points) in expected.items():
         value = card.value(code)
@@ -192,8 +212,10 @@ def test_each_indicator_of_agency_a_in_march(data):
     assert groups["payment"].points == Decimal("5.00")
     assert groups["payment"].measured_max == 8
     assert groups["digitisation"].points == Decimal("7.66")  # 4.80 + 2.86
-    # 14.29 + 10.81 + 5.00 + 7.66 of the measured 20 + 12 + 8 + 10
-    assert (card.points, card.measured_max) == (Decimal("37.76"), 50)
+    assert groups["satisfaction"].points == Decimal("8.00")
+    # 14.29 + 10.81 + 5.00 + 7.66 + 8.00 of the measured 20 + 12 + 8 + 10 + 18
+    assert (card.points, card.measured_max) == (Decimal("45.76"), 68)
+    assert card.sums.ratings["unsatisfied"] == 1
 
 
 def test_a_past_period_counts_resolved_dossiers_only(data):
@@ -253,3 +275,25 @@ def test_a_period_that_ends_before_it_starts_is_refused():
     assert Period.checked(dt.date(2026, 3, 1), dt.date(2026, 3, 1)).months() == [
         dt.date(2026, 3, 1)
     ]
+
+
+def test_a_rating_given_after_the_last_refresh_is_counted_on_the_day_of_the_result(data):
+    from stats.models import RefreshMark
+
+    RefreshMark.objects.update_or_create(pk=1, defaults={"refreshed_at": at(3, 25)})
+    first = Dossier.objects.get(code="T-0001")  # resolved 05/03, early
+    RatingFactory(dossier=first, level="unsatisfied", created_at=at(3, 25, 10))
+    aggregates.refresh(now=at(3, 25, 11))
+    card = scorecard(Scope.agency(data["a"]), MARCH, now=NOW)
+    # Now #1, #2 (unsatisfied) and #3 (late): (5 - 3) of 5 = 40 % → 6 × 0.4 ÷ 0.9 = 2.666…
+    assert (card.value("S3").numerator, card.value("S3").points) == (2, Decimal("2.67"))
+
+
+def test_feedback_is_measured_per_agency_and_none_earns_its_points(data):
+    fee = scorecard(Scope(procedure_id=data["fee"].procedure_id), MARCH, now=NOW)
+    assert fee.value("S1").status == Status.NOT_MEASURED
+    assert fee.value("S3").status == Status.MEASURED
+    c = scorecard(Scope.agency(data["c"]), MARCH, now=NOW)  # C had no feedback
+    assert (c.value("S1").points, c.value("S2").points) == (Decimal(6), Decimal(6))
+    # C's one dossier was resolved late: 0 of 1 → 0 points.
+    assert c.value("S3").points == Decimal("0.00")
