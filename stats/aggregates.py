@@ -1,11 +1,11 @@
 """Keeping stats.models.DailyCount up to date.
 
 `refresh()` (a periodic task, every STATS_REFRESH_MINUTES) finds the days whose figures may have
-changed since its last run — the days of new dossier events, of online payments, of files added to
-dossiers (a desk scan made after acceptance) and of the dossiers rated since — and recomputes every
-row of those days with a few grouped queries over the dossiers' indexed dates. A day is always
-recomputed whole, so a refresh is idempotent and a missed change is put right by the next nightly
-`rebuild(days=STATS_REBUILD_DAYS)`. `manage.py stats_rebuild` recomputes any period.
+changed since its last run — the days of new dossier events (and of their dossiers' acceptance), of
+files added to dossiers (a desk scan made after acceptance) and of the dossiers rated since — and
+recomputes every row of those days with a few grouped queries over the dossiers' indexed dates. A
+day is always recomputed whole, so a refresh is idempotent and a missed change is put right by the
+next nightly `rebuild(days=STATS_REBUILD_DAYS)`. `manage.py stats_rebuild` recomputes any period.
 """
 
 from __future__ import annotations
@@ -178,20 +178,22 @@ def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
 
 
 def changed_days(since: dt.datetime) -> set[dt.date]:
-    """The days whose rows may differ from what was counted at `since`."""
-    days = {
-        local_day(instant)
-        for instant in DossierEvent.objects.filter(created_at__gte=since)
-        .values_list("created_at", flat=True)
-        .iterator()
-    }
-    later = (
-        Dossier.objects.filter(received_at__isnull=False)
-        .filter(Q(payments__paid_at__gte=since) | Q(files__uploaded_at__gte=since))
-        .values_list("received_at", flat=True)
-        .distinct()
+    """The days whose rows may differ from what was counted at `since`: the day of each new
+    event and the day its dossier was accepted (a fee paid on delivery counts there), the
+    acceptance day of dossiers given files since (a scan at the desk after acceptance), and
+    the day of the result of dossiers rated since. Each read starts from an indexed time."""
+    days: set[dt.date] = set()
+    events = DossierEvent.objects.filter(created_at__gte=since).values_list(
+        "created_at", "dossier__received_at"
     )
-    days |= {local_day(instant) for instant in later.iterator()}
+    for created_at, received_at in events.iterator():
+        days.add(local_day(created_at))
+        if received_at is not None:
+            days.add(local_day(received_at))
+    scanned = DossierFile.objects.filter(
+        uploaded_at__gte=since, dossier__received_at__isnull=False
+    ).values_list("dossier__received_at", flat=True)
+    days |= {local_day(instant) for instant in scanned.iterator()}
     rated = feedback_selectors.dossiers_rated_since(since).exclude(resolved_at__isnull=True)
     days |= {local_day(instant) for instant in rated.values_list("resolved_at", flat=True)}
     return days

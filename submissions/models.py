@@ -720,7 +720,8 @@ class DossierFile(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    # Indexed: the statistics look for files added since their last count (stats.aggregates).
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now, db_index=True)
     # 0 for the first filing, n for the files sent in answer to the n-th supplement request.
     round = models.PositiveSmallIntegerField(default=0)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
