@@ -4,17 +4,26 @@ comments; the periods and their cut-off; the spreadsheet; the signed PDF; the pa
 see it; the schedule and the command."""
 
 import datetime as dt
+import io
+import re
 
 import pytest
-from django.core.exceptions import ValidationError
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from portal.models import StaffRole
+from signing.models import Document
 from stats import aggregates, reports
-from stats.models import ReportKind
+from stats.models import Report, ReportKind
 from stats.reports import ReportPeriod, figures_for, period_bounds
 from submissions.models import Dossier, IntakeChannel, State, Timeliness
 from tests.factories import (
     AgencyFactory,
+    CitizenFactory,
     FieldFactory,
+    OfficerFactory,
     ProcedureVersionFactory,
 )
 from tests.stats.test_indicators import VN, dossier
@@ -218,3 +227,320 @@ def test_the_next_month_carries_over_what_was_running(data):
 def test_a_sum_that_does_not_hold_is_reported():
     line = reports.Line("X", received=3, online=1, desk_or_post=1, carried_over=0)
     assert line.problems() == ["X: (3) = (4) + (5) + (6)", "X: (3) = (7) + (11)"]
+
+
+# --- the spreadsheet, the page and who may see it -------------------------------------------------
+
+PAGE = "/office/statistics/reports/"
+QUERY = {"kind": "month", "number": "3", "year": "2026"}
+
+
+def officer(client, agency, *roles):
+    user = OfficerFactory(agency=agency, roles=list(roles), full_name="Lê Văn Lãnh")
+    client.force_login(user)
+    client.cookies["dvc_language"] = "en"
+    return user
+
+
+def test_the_page_shows_the_table_of_the_month(client, data):
+    officer(client, data["a"], StaffRole.Role.DESK)
+    response = client.get(PAGE, QUERY)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Report for month 3/2026 (15/02/2026 – 14/03/2026)" in html
+    rows = re.findall(
+        r"<tr><td>\d+</td><th scope=\"row\">([^<]+)</th>((?:<td>\d+</td>)+)</tr>", html
+    )
+    assert [(name, re.findall(r"\d+", cells)) for name, cells in rows] == [
+        ("Văn bằng, chứng chỉ", ["10", "4", "3", "3", "5", "1", "3", "1", "5", "4", "1"]),
+        ("Thi, tuyển sinh", ["2", "1", "0", "1", "1", "1", "0", "0", "1", "0", "1"]),
+    ]
+    assert '"Resolved" and "on time" include 2 dossiers withdrawn or stopped' in html
+    # A desk officer sees the table and the spreadsheet, not the button that signs.
+    assert "format=xlsx" in html
+    assert "Signed PDF" not in html
+    assert "A leader or an administrator of the agency may have the report made" in html
+
+
+def test_without_a_period_the_page_shows_the_last_month_that_ended(client, data):
+    officer(client, data["a"], StaffRole.Role.DESK)
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    latest = response.context["period"]
+    assert latest == ReportPeriod.latest_ended(ReportKind.MONTH, timezone.localdate())
+    assert latest.last < timezone.localdate() <= latest.last + dt.timedelta(days=31)
+
+
+def test_the_spreadsheet_has_the_form_s_header_and_a_line_per_field(client, data):
+    from openpyxl import load_workbook
+
+    officer(client, data["a"], StaffRole.Role.DESK)
+    response = client.get(PAGE, {**QUERY, "format": "xlsx"})
+    assert response.status_code == 200
+    assert "bao-cao-tthc-000.00.01.H98-month-2026-03.xlsx" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0][0] == "Biểu số 06/VPCP/KSTT"
+    assert values[2][0] == "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+    assert values[4][0] == "(Từ ngày 15/02/2026 đến ngày 14/03/2026)"
+    header = values[6:10]
+    assert header[0][:3] == ["STT", "Lĩnh vực, công việc giải quyết theo cấp",
+                             "Số hồ sơ nhận giải quyết"]  # fmt: skip
+    assert header[0][6] == "Số hồ sơ đã giải quyết"
+    assert header[0][10] == "Số lượng hồ sơ đang giải quyết"
+    assert header[1][5] == "Từ kỳ trước"
+    assert header[2][3:5] == ["Trực tuyến", "Trực tiếp, dịch vụ bưu chính"]
+    assert header[3] == [f"({n})" for n in range(1, 14)]
+    assert values[10] == [1, "Văn bằng, chứng chỉ", 10, 4, 3, 3, 5, 1, 3, 1, 5, 4, 1]
+    assert values[12] == [None, "Tổng cộng", 12, 5, 3, 4, 6, 2, 3, 1, 6, 4, 2]
+    assert values[13][0].startswith("Cột (7) và cột (9) gồm cả 2 hồ sơ")
+
+
+def test_a_unit_below_may_be_looked_at_and_another_agency_is_not_found(client, data):
+    officer(client, data["a"], StaffRole.Role.LEADER)
+    below = client.get(PAGE, {**QUERY, "unit": data["b"].code})
+    assert below.status_code == 200
+    assert [line.name for line in below.context["figures"].lines] == [
+        "Văn bằng, chứng chỉ",
+        "Thi, tuyển sinh",
+    ]
+    # A unit's report is signed by the unit: no button for the leader above it.
+    assert below.context["may_issue"] is False
+    assert client.get(PAGE, {**QUERY, "unit": data["c"].code}).status_code == 404
+    assert client.get(PAGE, {**QUERY, "unit": "nope"}).status_code == 404
+    officer(client, data["b"], StaffRole.Role.LEADER)
+    assert client.get(PAGE, {**QUERY, "unit": data["a"].code}).status_code == 404
+
+
+def test_citizens_and_visitors_get_nothing(client, data):
+    assert client.get(PAGE, QUERY).status_code == 302  # to the sign-in page
+    client.force_login(CitizenFactory())
+    assert client.get(PAGE, QUERY).status_code == 404
+    assert client.post(PAGE, QUERY).status_code == 404
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"kind": "week", "number": "1", "year": "2026"}, "Choose a kind of period from the list."),
+        ({"kind": "month", "number": "13", "year": "2026"}, "Enter a number up to 12."),
+        ({"kind": "quarter", "number": "5", "year": "2026"}, "Choose a quarter from 1 to 4."),
+        ({"kind": "month", "number": "", "year": "2026"}, "Choose a month from 1 to 12."),
+        ({"kind": "month", "number": "3", "year": "abc"}, "Enter a year such as 2026."),
+        ({"kind": "month", "number": "3", "year": "next"}, "has not started yet"),
+    ],
+    ids=["unknown-kind", "month-13", "quarter-5", "no-month", "bad-year", "future"],
+)
+def test_a_bad_period_is_explained_and_nothing_is_made(client, data, query, message):
+    officer(client, data["a"], StaffRole.Role.LEADER)
+    if query["year"] == "next":  # a month of next year
+        query = {**query, "year": str(timezone.localdate().year + 1)}
+    for response in (client.get(PAGE, query), client.post(PAGE, query)):
+        assert response.status_code == 400
+        assert message in response.content.decode()
+    assert not Report.objects.exists()
+    assert not Document.objects.filter(kind="report").exists()
+
+
+def test_a_period_not_over_yet_is_shown_but_not_signed(client, data):
+    leader = officer(client, data["a"], StaffRole.Role.LEADER)
+    today = timezone.localdate()
+    running = ReportPeriod.latest_ended(ReportKind.MONTH, today)
+    following = running.number % 12 + 1
+    year = running.year + (1 if following == 1 else 0)
+    query = {"kind": "month", "number": following, "year": year}
+    current = ReportPeriod.of(ReportKind.MONTH, year, following)
+    assert current.first <= today <= current.last  # the month that runs now
+    page = client.get(PAGE, query)
+    assert page.status_code == 200
+    assert "This period is not over" in page.content.decode()
+    response = client.post(PAGE, query, follow=True)
+    assert "once the period has ended" in response.content.decode()
+    assert not Report.objects.exists()
+    with pytest.raises(ValidationError):
+        reports.report_issue(agency=data["a"], period=current, actor=leader)
+
+
+def test_a_leader_asks_for_the_signed_report_once(client, data, django_capture_on_commit_callbacks):
+    officer(client, data["a"], StaffRole.Role.LEADER)
+    page = client.get(PAGE, QUERY)
+    assert "Signed PDF" in page.content.decode()
+    with django_capture_on_commit_callbacks() as enqueued:
+        response = client.post(f"{PAGE}?kind=month&number=3&year=2026", QUERY)
+    assert response.status_code == 302
+    assert response["Location"] == f"{PAGE}?kind=month&number=3&year=2026"
+    assert len(enqueued) == 1  # the worker is asked once the request's transaction commits
+    (document,) = Document.objects.filter(kind="report")
+    report = Report.objects.get()
+    assert (report.agency, report.kind, report.year, report.number) == (data["a"], "month", 2026, 3)
+    assert (report.first, report.last) == (D(2026, 2, 15), D(2026, 3, 14))
+    assert document.owner == report
+    assert document.series == "report"
+    assert document.context["rows"][0][2:] == ["10", "4", "3", "3", "5", "1", "3", "1", "5",
+                                                "4", "1"]  # fmt: skip
+    assert document.context["signature"] == {
+        "authority": [],
+        "name": "Lê Văn Lãnh",
+        "note": "",
+    }
+    shown = client.get(response["Location"])
+    text = shown.content.decode()
+    assert "The report is being prepared as a signed PDF." in text
+    assert "The PDF is being prepared: reload this page in a moment." in text
+    assert "Signed PDF</button>" not in text
+    # Asked again (a second tab, a double click): the same document, nothing new.
+    with django_capture_on_commit_callbacks() as again:
+        client.post(f"{PAGE}?kind=month&number=3&year=2026", QUERY)
+    assert again == []
+    assert Document.objects.filter(kind="report").count() == 1
+
+
+def test_only_a_leader_or_an_administrator_of_the_agency_itself_may_sign(client, data):
+    officer(client, data["a"], StaffRole.Role.DESK, StaffRole.Role.SPECIALIST)
+    refused = client.post(f"{PAGE}?kind=month&number=3&year=2026", QUERY, follow=True)
+    assert "Only a leader or an administrator of the agency may sign its report." in (
+        refused.content.decode()
+    )
+    officer(client, data["a"], StaffRole.Role.LEADER)
+    below = client.post(f"{PAGE}?unit={data['b'].code}", QUERY, follow=True)
+    assert "Only a leader or an administrator" in below.content.decode()
+    assert not Report.objects.exists()
+    admin = officer(client, data["a"], StaffRole.Role.AGENCY_ADMIN)
+    assert reports.may_issue(admin, data["a"])
+    with pytest.raises(PermissionDenied):
+        reports.report_issue(
+            agency=data["a"], period=MARCH, actor=OfficerFactory(agency=data["a"], roles=["desk"])
+        )
+
+
+# --- the schedule and the command -----------------------------------------------------------------
+
+
+@pytest.fixture
+def certified(data, settings, tmp_path):
+    """The demo PKI with a signing certificate for A (tests/signing/conftest.py's settings)."""
+    from signing import keys
+    from tests.signing.conftest import _make_demo_pki, clear_signing_caches
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SIGNING_DEMO_PKI_DIR = tmp_path / "pki"
+    settings.SIGNING_DEMO_PKI_URL = ""
+    settings.SIGNING_TRUST_ROOTS = [str(tmp_path / "pki" / "demo-root.pem")]
+    settings.SIGNING_KEK = keys.new_kek_text()
+    settings.SIGNING_KEK_OLD = ""
+    settings.SIGNING_TSA_URL = ""
+    clear_signing_caches()
+    yield _make_demo_pki(data["a"], settings)
+    clear_signing_caches()
+
+
+def test_the_schedule_makes_each_agency_s_monthly_report_once(data, certified):
+    from stats.tasks import issue_monthly_reports_task
+
+    # The day after the cut-off of March (14/03): A holds a certificate, B and C do not.
+    with time_machine.travel(at(3, 15, 2, 30), tick=False):
+        assert issue_monthly_reports_task.apply().get() == 1
+        assert issue_monthly_reports_task.apply().get() == 0  # a rerun makes nothing
+    (report,) = Report.objects.all()
+    assert (report.agency, report.kind, report.number, report.year) == (data["a"], "month", 3, 2026)
+    (document,) = Document.objects.filter(kind="report")
+    # Made by the schedule: signed in the head's name.
+    assert document.created_by is None
+    assert document.context["signature"]["authority"] == [data["a"].head_title_or_default.upper()]
+
+
+def test_the_signed_pdf_is_the_form_on_a4_landscape(
+    data, certified, django_capture_on_commit_callbacks
+):
+    from tests.signing.test_papers import outside_content_box, save_pngs, words
+
+    leader = OfficerFactory(agency=data["a"], roles=["leader"], full_name="Phạm Thị Dung",
+                            position="Phó Giám đốc", signing_authority="kt")  # fmt: skip
+    from office.slips import signature_of
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document = reports.report_issue(
+            agency=data["a"], period=MARCH, actor=leader, signature=signature_of(leader, data["a"])
+        )
+    document.refresh_from_db()
+    assert document.status == Document.Status.SIGNED, document.error
+    assert document.number == "01/BC-0000001H98"  # the first report of the year
+    pdf = document.pdf.read()
+    save_pngs("report-06", pdf)
+    pages = words(pdf)
+    assert outside_content_box(pages) == []
+    text = " ".join(w["text"] for _, _, _, page in pages for w in page)
+    for number, width, height, page_words in pages:
+        assert (round(width), round(height)) == (842, 595)  # A4 landscape
+        assert "(13)" in [w["text"] for w in page_words], f"page {number}: no header row"
+    for expected in (
+        "Biểu số 06/VPCP/KSTT",
+        "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+        "Kỳ báo cáo: tháng 3 năm 2026",
+        "(Từ ngày 15/02/2026 đến ngày 14/03/2026)",
+        f"Số: {document.number}",
+        "Văn bằng, chứng chỉ 10 4 3 3 5 1 3 1 5 4 1",
+        "Tổng cộng 12 5 3 4 6 2 3 1 6 4 2",
+        "gồm cả 2 hồ sơ",
+        "tính đến hết ngày 14/03/2026",
+        "Nơi nhận:",
+        "KT. GIÁM ĐỐC",
+        "Phạm Thị Dung",
+    ):
+        assert expected in text, expected
+
+
+def test_the_command_makes_one_on_demand(data, english):
+    out = io.StringIO()
+    call_command("stats_report", data["a"].code, "--month", "2026-03", stdout=out)
+    assert "tháng 3 năm 2026 (15/02/2026-14/03/2026): asked for" in out.getvalue()
+    call_command("stats_report", data["a"].code, "--month", "2026-03", stdout=out)
+    assert "already made" in out.getvalue()
+    assert Document.objects.filter(kind="report").count() == 1
+    call_command("stats_report", data["a"].code, "--quarter", "2025-4", stdout=out)
+    assert Report.objects.filter(kind="quarter", year=2025, number=4).exists()
+    for arguments, message in (
+        (["--month", "2026-13"], "Choose a month from 1 to 12."),
+        (["--month", "march"], "--month: expected YYYY-MM"),
+        (["--year", "2999"], "once the period has ended"),
+    ):
+        with pytest.raises(CommandError, match=re.escape(message)):
+            call_command("stats_report", data["a"].code, *arguments, stdout=out)
+    with pytest.raises(CommandError, match="No agency"):
+        call_command("stats_report", "nope", "--year", "2025", stdout=out)
+    assert Report.objects.count() == 2
+
+
+def test_a_long_report_repeats_its_header_on_every_page(data):
+    """Forty fields with long names: the table runs over pages, each with the three header rows
+    and the column numbers, every word inside the margins; the total and the signature last."""
+    from signing import services as signing_services
+    from tests.signing.test_papers import outside_content_box, save_pngs, words
+
+    figures = figures_for(data["a"], MARCH, now=NOW)
+    figures.lines = [
+        reports.Line(f"Lĩnh vực giáo dục và đào tạo thuộc thẩm quyền giải quyết số {n}", *[n] * 11)
+        for n in range(1, 41)
+    ]
+    document = Document(
+        kind="report",
+        agency=data["a"],
+        verification_code="ABCDEFGHJKMNPQRS",
+        template="documents/report.html",
+        title="Báo cáo",
+        context=reports.pdf_context(figures, signature=reports.head_signature(data["a"])),
+    )
+    pdf = signing_services.render_document(
+        document, signer=data["a"].name, signed_at=timezone.localtime()
+    )
+    save_pngs("report-06-long", pdf)
+    pages = words(pdf)
+    assert len(pages) >= 2
+    assert outside_content_box(pages) == []
+    for number, width, height, page_words in pages:
+        assert (round(width), round(height)) == (842, 595)
+        texts = [w["text"] for w in page_words]
+        assert "(13)" in texts and "Trực" in texts, f"page {number}: no header rows"
+    last = " ".join(w["text"] for w in pages[-1][3])
+    assert "Tổng cộng" in last and "Nơi nhận:" in last
