@@ -4,6 +4,7 @@ statistics page; any other agency → 404), for a month, a quarter, a half-year 
 table on the page, the spreadsheet at once (GET `format=xlsx`), and the signed PDF (POST; a
 leader or an administrator of the agency, for the agency itself), one per period."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -41,7 +42,12 @@ def report(request):
         latest = ReportPeriod.latest_ended(ReportKind.MONTH, today)
         data = {"kind": latest.kind, "number": latest.number, "year": latest.year}
     form = ReportPeriodForm(data, today=today)
-    context = {"form": form, "unit": unit, "own_agency": own}
+    context = {
+        "form": form,
+        "unit": unit,
+        "own_agency": own,
+        "cutoff": settings.STATS_REPORT_CUTOFF_DAY,
+    }
     if not form.is_valid():
         return render(request, "office/reports.html", context, status=400)
     period = form.cleaned_data["period"]
