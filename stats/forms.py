@@ -75,7 +75,7 @@ class ReportPeriodForm(forms.Form):
     has not started yet is refused."""
 
     kind = forms.ChoiceField(
-        label=_("Period"),
+        label=_("Kind of period"),
         choices=ReportKind.choices,
         error_messages={"invalid_choice": _("Choose a kind of period from the list.")},
     )
