@@ -100,8 +100,8 @@ def period_bounds(kind: str, year: int, number: int) -> tuple[dt.date, dt.date]:
     regulation names only the six-month report. With a cut-off of 0 the periods are calendar
     months, quarters and years (as the national portal's Decision 766 figures are)."""
     cutoff = settings.STATS_REPORT_CUTOFF_DAY
-    if not 0 <= cutoff <= 28:
-        raise ValueError("STATS_REPORT_CUTOFF_DAY must be from 0 to 28")
+    if not 0 <= cutoff <= 27:  # the schedule runs on the day after, in every month
+        raise ValueError("STATS_REPORT_CUTOFF_DAY must be from 0 to 27")
     first_month, last_month = _MONTHS[ReportKind(kind)](number)
     last = _month_day(year, last_month, cutoff)
     if cutoff:

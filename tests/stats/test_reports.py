@@ -435,6 +435,13 @@ def certified(data, settings, tmp_path):
     clear_signing_caches()
 
 
+def test_the_schedule_runs_on_the_day_after_the_cut_off(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["issue-monthly-reports"]
+    assert entry["task"] == "stats.tasks.issue_monthly_reports_task"
+    assert entry["schedule"].day_of_month == {settings.STATS_REPORT_CUTOFF_DAY + 1} == {15}
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {30})
+
+
 def test_the_schedule_makes_each_agency_s_monthly_report_once(data, certified):
     from stats.tasks import issue_monthly_reports_task
 
