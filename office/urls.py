@@ -1,6 +1,6 @@
 from django.urls import path
 
-from office import dashboard, views
+from office import dashboard, reports_views, views
 
 app_name = "office"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("outgoing/", views.outgoing_register, name="outgoing"),
     path("intake/", views.intake, name="intake"),
     path("statistics/", dashboard.statistics, name="statistics"),
+    path("statistics/reports/", reports_views.report, name="reports"),
     path("dossiers/<uuid:public_id>/", views.dossier_page, name="dossier"),
     path("dossiers/<uuid:public_id>/files/<int:file_id>/", views.file_view, name="file"),
     path("dossiers/<uuid:public_id>/sign/", views.sign, name="sign"),

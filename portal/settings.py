@@ -256,6 +256,15 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 STATS_REBUILD_DAYS = env.int("STATS_REBUILD_DAYS", default=40)
+# The reports of procedures' results (stats.reports, Biểu số 06/VPCP/KSTT): a month runs from
+# the day after this day of the month before to this day (14: 15/10-14/11, the cut-off of the
+# periodic reports, README "Statistics"); 0: calendar months. Each agency's monthly report is
+# made and signed on the day after the cut-off, after the night's rebuild of the counts.
+STATS_REPORT_CUTOFF_DAY = env.int("STATS_REPORT_CUTOFF_DAY", default=14)
+CELERY_BEAT_SCHEDULE["issue-monthly-reports"] = {
+    "task": "stats.tasks.issue_monthly_reports_task",
+    "schedule": crontab(day_of_month=STATS_REPORT_CUTOFF_DAY + 1, hour=2, minute=30),
+}
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"

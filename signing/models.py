@@ -41,6 +41,7 @@ class Series(models.TextChoices):
     CERTIFICATE = "certificate", _("Certificates (GCN)")
     CONFIRMATION = "confirmation", _("Confirmations (GXN)")
     LETTER = "letter", _("Official letters (no type abbreviation)")
+    REPORT = "report", _("Reports (BC)")
 
 
 # The type's abbreviation in the symbol (Decree 30/2020/NĐ-CP Appendix III, "Bảng chữ viết tắt
@@ -56,6 +57,8 @@ TYPE_ABBREVIATIONS = {
     Series.CERTIFICATE: "GCN",
     Series.CONFIRMATION: "GXN",
     Series.LETTER: "",
+    # Báo cáo BC (the same third-party tabulation of Appendix III).
+    Series.REPORT: "BC",
 }
 
 

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from stats.indicators import Period
+from stats.models import ReportKind
+from stats.reports import ReportPeriod
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
@@ -66,3 +68,58 @@ class PeriodForm(forms.Form):
         if self.is_valid():
             return self.cleaned_data["range"]
         return Period.month_of(self.today)
+
+
+class ReportPeriodForm(forms.Form):
+    """Which report (stats.reports): its kind of period, which one, the year. A period that
+    has not started yet is refused."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of period"),
+        choices=ReportKind.choices,
+        error_messages={"invalid_choice": _("Choose a kind of period from the list.")},
+    )
+    number = forms.IntegerField(
+        label=_("Month, quarter or half"),
+        required=False,
+        min_value=1,
+        max_value=12,
+        help_text=_("Month 1-12, quarter 1-4, half-year 1-2; none for a year"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Enter a whole number."),
+            "min_value": _("Enter a number from 1."),
+            "max_value": _("Enter a number up to 12."),
+        },
+    )
+    year = forms.IntegerField(
+        label=_("Year"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": _("Enter the year."),
+            "invalid": _("Enter a year such as 2026."),
+        },
+    )
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            period = ReportPeriod.of(cleaned["kind"], cleaned["year"], cleaned.get("number"))
+        except ValidationError as error:
+            self.add_error("number" if error.code == "number" else "year", error)
+            return cleaned
+        if not period.has_started(self.today):
+            self.add_error(
+                "year",
+                _("The period %(period)s has not started yet: choose one that has.")
+                % {"period": period.label},
+            )
+            return cleaned
+        cleaned["period"] = period
+        return cleaned

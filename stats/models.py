@@ -59,3 +59,41 @@ class RefreshMark(models.Model):
 
     def __str__(self):
         return str(self.refreshed_at)
+
+
+class ReportKind(models.TextChoices):
+    """The periods an agency reports its procedures' results for (stats.reports)."""
+
+    MONTH = "month", _("Monthly")
+    QUARTER = "quarter", _("Quarterly")
+    HALF = "half", _("Six-monthly")
+    YEAR = "year", _("Yearly")
+
+
+class Report(models.Model):
+    """An agency's report of its procedures' results for one period (Biểu số 06/VPCP/KSTT,
+    stats.reports): one per agency and period, whoever asked first (a leader on the page, or
+    the monthly schedule), so that a second request finds it. Its signed PDF is the
+    signing.Document it owns; the figures are those of the moment it was asked for."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=8, choices=ReportKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    # The month (1-12), the quarter (1-4), the half (1-2), or 1 for a year.
+    number = models.PositiveSmallIntegerField(_("number"))
+    # The days it covers, as the cut-off rule gave them when it was made.
+    first = models.DateField(_("from"))
+    last = models.DateField(_("to"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report on procedure results")
+        verbose_name_plural = _("reports on procedure results")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "kind", "year", "number"], name="report_agency_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.agency_id} {self.kind} {self.number}/{self.year}"

@@ -72,6 +72,8 @@ class DocumentKind(models.TextChoices):
     STOP_NOTICE = "stop_notice", _("Notice of stopping")
     CERTIFIED_COPY = "certified_copy", _("Certified electronic copy")
     DRAFT = "draft", _("Draft result (dự thảo)")
+    # An agency's periodic report of its procedures' results (Biểu số 06/VPCP/KSTT, stats.reports).
+    REPORT = "report", _("Report on procedure results (Biểu 06)")
     ANNEX = "annex", _("Annex to the result")
 
 

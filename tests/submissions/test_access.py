@@ -409,9 +409,10 @@ OFFICE_PAGE_METHODS = {
     "draft_pdf": {"GET"},  # a draft of the result (dự thảo)
 }
 # intake names no dossier; who may use it: tests/office/test_intake.py; the register of outgoing
-# documents (each agency's own): tests/office/test_outgoing_register.py; the agency's statistics
-# (its own and its units', another's → 404): tests/stats/test_dashboard.py
-OFFICE_OTHER_PAGES = {"queue", "register", "intake", "outgoing", "statistics"}
+# documents (each agency's own): tests/office/test_outgoing_register.py; the statistics and the
+# reports of procedure results (the agency's own and its units'): tests/stats/test_dashboard.py,
+# tests/stats/test_reports.py
+OFFICE_OTHER_PAGES = {"queue", "register", "intake", "outgoing", "statistics", "reports"}
 OFFICE_PAGES = _dossier_patterns(office_url_conf.urlpatterns)
 
 
