@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from payments.models import Payment
 from portal import caching
 from procedures.models import Channel
 from signing.models import Document
-from stats.models import DailyCount, RefreshMark
+from stats.models import DailyCount, MonthlyCount, RefreshMark
 from submissions.models import (
     DocumentKind,
     Dossier,
@@ -156,15 +156,34 @@ def compute(first: dt.date, last: dt.date) -> list[DailyCount]:
 
 @transaction.atomic
 def recompute(days: Iterable[dt.date]) -> int:
-    """Replace the rows of these days (contiguous runs are computed together). Returns the
-    number of rows written."""
-    written = 0
+    """Replace the rows of these days (contiguous runs are computed together), then the
+    monthly rows of their months. Returns the number of daily rows written."""
+    written, months = 0, set()
     for first, last in _runs(sorted(set(days))):
         rows = compute(first, last)
         DailyCount.objects.filter(day__gte=first, day__lte=last).delete()
         DailyCount.objects.bulk_create(rows, batch_size=2000)
         written += len(rows)
+        months |= {
+            first.replace(day=1) + dt.timedelta(days=n) for n in range((last - first).days + 1)
+        }
+    _recompute_months({day.replace(day=1) for day in months})
     return written
+
+
+def _recompute_months(months: set[dt.date]) -> None:
+    """The monthly rows of these months, summed from their days."""
+    for month in sorted(months):
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        sums = (
+            DailyCount.objects.filter(day__gte=month, day__lt=following)
+            .values("agency_id", "procedure_id", "field_id")
+            .order_by()
+            .annotate(**{name: Sum(name) for name in COUNTS})
+        )
+        rows = [MonthlyCount(month=month, **row) for row in sums]
+        MonthlyCount.objects.filter(month=month).delete()
+        MonthlyCount.objects.bulk_create(rows, batch_size=2000)
 
 
 def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:

@@ -5,17 +5,10 @@ from portal.models import Agency
 from procedures.models import Field, Procedure
 
 
-class DailyCount(models.Model):
-    """What happened to an agency's dossiers of one procedure on one day (Vietnam time): the
-    sums every indicator, chart and report adds up, so that none of them scans the dossiers.
+class Counts(models.Model):
+    """The figures the indicators, charts and reports add up, for one agency and procedure over
+    a day (DailyCount) or a month (MonthlyCount)."""
 
-    Each figure is counted on the day of its own event: `received*`, `digitised`, `fee_due` and
-    `paid_online` on the day the dossier was accepted; `resolved*`, `results_electronic` and
-    `late_or_unsatisfied` on the day of the result; `withdrawn` and `stopped` on the day the
-    dossier closed. Rows are recomputed for every day something changed
-    (stats.aggregates.refresh)."""
-
-    day = models.DateField(_("day"))
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
     field = models.ForeignKey(Field, on_delete=models.CASCADE, related_name="+")
@@ -38,6 +31,22 @@ class DailyCount(models.Model):
     stopped = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class DailyCount(Counts):
+    """What happened to an agency's dossiers of one procedure on one day (Vietnam time): the
+    sums every indicator, chart and report adds up, so that none of them scans the dossiers.
+
+    Each figure is counted on the day of its own event: `received*`, `digitised`, `fee_due` and
+    `paid_online` on the day the dossier was accepted; `resolved*`, `results_electronic` and
+    `late_or_unsatisfied` on the day of the result; `withdrawn` and `stopped` on the day the
+    dossier closed. Rows are recomputed for every day something changed
+    (stats.aggregates.refresh)."""
+
+    day = models.DateField(_("day"))
+
+    class Meta:
         verbose_name = _("daily count")
         verbose_name_plural = _("daily counts")
         constraints = [
@@ -49,6 +58,27 @@ class DailyCount(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.agency_id} {self.procedure_id}"
+
+
+class MonthlyCount(Counts):
+    """The same figures summed over a calendar month (`month` is its first day), kept with the
+    days (stats.aggregates.recompute): the monthly charts read a dozen rows per agency and
+    procedure instead of every day's."""
+
+    month = models.DateField(_("month"))
+
+    class Meta:
+        verbose_name = _("monthly count")
+        verbose_name_plural = _("monthly counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "agency", "procedure"], name="monthlycount_month_agency_procedure"
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "month"], name="monthlycount_agency_month")]
+
+    def __str__(self):
+        return f"{self.month:%m/%Y} {self.agency_id} {self.procedure_id}"
 
 
 class RefreshMark(models.Model):

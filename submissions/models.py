@@ -406,6 +406,15 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 name="dossier_centre_register_idx",
                 condition=models.Q(receiving_agency__isnull=False),
             ),
+            # An agency's running dossiers by due time: its overdue and due-soon counts and lists
+            # (stats.indicators, office.dashboard), answered from the index alone.
+            models.Index(
+                fields=["agency", "due_at"],
+                name="dossier_running_agency_due_idx",
+                condition=models.Q(
+                    state__in=["received", "processing", "pending_approval", "signing"]
+                ),
+            ),
             # The agency's dossiers resolved late in a month (office.dashboard).
             models.Index(
                 fields=["agency", "resolved_at"],

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from payments.models import Payment
 from signing.models import Document
 from stats import aggregates
-from stats.indicators import Period, Scope, Status, scorecard
+from stats.indicators import Period, Scope, Status, monthly, scorecard
 from submissions.models import Dossier, DossierFile, IntakeChannel, State, Timeliness
 from tests.factories import (
     AgencyFactory,
@@ -263,6 +263,9 @@ def test_a_refresh_counts_what_changed_since_the_last_one(data):
     assert aggregates.refresh(now=at(3, 25, 16)) == 1  # one day changed
     card = scorecard(Scope.agency(data["a"]), MARCH, now=NOW)
     assert card.sums.counts["received"] == 8
+    # The month's row follows its days.
+    [march] = monthly(Scope.agency(data["a"]), MARCH)
+    assert (march["received"], march["resolved"], march["on_time"]) == (8, 5, 4)
 
 
 def test_a_period_that_ends_before_it_starts_is_refused():
