@@ -32,7 +32,7 @@ def test_the_dashboard_shows_the_figures_and_the_dossiers_behind_them(client, of
     # Today (after March 2026) both dossiers in progress are past due: #5 (20/03), #4 (30/03).
     assert re.search(r"<dt>Overdue now</dt><dd>2</dd>", html)
     overdue = response.context["behind"]["overdue"]
-    assert [d.code for d in overdue] == ["T-0005", "T-0004"]
+    assert [d["code"] for d in overdue] == ["T-0005", "T-0004"]
     attention = html.split('id="attention"')[1].split("Due within")[0]
     assert attention.count('href="/office/dossiers/') == 2
     # Resolved late last month (the month before today): none (#3 was late in March 2026).
