@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, IntegerField, Q, Sum, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback import selectors as feedback_selectors
 from portal.models import Agency
-from procedures.models import ProcedureVersion
+from procedures.models import Channel, ProcedureVersion
 from stats.aggregates import COUNTS, day_bounds, local_day
 from stats.models import DailyCount, MonthlyCount
 from submissions.models import CLOCK_STATES, Dossier
@@ -205,24 +205,37 @@ def _count_when(condition: Q) -> Sum:
 
 def sums_for(scope: Scope, period: Period, *, now: dt.datetime | None = None) -> Sums:
     now = now or timezone.now()
-    rows = scope.counts().filter(day__gte=period.first, day__lte=period.last)
-    counts = {
-        name: value or 0 for name, value in rows.aggregate(**{n: Sum(n) for n in COUNTS}).items()
-    }
-    # Per procedure: how many had at least one online dossier, or one online payment.
-    per_procedure = rows.values("procedure_id").annotate(
-        online=Sum("received_online"), paid=Sum("paid_online")
+    # One grouped read per procedure gives the totals and which procedures had an online
+    # dossier or an online payment.
+    per_procedure = (
+        scope.counts()
+        .filter(day__gte=period.first, day__lte=period.last)
+        .values("procedure_id")
+        .order_by()
+        .annotate(**{n: Sum(n) for n in COUNTS})
     )
-    online_procedures = {row["procedure_id"] for row in per_procedure if row["online"]}
-    paying_procedures = {row["procedure_id"] for row in per_procedure if row["paid"]}
-    versions = scope.published_versions()
-    offered = versions.values("procedure_id").distinct()
-    online = versions.filter(service_level__gte=3).values("procedure_id").distinct()
-    payable = versions.filter(channels__fee_vnd__gt=0).values("procedure_id").distinct()
-    online_ids = set(online.values_list("procedure_id", flat=True))
-    payable_ids = set(payable.values_list("procedure_id", flat=True))
+    counts = dict.fromkeys(COUNTS, 0)
+    online_procedures, paying_procedures = set(), set()
+    for row in per_procedure:
+        for name in COUNTS:
+            counts[name] += row[name] or 0
+        if row["received_online"]:
+            online_procedures.add(row["procedure_id"])
+        if row["paid_online"]:
+            paying_procedures.add(row["procedure_id"])
+    # The procedures published now: which file online, which charge a fee (one read).
+    charges = Exists(Channel.objects.filter(version=OuterRef("pk"), fee_vnd__gt=0))
+    offered, online_ids, payable_ids = set(), set(), set()
+    for procedure_id, level, fee in scope.published_versions().values_list(
+        "procedure_id", "service_level", charges
+    ):
+        offered.add(procedure_id)
+        if level >= 3:
+            online_ids.add(procedure_id)
+        if fee:
+            payable_ids.add(procedure_id)
     procedures = {
-        "offered": offered.count(),
+        "offered": len(offered),
         "online": len(online_ids),
         "online_with_dossiers": len(online_ids & online_procedures),
         "payable": len(payable_ids),
