@@ -34,7 +34,7 @@ LISTED = [
     "assignee__full_name",
     "version__name",
 ]
-LIST_SIZE = 20  # each list shows its first rows; the figures above give the counts
+LIST_SIZE = 10  # each list shows its first rows; the figures above give the counts
 
 
 def _unit(request) -> Agency:

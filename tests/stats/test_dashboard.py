@@ -24,7 +24,7 @@ def officer_of_a(client, data):  # noqa: F811
     return officer
 
 
-def test_the_dashboard_shows_the_figures_and_the_dossiers_behind_them(client, officer_of_a):
+def test_the_dashboard_shows_the_figures_and_the_dossiers_behind_them(client, officer_of_a, data):  # noqa: F811
     response = client.get(f"/office/statistics/?{MARCH}")
     assert response.status_code == 200
     html = response.content.decode()
@@ -45,6 +45,12 @@ def test_the_dashboard_shows_the_figures_and_the_dossiers_behind_them(client, of
         100,
     )
     assert len(response.context["procedures"]) == 3  # A's free and fee procedures, B's
+    # A's procedures lead to their dossiers in the queue; B's (a unit's) are not A's queue's.
+    queue_links = re.findall(r'href="/office/\?tab=all&amp;procedure=(\d+)"', html)
+    assert sorted(map(int, queue_links)) == sorted(
+        [data["free"].procedure_id, data["fee"].procedure_id]
+    )
+    assert 'href="/office/?tab=all&amp;overdue=on"' in html
     assert html.count('role="img"') == 2
 
 
