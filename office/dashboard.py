@@ -104,7 +104,7 @@ def statistics(request):
             "unit": unit,
             "own_agency": request.user.agency,
             "procedures": _procedures(scope, period),
-            "units": presentation.by_agency(period, children) if children else None,
+            "units": presentation.by_agency(period, children, units=True) if children else None,
             "behind": _behind(scope, now=now, today=today),
             "list_size": LIST_SIZE,
         }

@@ -37,6 +37,7 @@ def page_context(*, scope: Scope, period: Period, today: dt.date) -> dict:
     card = scorecard(scope, period)
     months = monthly(scope, chart_period(period))
     month_labels = [date_format(m["month"], "m/Y") for m in months]
+    chart_title = _("Dossiers received, resolved and resolved early or on time, per month")
     chart = charts.grouped_bars(
         month_labels,
         [
@@ -51,7 +52,16 @@ def page_context(*, scope: Scope, period: Period, today: dt.date) -> dict:
         "period": period,
         "today": today,
         "months": months,
-        "monthly_chart": chart,
+        "monthly_title": chart_title,
+        "monthly_svg": charts.bars_svg(
+            chart,
+            id="monthly",
+            title=chart_title,
+            description=_(
+                "Bars per month: received, resolved, resolved early or on time. The table below "
+                "gives the same figures."
+            ),
+        ),
         "summary": {
             "received": counts["received"],
             "resolved": counts["resolved"],
@@ -92,13 +102,28 @@ def figures_by(rows, key: str) -> dict:
 EMPTY = {"received": 0, "online": None, "resolved": 0, "late": 0, "on_time": None}
 
 
-def by_agency(period: Period, agencies) -> dict:
+def by_agency(period: Period, agencies, *, units: bool = False) -> dict:
     """Each agency's figures in the period (one grouped query) and the chart of their
-    on-time rates."""
+    on-time rates (`units`: the agencies are the units under one, and the chart says so)."""
     rows = DailyCount.objects.filter(day__gte=period.first, day__lte=period.last)
     found = figures_by(rows, "agency_id")
     table = [{"agency": agency, **found.get(agency.pk, EMPTY)} for agency in agencies]
     chart = charts.percent_bars(
         [(entry["agency"].short_name or entry["agency"].name, entry["on_time"]) for entry in table]
     )
-    return {"table": table, "chart": chart}
+    if units:
+        title = _("Share of dossiers resolved early or on time, by unit")
+        description = _(
+            "One bar per unit: the percentage of its dossiers resolved in the period that were "
+            "resolved early or on time. The table below gives the same figures."
+        )
+    else:
+        title = _("Share of dossiers resolved early or on time, by agency")
+        description = _(
+            "One bar per agency: the percentage of its dossiers resolved in the period that were "
+            "resolved early or on time. The table below gives the same figures."
+        )
+    svg = charts.percent_bars_svg(
+        chart, id="units" if units else "agencies", title=title, description=description
+    )
+    return {"table": table, "chart": chart, "title": title, "svg": svg}
