@@ -197,6 +197,8 @@ class Sums:
     # of one procedure or field (feedback is counted per agency).
     feedback: dict[str, int] | None = None
     ratings: dict[str, int] = field(default_factory=dict)
+    # The period's sums per procedure (the dashboard's table reads them too).
+    per_procedure: dict[int, dict] = field(default_factory=dict)
 
 
 def _count_when(condition: Q) -> Sum:
@@ -216,6 +218,7 @@ def sums_for(scope: Scope, period: Period, *, now: dt.datetime | None = None) ->
     )
     counts = dict.fromkeys(COUNTS, 0)
     online_procedures, paying_procedures = set(), set()
+    per_procedure = list(per_procedure)
     for row in per_procedure:
         for name in COUNTS:
             counts[name] += row[name] or 0
@@ -265,6 +268,7 @@ def sums_for(scope: Scope, period: Period, *, now: dt.datetime | None = None) ->
             agency_ids=agency_ids, start=start, end=end, procedure_id=scope.procedure_id
         ),
         counts=counts,
+        per_procedure={row["procedure_id"]: row for row in per_procedure},
         in_progress=live["running"],
         in_progress_overdue=live["overdue"] or 0,
         due_soon=live["soon"] or 0,

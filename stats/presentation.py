@@ -72,31 +72,26 @@ def page_context(*, scope: Scope, period: Period, today: dt.date) -> dict:
     }
 
 
-def figures_by(rows, key: str) -> dict:
-    """Per value of `key` (agency_id, procedure_id) of these DailyCount rows: received, the
-    share filed online, resolved, late, and the share resolved early or on time."""
-    grouped = (
-        rows.values(key)
-        .order_by()
-        .annotate(
-            received=Sum("received"),
-            online=Sum("received_online"),
-            resolved=Sum("resolved"),
-            early=Sum("resolved_early"),
-            on_time=Sum("resolved_on_time"),
-            late=Sum("resolved_late"),
-        )
-    )
+def figures(row: dict) -> dict:
+    """A row of summed counts as a table shows it: received, the share filed online, resolved,
+    late, and the share resolved early or on time."""
     return {
-        row[key]: {
-            "received": row["received"],
-            "online": percent(row["online"], row["received"]),
-            "resolved": row["resolved"],
-            "late": row["late"],
-            "on_time": percent(row["early"] + row["on_time"], row["resolved"]),
-        }
-        for row in grouped
+        "received": row["received"] or 0,
+        "online": percent(row["received_online"] or 0, row["received"] or 0),
+        "resolved": row["resolved"] or 0,
+        "late": row["resolved_late"] or 0,
+        "on_time": percent(
+            (row["resolved_early"] or 0) + (row["resolved_on_time"] or 0), row["resolved"] or 0
+        ),
     }
+
+
+def figures_by(rows, key: str) -> dict:
+    """`figures` per value of `key` (agency_id, procedure_id) of these DailyCount rows."""
+    names = ["received", "received_online", "resolved", "resolved_early", "resolved_on_time",
+             "resolved_late"]  # fmt: skip
+    grouped = rows.values(key).order_by().annotate(**{name: Sum(name) for name in names})
+    return {row[key]: figures(row) for row in grouped}
 
 
 EMPTY = {"received": 0, "online": None, "resolved": 0, "late": 0, "on_time": None}
