@@ -193,3 +193,4 @@ urlpatterns = [
 
 handler400 = "portal.views.bad_request"
 handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"

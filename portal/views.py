@@ -291,13 +291,22 @@ def bad_request(request, exception=None):
 
 
 def not_found(request, exception=None):
-    """404: JSON for every answer under /api/ (a client never parses an HTML page), Django's
-    page elsewhere."""
+    """404: JSON for every answer under /api/ (a client never parses an HTML page), the site's
+    page elsewhere (templates/404.html, with the ways forward)."""
     if is_api_request(request):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+def server_error(request):
+    """500: JSON under /api/, the site's page (templates/500.html) elsewhere."""
+    if is_api_request(request):
+        return JsonResponse({"detail": _("Server error: try again in a few minutes.")}, status=500)
+    from django.views.defaults import server_error as page
+
+    return page(request)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
