@@ -4,7 +4,6 @@ and moderated by its leaders and administrators) and the desk's recording of a p
 Only officers of the agency see its feedback; everyone else gets 404."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -24,27 +23,13 @@ from feedback.forms import (
 )
 from feedback.models import FeedbackState
 from portal import errors
+from portal.permissions import officer_required
 from portal.workdays import WorkCalendar
 from procedures.models import Procedure
 from submissions.models import Dossier, State
 
 PAGE_SIZE = 25
 DUE_SOON_WORKING_DAYS = 2
-
-
-def _officer(view):
-    """Login required; anyone who is not an officer gets 404, as in the rest of /office/."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_active and user.is_officer):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
 
 
 def _feedback(request, code: str):
@@ -54,7 +39,7 @@ def _feedback(request, code: str):
     return feedback
 
 
-@_officer
+@officer_required
 @require_GET
 def queue(request):
     state = request.GET.get("state") or "open"
@@ -103,7 +88,7 @@ def _render_detail(request, feedback, *, answer_form=None, refuse_form=None, sta
     return render(request, "feedback/office/detail.html", context, status=status)
 
 
-@_officer
+@officer_required
 @require_GET
 def detail(request, code: str):
     return _render_detail(request, _feedback(request, code))
@@ -128,7 +113,7 @@ def _close(request, code: str, *, form_class, run, form_key: str, done: str):
     return _render_detail(request, feedback, status=400, **{form_key: form})
 
 
-@_officer
+@officer_required
 @require_POST
 def answer(request, code: str):
     return _close(
@@ -143,7 +128,7 @@ def answer(request, code: str):
     )
 
 
-@_officer
+@officer_required
 @require_POST
 def refuse(request, code: str):
     return _close(
@@ -158,7 +143,7 @@ def refuse(request, code: str):
     )
 
 
-@_officer
+@officer_required
 @require_POST
 def publish(request, code: str):
     feedback = _feedback(request, code)
@@ -174,7 +159,7 @@ def publish(request, code: str):
     return redirect("feedback_office:detail", feedback.code)
 
 
-@_officer
+@officer_required
 @require_GET
 def attachment(request, code: str):
     feedback = _feedback(request, code)
@@ -191,7 +176,7 @@ def attachment(request, code: str):
 # --- ratings ------------------------------------------------------------------------------------
 
 
-@_officer
+@officer_required
 @require_GET
 def ratings(request):
     if not selectors.may_see_ratings(request.user):
@@ -216,7 +201,7 @@ def ratings(request):
     )
 
 
-@_officer
+@officer_required
 @require_POST
 def hide(request, rating_id: int):
     rating = selectors.office_rating_get_for(user=request.user, rating_id=rating_id)
@@ -251,7 +236,7 @@ def _office_dossier(request, public_id) -> Dossier:
     return dossier
 
 
-@_officer
+@officer_required
 @require_http_methods(["GET", "POST"])
 def paper_rating(request, public_id):
     """The desk records the paper evaluation form of a dossier."""

@@ -4,7 +4,7 @@ message to show (keyed by field where there is one); acting on something one may
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,6 +21,7 @@ from feedback.models import (
     RatingLevel,
 )
 from portal.models import Agency, StaffRole
+from portal.sequences import next_daily_number
 from portal.workdays import UNIT_WORKING_DAYS, WorkCalendar, classify
 from procedures.models import Procedure
 from submissions import uploads
@@ -158,18 +159,9 @@ def rating_hide(*, rating: Rating, actor, reason: str) -> Rating:
 
 
 def _next_code(agency: Agency, received_at) -> str:
-    """`PAKN-{agency code}-{yymmdd}-{NNNN}`: the agency's daily sequence, incremented in one
-    statement that holds the row lock until commit, so concurrent sendings queue on it."""
+    """`PAKN-{agency code}-{yymmdd}-{NNNN}`: the agency's daily sequence (portal.sequences)."""
     day = timezone.localdate(received_at)
-    table = FeedbackSequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 "
-            "RETURNING last",
-            [agency.pk, day],
-        )
-        number = cursor.fetchone()[0]
+    number = next_daily_number(FeedbackSequence, agency_id=agency.pk, day=day)
     return f"PAKN-{agency.code}-{day:%y%m%d}-{number:04d}"
 
 

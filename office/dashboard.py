@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from feedback import selectors as feedback_selectors
-from office.views import _officer
 from portal.models import Agency
+from portal.permissions import officer_required
 from procedures.models import Procedure
 from stats import presentation
 from stats.aggregates import day_bounds
@@ -87,7 +87,7 @@ def _behind(scope: Scope, *, now: dt.datetime, today: dt.date) -> dict:
     }
 
 
-@_officer
+@officer_required
 @require_GET
 def statistics(request):
     now = timezone.now()

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from office.dashboard import _unit
 from office.slips import signature_of
-from office.views import _officer
+from portal.permissions import officer_required
 from stats import reports
 from stats.forms import ReportPeriodForm
 from stats.models import ReportKind
@@ -32,7 +32,7 @@ def _query(unit, own, period: ReportPeriod, **extra) -> str:
     return "?" + urlencode(values)
 
 
-@_officer
+@officer_required
 @require_http_methods(["GET", "POST"])
 def report(request):
     today = timezone.localdate()

@@ -3,7 +3,6 @@ role allows, the control sheet (Mẫu 05) and the register (Mẫu 06). Only offi
 dossier's agency see a dossier; everyone else gets 404."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -23,6 +22,7 @@ from office import register as register_
 from office.actions import ACTIONS, ROLE_REFUSED, available_actions, may_attempt
 from portal import errors
 from portal.models import StaffRole
+from portal.permissions import officer_required
 from procedures.models import Procedure, ProcedureVersion
 from signing import selectors as signing_selectors
 from signing import services as signing_services
@@ -33,20 +33,6 @@ from submissions.models import DocumentKind, Dossier
 PAGE_SIZE = 25
 
 
-def _officer(view):
-    """Login required; anyone who is not an officer gets 404, as for a dossier not theirs."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not selectors.is_officer(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
 def _dossier(request, public_id) -> Dossier:
     dossier = selectors.office_dossier_get_for(user=request.user, public_id=public_id)
     if dossier is None:
@@ -54,7 +40,7 @@ def _dossier(request, public_id) -> Dossier:
     return dossier
 
 
-@_officer
+@officer_required
 @require_GET
 def queue(request):
     tab = request.GET.get("tab") or selectors.office_default_tab(request.user)
@@ -152,13 +138,13 @@ def _render_dossier(request, dossier, *, bound=None, status=200):
     return render(request, "office/dossier.html", context, status=status)
 
 
-@_officer
+@officer_required
 @require_GET
 def dossier_page(request, public_id):
     return _render_dossier(request, _dossier(request, public_id))
 
 
-@_officer
+@officer_required
 @require_POST
 def act(request, public_id, action: str):
     dossier = _dossier(request, public_id)
@@ -196,7 +182,7 @@ def _awaiting(request, dossier):
     return document
 
 
-@_officer
+@officer_required
 @require_http_methods(["GET", "POST"])
 def sign(request, public_id):
     """The leader's personal signature: the exact PDF that will be signed, and the token's PIN
@@ -234,7 +220,7 @@ def sign(request, public_id):
     )
 
 
-@_officer
+@officer_required
 @require_GET
 @xframe_options_sameorigin
 def sign_pdf(request, public_id):
@@ -247,7 +233,7 @@ def sign_pdf(request, public_id):
     )
 
 
-@_officer
+@officer_required
 @require_GET
 @xframe_options_sameorigin
 def draft_pdf(request, public_id, number: int):
@@ -263,7 +249,7 @@ def draft_pdf(request, public_id, number: int):
     )
 
 
-@_officer
+@officer_required
 @require_GET
 @xframe_options_sameorigin
 def file_view(request, public_id, file_id: int):
@@ -275,7 +261,7 @@ def file_view(request, public_id, file_id: int):
     return downloads.file_response(record, attachment="download" in request.GET)
 
 
-@_officer
+@officer_required
 @require_POST
 def control_sheet(request, public_id):
     """Mẫu 05 as a signed PDF, a fresh snapshot each time (rendered by the worker)."""
@@ -294,7 +280,7 @@ def control_sheet(request, public_id):
     return redirect("office:dossier", dossier.public_id)
 
 
-@_officer
+@officer_required
 @require_POST
 def certify(request, public_id, component_id):
     """Certify a scanned component as an electronic copy of the original (office.intake)."""
@@ -317,7 +303,7 @@ def certify(request, public_id, component_id):
     return redirect("office:dossier", dossier.public_id)
 
 
-@_officer
+@officer_required
 @require_http_methods(["GET", "POST"])
 def register(request):
     """Mẫu 06 of the officer's agency for a period: the page, or the XLSX at once (GET
@@ -376,7 +362,7 @@ def register(request):
     )
 
 
-@_officer
+@officer_required
 @require_GET
 def outgoing_register(request):
     """Sổ đăng ký văn bản đi: the numbers the officer's agency gave its documents, newest first,
@@ -423,7 +409,7 @@ def _intake_versions(user):
     )
 
 
-@_officer
+@officer_required
 @require_http_methods(["GET", "POST"])
 def intake(request):
     """Tiếp nhận hồ sơ giấy: a dossier brought in person or received by post (office.intake).

@@ -4,7 +4,11 @@ An agency administrator manages the staff of the agency (the admin narrows the r
 agency) and the work calendar. Later apps add their own entries to ROLE_PERMISSIONS.
 """
 
+from functools import wraps
+
 from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
 
 from portal.models import StaffRole
 
@@ -41,3 +45,18 @@ class RolePermissionBackend(BaseBackend):
 
     def has_module_perms(self, user_obj, app_label):
         return any(p.startswith(f"{app_label}.") for p in self.get_all_permissions(user_obj))
+
+
+def officer_required(view):
+    """Login required; anyone who is not an active officer of an agency gets 404, as for a
+    dossier not theirs (every back-office page: office/, feedback's office pages)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not (user.is_active and user.is_officer):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped

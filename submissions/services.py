@@ -5,13 +5,14 @@ acting on a dossier one may not touch raises `PermissionDenied`."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal import registration
+from portal.sequences import next_daily_number
 from portal.workdays import classify
 from procedures import fees, windows
 from procedures.models import ProcedureVersion
@@ -187,18 +188,9 @@ def _answer_problems(dossier: Dossier) -> list[str]:
 
 def _next_code(dossier: Dossier) -> str:
     """`{receiving unit's code}-{yymmdd}-{NNNN}` (the service centre's, if one receives the
-    dossier): the unit's daily sequence, incremented in one statement that holds the row lock
-    until commit, so concurrent submissions queue on it."""
+    dossier): the unit's daily sequence (portal.sequences)."""
     day = timezone.localdate(dossier.submitted_at)
-    table = DailySequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 "
-            "RETURNING last",
-            [dossier.front_agency_id, day],
-        )
-        number = cursor.fetchone()[0]
+    number = next_daily_number(DailySequence, agency_id=dossier.front_agency_id, day=day)
     return f"{dossier.front_agency.code}-{day:%y%m%d}-{number:04d}"
 
 
